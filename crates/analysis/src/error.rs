@@ -1,0 +1,43 @@
+//! The one error type of the analysis crate.
+
+use std::path::PathBuf;
+
+/// What can go wrong while preparing the dictionary or the analyzers.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// No IPADIC source files were found where hoshin looks for them.
+    #[error(
+        "IPADIC source not found at {path}: install it with `apt-get install mecab-ipadic` \
+         (or point HOSHIN_IPADIC_SOURCE at a directory holding IPADIC's .csv and .def files)"
+    )]
+    DictionarySourceMissing {
+        /// The directory that was searched.
+        path: PathBuf,
+    },
+    /// lindera failed to compile or load the dictionary.
+    #[error("lindera dictionary at {path}: {message}")]
+    Dictionary {
+        /// The dictionary directory concerned.
+        path: PathBuf,
+        /// lindera's own description of the failure.
+        message: String,
+    },
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The underlying failure.
+        source: std::io::Error,
+    },
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, AnalysisError>;
+
+impl AnalysisError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| AnalysisError::Io { path, source }
+    }
+}

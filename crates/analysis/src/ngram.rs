@@ -1,0 +1,142 @@
+//! The character n-gram tokenizer behind the recall fields.
+//!
+//! Morphological analysis cannot find マイナンバー inside the unknown word
+//! マイナンバーカード, nor a word the dictionary segments differently in a query and
+//! a document. The n-gram fields can: every normalised character is indexed as a
+//! unigram and, with its successor, as a bigram, both at the character's position,
+//! so any substring of two or more characters is a phrase of consecutive bigrams
+//! (see [`substring_terms`]) and a single character is a unigram term. White space
+//! breaks the sequence, like a word boundary.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use crate::normalize::NormalizedText;
+
+/// Tokenizer emitting normalised character unigrams and bigrams.
+#[derive(Debug, Clone, Default)]
+pub struct NgramTokenizer;
+
+/// Token stream of [`NgramTokenizer`].
+pub struct NgramTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for NgramTokenizer {
+    type TokenStream<'a> = NgramTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> NgramTokenStream {
+        NgramTokenStream {
+            tokens: ngram_tokens(text),
+            next: 0,
+        }
+    }
+}
+
+impl TokenStream for NgramTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+fn ngram_tokens(text: &str) -> Vec<Token> {
+    let normalized = NormalizedText::new(text);
+    let chars = normalized.chars();
+    let mut tokens = Vec::with_capacity(chars.len() * 2);
+    for (position, &current) in chars.iter().enumerate() {
+        if current.is_whitespace() {
+            continue;
+        }
+        let mut push = |len: usize| {
+            let origin = normalized.origin(position..position + len);
+            tokens.push(Token {
+                offset_from: origin.start,
+                offset_to: origin.end,
+                position,
+                text: chars[position..position + len].iter().collect(),
+                position_length: 1,
+            });
+        };
+        push(1);
+        if chars
+            .get(position + 1)
+            .is_some_and(|next| !next.is_whitespace())
+        {
+            push(2);
+        }
+    }
+    tokens
+}
+
+/// The terms, with their relative positions, that a normalised, white-space-free
+/// string occupies in an n-gram field: one unigram for a single character,
+/// otherwise the chain of overlapping bigrams.
+pub fn substring_terms(normalized: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = normalized.chars().collect();
+    if chars.len() == 1 {
+        return vec![(0, chars[0].to_string())];
+    }
+    chars
+        .windows(2)
+        .enumerate()
+        .map(|(position, pair)| (position, pair.iter().collect()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str) -> Vec<(usize, String)> {
+        let mut tokenizer = NgramTokenizer;
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push((stream.token().position, stream.token().text.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn emits_unigrams_and_bigrams_at_character_positions() {
+        let expected = [(0, "図"), (0, "図書"), (1, "書"), (1, "書館"), (2, "館")];
+        let expected: Vec<(usize, String)> =
+            expected.iter().map(|(p, t)| (*p, t.to_string())).collect();
+        assert_eq!(texts("図書館"), expected);
+    }
+
+    #[test]
+    fn white_space_breaks_bigrams_and_case_is_folded() {
+        let tokens: Vec<String> = texts("Ｄ X").into_iter().map(|(_, t)| t).collect();
+        assert_eq!(tokens, ["d", "x"]);
+    }
+
+    #[test]
+    fn offsets_point_at_the_original_characters() {
+        let text = "ｵﾝﾗｲﾝ";
+        let mut tokenizer = NgramTokenizer;
+        let mut stream = tokenizer.token_stream(text);
+        assert!(stream.advance());
+        assert_eq!(stream.token().text, "オ");
+        assert_eq!(
+            &text[stream.token().offset_from..stream.token().offset_to],
+            "ｵ"
+        );
+    }
+
+    #[test]
+    fn a_substring_is_a_chain_of_bigrams() {
+        let terms = substring_terms("図書館");
+        assert_eq!(terms, [(0, "図書".to_string()), (1, "書館".to_string())]);
+        assert_eq!(substring_terms("市"), [(0, "市".to_string())]);
+    }
+}

@@ -1,0 +1,109 @@
+//! The index schema: every field, how it is analysed, and the one place that
+//! registers the analyzers, so indexing and searching cannot disagree.
+
+use lindera::dictionary::Dictionary;
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STORED, STRING,
+};
+use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
+
+use crate::japanese::japanese_tokenizer;
+use crate::ngram::NgramTokenizer;
+
+/// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Name under which the morphological analyzer is registered.
+pub const JAPANESE_TOKENIZER: &str = "hoshin_ja";
+
+/// Name under which the character n-gram analyzer is registered.
+pub const NGRAM_TOKENIZER: &str = "hoshin_ngram";
+
+/// Handles of every field of a hoshin index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Stable item id, indexed untokenised for look-ups and deletes.
+    pub id: Field,
+    /// The year as written, e.g. 令和4年度.
+    pub year: Field,
+    /// The western fiscal year, e.g. 2022.
+    pub fiscal_year: Field,
+    /// Department name, analysed morphologically.
+    pub department: Field,
+    /// Department as a facet, for filtering and counts.
+    pub department_facet: Field,
+    /// Policy heading the item sits under, analysed morphologically.
+    pub policy: Field,
+    /// Policy heading as character n-grams.
+    pub policy_ngram: Field,
+    /// The item's original text, analysed morphologically.
+    pub text: Field,
+    /// The item's text as character n-grams.
+    pub text_ngram: Field,
+    /// File the item was read from.
+    pub source_file: Field,
+    /// Line of that file the item stands on.
+    pub source_line: Field,
+}
+
+impl Fields {
+    /// Builds the schema and returns it with its field handles.
+    pub fn build_schema() -> (Schema, Fields) {
+        let mut builder = Schema::builder();
+        let analysed = |tokenizer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
+        let fields = Fields {
+            id: builder.add_text_field("id", STRING | STORED),
+            year: builder.add_text_field("year", STORED),
+            fiscal_year: builder.add_u64_field("fiscal_year", INDEXED | STORED | FAST),
+            department: builder
+                .add_text_field("department", analysed(JAPANESE_TOKENIZER).set_stored()),
+            department_facet: builder.add_facet_field("department_facet", FacetOptions::default()),
+            policy: builder.add_text_field("policy", analysed(JAPANESE_TOKENIZER).set_stored()),
+            policy_ngram: builder.add_text_field("policy_ngram", analysed(NGRAM_TOKENIZER)),
+            text: builder.add_text_field("text", analysed(JAPANESE_TOKENIZER).set_stored()),
+            text_ngram: builder.add_text_field("text_ngram", analysed(NGRAM_TOKENIZER)),
+            source_file: builder.add_text_field("source_file", STORED),
+            source_line: builder.add_u64_field("source_line", STORED),
+        };
+        (builder.build(), fields)
+    }
+
+    /// Reads the field handles of an existing index's schema.
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        let field = |name: &str| schema.get_field(name);
+        Ok(Fields {
+            id: field("id")?,
+            year: field("year")?,
+            fiscal_year: field("fiscal_year")?,
+            department: field("department")?,
+            department_facet: field("department_facet")?,
+            policy: field("policy")?,
+            policy_ngram: field("policy_ngram")?,
+            text: field("text")?,
+            text_ngram: field("text_ngram")?,
+            source_file: field("source_file")?,
+            source_line: field("source_line")?,
+        })
+    }
+}
+
+/// The facet value of a department.
+pub fn department_facet(department: &str) -> Facet {
+    Facet::from_path([department])
+}
+
+/// Registers hoshin's analyzers with an index's tokenizer manager.
+pub fn register_analyzers(manager: &TokenizerManager, dictionary: Dictionary) {
+    manager.register(
+        JAPANESE_TOKENIZER,
+        TextAnalyzer::from(japanese_tokenizer(dictionary)),
+    );
+    manager.register(NGRAM_TOKENIZER, TextAnalyzer::from(NgramTokenizer));
+}
