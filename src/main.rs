@@ -1,1 +1,104 @@
-fn main() {}
+//! The `hoshin` binary: parses flags, prepares the dictionary and the index, and
+//! either rebuilds the index or serves the search API until told to stop.
+
+mod config;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use hoshin_analysis::dictionary::{self, CompiledDictionary};
+use hoshin_indexer::{build_index, open_or_build, BuildInputs, IndexLayout};
+use hoshin_query::{router, SearchEngine};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, Flags, Paths};
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Config::from(Flags::parse())) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config: Config) -> anyhow::Result<()> {
+    match config {
+        Config::Index { paths } => {
+            let compiled = compiled_dictionary(&paths)?;
+            let report = build_index(
+                &IndexLayout::new(&paths.index),
+                &build_inputs(&paths, &compiled),
+            )?;
+            println!(
+                "indexed {} items in {} departments from {} in {:.2} s ({} bytes on disk)",
+                report.documents,
+                report.departments,
+                paths.seeds.display(),
+                report.elapsed.as_secs_f64(),
+                report.bytes_on_disk
+            );
+            Ok(())
+        }
+        Config::Serve { addr, paths } => {
+            let compiled = compiled_dictionary(&paths)?;
+            let index = open_or_build(
+                &IndexLayout::new(&paths.index),
+                &build_inputs(&paths, &compiled),
+            )?;
+            let engine = SearchEngine::new(&index).context("opening the index for search")?;
+            tokio::runtime::Runtime::new()?.block_on(serve(addr, engine))
+        }
+    }
+}
+
+fn compiled_dictionary(paths: &Paths) -> anyhow::Result<CompiledDictionary> {
+    Ok(dictionary::ensure_compiled(
+        &dictionary::ipadic_source_dir(),
+        &paths.dictionary,
+    )?)
+}
+
+fn build_inputs<'a>(paths: &'a Paths, compiled: &'a CompiledDictionary) -> BuildInputs<'a> {
+    BuildInputs {
+        seeds_dir: &paths.seeds,
+        dictionary: &compiled.dictionary,
+        dictionary_fingerprint: &compiled.fingerprint,
+    }
+}
+
+async fn serve(addr: SocketAddr, engine: SearchEngine) -> anyhow::Result<()> {
+    let documents = engine.document_count();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, documents, "serving");
+    // Tests and scripts read this line to learn the port when asked for port 0.
+    println!("hoshin listening on http://{local}");
+    axum::serve(listener, router(Arc::new(engine)))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler installs");
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate.recv() => {}
+    }
+}

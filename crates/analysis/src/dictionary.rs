@@ -47,9 +47,18 @@ struct Stamp {
     lindera: String,
 }
 
+/// A loaded dictionary and the fingerprint of the source it was compiled from.
+#[derive(Clone)]
+pub struct CompiledDictionary {
+    /// The dictionary, ready for a segmenter.
+    pub dictionary: Dictionary,
+    /// Changes whenever the source or the lindera format changes; indexes record it.
+    pub fingerprint: String,
+}
+
 /// Makes sure `compiled_dir` holds a dictionary compiled from `source_dir`,
-/// compiling it when it is missing or stale, and returns the loaded dictionary.
-pub fn ensure_compiled(source_dir: &Path, compiled_dir: &Path) -> Result<Dictionary> {
+/// compiling it when it is missing or stale, and loads it.
+pub fn ensure_compiled(source_dir: &Path, compiled_dir: &Path) -> Result<CompiledDictionary> {
     let wanted = Stamp {
         source: source_dir.to_path_buf(),
         source_fingerprint: fingerprint_source(source_dir)?,
@@ -59,14 +68,14 @@ pub fn ensure_compiled(source_dir: &Path, compiled_dir: &Path) -> Result<Diction
     if read_stamp(compiled_dir).as_ref() != Some(&wanted) {
         compile(source_dir, compiled_dir, &wanted)?;
     }
-    load(compiled_dir)
-}
-
-/// Loads an already compiled dictionary.
-pub fn load(compiled_dir: &Path) -> Result<Dictionary> {
-    load_fs_dictionary(compiled_dir).map_err(|error| AnalysisError::Dictionary {
-        path: compiled_dir.to_path_buf(),
-        message: error.to_string(),
+    let dictionary =
+        load_fs_dictionary(compiled_dir).map_err(|error| AnalysisError::Dictionary {
+            path: compiled_dir.to_path_buf(),
+            message: error.to_string(),
+        })?;
+    Ok(CompiledDictionary {
+        dictionary,
+        fingerprint: format!("{}/{}", wanted.lindera, wanted.source_fingerprint),
     })
 }
 

@@ -76,6 +76,7 @@ mod tests {
         let compiled = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index/dictionary");
         dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), compiled.as_ref())
             .expect("IPADIC compiles")
+            .dictionary
     }
 
     fn tokens(text: &str) -> Vec<(usize, String)> {

@@ -14,7 +14,7 @@
 //! )?;
 //! let (schema, _fields) = Fields::build_schema();
 //! let index = tantivy::Index::create_in_ram(schema);
-//! register_analyzers(index.tokenizers(), dictionary);
+//! register_analyzers(index.tokenizers(), dictionary.dictionary);
 //! # Ok::<(), hoshin_analysis::AnalysisError>(())
 //! ```
 
@@ -26,6 +26,7 @@ pub mod normalize;
 mod schema;
 
 pub use error::{AnalysisError, Result};
+pub use lindera::dictionary::Dictionary;
 pub use schema::{
     department_facet, register_analyzers, Fields, JAPANESE_TOKENIZER, NGRAM_TOKENIZER,
     SCHEMA_VERSION,

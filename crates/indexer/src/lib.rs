@@ -1,1 +1,36 @@
-//! x
+//! Turns policy text into a hoshin index.
+//!
+//! [`seed`] parses the seed format (department → policy heading → ▽ item) into
+//! [`PolicyItem`]s; [`builder`] analyses them with hoshin's analyzers into a
+//! tantivy index, built aside and published atomically through [`IndexLayout`].
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use hoshin_analysis::dictionary;
+//! use hoshin_indexer::{build_index, BuildInputs, IndexLayout};
+//!
+//! let compiled = dictionary::ensure_compiled(
+//!     &dictionary::ipadic_source_dir(),
+//!     Path::new("index/dictionary"),
+//! )?;
+//! let report = build_index(
+//!     &IndexLayout::new("index"),
+//!     &BuildInputs {
+//!         seeds_dir: Path::new("seeds"),
+//!         dictionary: &compiled.dictionary,
+//!         dictionary_fingerprint: &compiled.fingerprint,
+//!     },
+//! )?;
+//! println!("{} items in {} departments", report.documents, report.departments);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod builder;
+mod error;
+pub mod layout;
+pub mod seed;
+
+pub use builder::{build_index, open_current, open_or_build, BuildInputs, BuildReport, Manifest};
+pub use error::{IndexerError, Result, UnplacedLine};
+pub use layout::IndexLayout;
+pub use seed::PolicyItem;

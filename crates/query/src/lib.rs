@@ -1,1 +1,30 @@
-//! x
+//! Searching a hoshin index and serving the results as JSON over HTTP.
+//!
+//! [`syntax`] reads what a resident typed, [`SearchEngine`] ranks items for it
+//! and [`snippet`] marks why each matched; [`router`] exposes it all as the HTTP
+//! API whose JSON is described in [`results`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use hoshin_query::{router, SearchEngine, SearchRequest};
+//!
+//! # fn example(index: tantivy::Index) -> hoshin_query::Result<()> {
+//! let engine = SearchEngine::new(&index)?;
+//! let results = engine.search(&SearchRequest { query: "図書館", limit: 10, offset: 0, department: None })?;
+//! println!("{} items", results.total);
+//! let app = router(Arc::new(engine));
+//! # Ok(())
+//! # }
+//! ```
+
+mod error;
+pub mod http;
+pub mod results;
+mod search;
+pub mod snippet;
+pub mod syntax;
+
+pub use error::{QueryError, Result};
+pub use http::router;
+pub use results::{Hit, Item, SearchResults};
+pub use search::{SearchEngine, SearchRequest};

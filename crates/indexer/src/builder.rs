@@ -1,0 +1,246 @@
+//! Building a generation from seed files, and deciding when one is stale.
+//!
+//! Each generation carries a manifest of what it was built from: the schema
+//! version, a digest of the seed files and the dictionary's fingerprint. The
+//! live generation is reused while all three match, and rebuilt otherwise.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hoshin_analysis::Dictionary;
+use hoshin_analysis::{department_facet, register_analyzers, Fields, SCHEMA_VERSION};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tantivy::{doc, Index, IndexWriter, TantivyDocument};
+
+use crate::error::{IndexerError, Result};
+use crate::layout::IndexLayout;
+use crate::seed::{read_seeds_dir, PolicyItem};
+
+const MANIFEST_FILE: &str = "hoshin-manifest.json";
+
+/// Memory the tantivy writer may use while indexing.
+const WRITER_MEMORY_BYTES: usize = 200_000_000;
+
+/// How often a build reports progress, in documents.
+const PROGRESS_EVERY: usize = 10_000;
+
+/// What a generation was built from, and what it holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`SCHEMA_VERSION`] at build time.
+    pub schema_version: u32,
+    /// Digest of the seed files' names and contents.
+    pub seeds_digest: String,
+    /// Fingerprint of the dictionary the text was analysed with.
+    pub dictionary_fingerprint: String,
+    /// Number of documents indexed.
+    pub documents: usize,
+    /// Build time, seconds since the Unix epoch.
+    pub built_at: u64,
+}
+
+impl Manifest {
+    fn matches(&self, wanted: &Manifest) -> bool {
+        self.schema_version == wanted.schema_version
+            && self.seeds_digest == wanted.seeds_digest
+            && self.dictionary_fingerprint == wanted.dictionary_fingerprint
+    }
+}
+
+/// The outcome of a build.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// Documents indexed.
+    pub documents: usize,
+    /// Distinct departments among them.
+    pub departments: usize,
+    /// Size of the new generation on disk.
+    pub bytes_on_disk: u64,
+    /// Wall time of the whole build.
+    pub elapsed: Duration,
+}
+
+/// Everything a build reads: the seeds and the analysis they go through.
+pub struct BuildInputs<'a> {
+    /// Directory of seed `*.txt` files.
+    pub seeds_dir: &'a Path,
+    /// The dictionary the Japanese analyzer segments with.
+    pub dictionary: &'a Dictionary,
+    /// The dictionary's fingerprint, recorded in the manifest.
+    pub dictionary_fingerprint: &'a str,
+}
+
+/// Builds a new generation from the seeds and publishes it. The previous
+/// generation stays live if anything fails.
+pub fn build_index(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildReport> {
+    let _lock = lock_builds(layout)?;
+    build_locked(layout, inputs)
+}
+
+/// Opens the live generation, building it first when it is missing or stale.
+pub fn open_or_build(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<Index> {
+    let _lock = lock_builds(layout)?;
+    let wanted = wanted_manifest(inputs)?;
+    let live = layout.current_generation();
+    let fresh = live
+        .as_deref()
+        .and_then(read_manifest)
+        .is_some_and(|found| found.matches(&wanted));
+    if fresh {
+        tracing::info!("index is up to date");
+    } else {
+        tracing::info!(
+            reason = if live.is_some() { "stale" } else { "missing" },
+            "building index"
+        );
+        build_locked(layout, inputs)?;
+    }
+    open_current(layout, inputs.dictionary)
+}
+
+/// Opens the live generation with hoshin's analyzers registered.
+pub fn open_current(layout: &IndexLayout, dictionary: &Dictionary) -> Result<Index> {
+    let directory = layout
+        .current_generation()
+        .ok_or_else(|| IndexerError::Io {
+            path: layout.root().to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no index has been built here",
+            ),
+        })?;
+    let index = Index::open_in_dir(&directory)?;
+    register_analyzers(index.tokenizers(), dictionary.clone());
+    Ok(index)
+}
+
+fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildReport> {
+    let started = Instant::now();
+    let items = read_seeds_dir(inputs.seeds_dir)?;
+    let mut manifest = wanted_manifest(inputs)?;
+    manifest.documents = items.len();
+    let generation = layout.new_generation_dir()?;
+    let written = write_generation(&generation, &items, inputs.dictionary, &manifest);
+    if let Err(error) = written {
+        layout.discard(&generation);
+        return Err(error);
+    }
+    layout.publish(&generation)?;
+    let mut departments: Vec<&str> = items.iter().map(|item| item.department.as_str()).collect();
+    departments.sort_unstable();
+    departments.dedup();
+    let report = BuildReport {
+        documents: items.len(),
+        departments: departments.len(),
+        bytes_on_disk: directory_size(&generation),
+        elapsed: started.elapsed(),
+    };
+    tracing::info!(
+        documents = report.documents,
+        departments = report.departments,
+        bytes_on_disk = report.bytes_on_disk,
+        elapsed_ms = report.elapsed.as_millis() as u64,
+        generation = %generation.display(),
+        "index built and published"
+    );
+    Ok(report)
+}
+
+fn write_generation(
+    generation: &Path,
+    items: &[PolicyItem],
+    dictionary: &Dictionary,
+    manifest: &Manifest,
+) -> Result<()> {
+    let (schema, fields) = Fields::build_schema();
+    let index = Index::create_in_dir(generation, schema)?;
+    register_analyzers(index.tokenizers(), dictionary.clone());
+    let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
+    for (done, item) in items.iter().enumerate() {
+        writer.add_document(item_document(&fields, item))?;
+        if (done + 1) % PROGRESS_EVERY == 0 {
+            tracing::info!(documents = done + 1, total = items.len(), "indexing");
+        }
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let path = generation.join(MANIFEST_FILE);
+    let json = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
+    fs::write(&path, json).map_err(IndexerError::io(&path))
+}
+
+/// The tantivy document of an item: every field of [`Fields`] filled.
+pub fn item_document(fields: &Fields, item: &PolicyItem) -> TantivyDocument {
+    doc!(
+        fields.id => item.id.as_str(),
+        fields.year => item.year.as_str(),
+        fields.fiscal_year => item.fiscal_year,
+        fields.department => item.department.as_str(),
+        fields.department_facet => department_facet(&item.department),
+        fields.policy => item.policy.as_str(),
+        fields.policy_ngram => item.policy.as_str(),
+        fields.text => item.text.as_str(),
+        fields.text_ngram => item.text.as_str(),
+        fields.source_file => item.source_file.as_str(),
+        fields.source_line => item.source_line,
+    )
+}
+
+fn wanted_manifest(inputs: &BuildInputs<'_>) -> Result<Manifest> {
+    Ok(Manifest {
+        schema_version: SCHEMA_VERSION,
+        seeds_digest: seeds_digest(inputs.seeds_dir)?,
+        dictionary_fingerprint: inputs.dictionary_fingerprint.to_string(),
+        documents: 0,
+        built_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs(),
+    })
+}
+
+/// Reads the manifest of a generation directory.
+pub fn read_manifest(generation: &Path) -> Option<Manifest> {
+    let bytes = fs::read(generation.join(MANIFEST_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn seeds_digest(seeds_dir: &Path) -> Result<String> {
+    let mut paths: Vec<_> = fs::read_dir(seeds_dir)
+        .map_err(IndexerError::io(seeds_dir))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|extension| extension == "txt"))
+        .collect();
+    paths.sort();
+    let mut hasher = Sha256::new();
+    for path in paths {
+        let contents = fs::read(&path).map_err(IndexerError::io(&path))?;
+        hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+        hasher.update((contents.len() as u64).to_le_bytes());
+        hasher.update(&contents);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// Serialises builds of one index root across processes.
+fn lock_builds(layout: &IndexLayout) -> Result<fs::File> {
+    let root = layout.root();
+    fs::create_dir_all(root).map_err(IndexerError::io(root))?;
+    let path = root.join(".build.lock");
+    let file = fs::File::create(&path).map_err(IndexerError::io(&path))?;
+    file.lock().map_err(IndexerError::io(&path))?;
+    Ok(file)
+}
+
+fn directory_size(directory: &Path) -> u64 {
+    fs::read_dir(directory)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok()?.metadata().ok())
+                .map(|metadata| metadata.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}

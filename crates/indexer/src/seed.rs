@@ -1,0 +1,283 @@
+//! Reading policy documents in the seed's text format into searchable items.
+//!
+//! A seed file is a city's yearly department policies, one department after another:
+//!
+//! ```text
+//! 令和4年度「企画財政部の方針」（案）      ← department header (（案） or (案), optional)
+//! 持続可能な行財政運営の推進              ← policy heading
+//! - ▽ 狛江市総合基本計画に基づく…          ← item under that heading
+//! ```
+//!
+//! Blank lines are skipped. Every other line must find its place: a line that
+//! cannot (an item before any heading, a heading before any department, an empty
+//! item, a header whose era is unknown) is reported with its file and line, and
+//! the whole file is refused rather than silently indexed without it.
+
+use std::fs;
+use std::path::Path;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{IndexerError, Result, UnplacedLine};
+
+/// The marker that starts an item line.
+const ITEM_MARKER: &str = "- ▽";
+
+/// One ▽ item, the unit hoshin searches and returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyItem {
+    /// Stable id: the seed file's stem and the item's ordinal in it, e.g. `komae-2022-policies-001`.
+    pub id: String,
+    /// The year as written in the department header, e.g. 令和4年度.
+    pub year: String,
+    /// The western fiscal year, e.g. 2022.
+    pub fiscal_year: u64,
+    /// The department, e.g. 企画財政部.
+    pub department: String,
+    /// The policy heading the item sits under.
+    pub policy: String,
+    /// The item's original text, without the leading `- ▽ `.
+    pub text: String,
+    /// File name the item was read from.
+    pub source_file: String,
+    /// 1-based line number of the item in that file.
+    pub source_line: u64,
+}
+
+/// Reads every `*.txt` file of `seeds_dir`, in file-name order.
+pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
+    let entries = fs::read_dir(seeds_dir).map_err(IndexerError::io(seeds_dir))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(IndexerError::io(seeds_dir))?.path();
+        if path.extension().is_some_and(|extension| extension == "txt") {
+            paths.push(path);
+        }
+    }
+    if paths.is_empty() {
+        return Err(IndexerError::NoSeeds(seeds_dir.to_path_buf()));
+    }
+    paths.sort();
+    let mut items = Vec::new();
+    let mut unplaced = Vec::new();
+    for path in paths {
+        match read_seed_file(&path) {
+            Ok(file_items) => {
+                tracing::info!(file = %path.display(), items = file_items.len(), "seed file parsed");
+                items.extend(file_items);
+            }
+            Err(IndexerError::Unplaced(lines)) => unplaced.extend(lines),
+            Err(other) => return Err(other),
+        }
+    }
+    if unplaced.is_empty() {
+        Ok(items)
+    } else {
+        Err(IndexerError::Unplaced(unplaced))
+    }
+}
+
+/// Reads one seed file.
+pub fn read_seed_file(path: &Path) -> Result<Vec<PolicyItem>> {
+    let bytes = fs::read(path).map_err(IndexerError::io(path))?;
+    let file_name = path
+        .file_name()
+        .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+    let text = String::from_utf8(bytes).map_err(|error| {
+        IndexerError::Unplaced(vec![UnplacedLine {
+            file: file_name.clone(),
+            line: 1 + error.as_bytes()[..error.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|&&byte| byte == b'\n')
+                .count(),
+            reason: "not valid UTF-8".to_string(),
+        }])
+    })?;
+    parse_seed(&file_name, &text)
+}
+
+/// Parses seed text; `file_name` names the source and, without its extension,
+/// prefixes the item ids.
+pub fn parse_seed(file_name: &str, text: &str) -> Result<Vec<PolicyItem>> {
+    let stem = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem);
+    let mut items = Vec::new();
+    let mut unplaced = Vec::new();
+    let mut department: Option<DepartmentHeader> = None;
+    let mut policy: Option<String> = None;
+    for (index, raw_line) in text.lines().enumerate() {
+        let line_number = index + 1;
+        let line = raw_line.trim_end();
+        let mut refuse = |reason: &str| {
+            unplaced.push(UnplacedLine {
+                file: file_name.to_string(),
+                line: line_number,
+                reason: reason.to_string(),
+            });
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix(ITEM_MARKER) {
+            let item_text = rest.trim_start();
+            match (&department, &policy) {
+                (None, _) => refuse("item before any department header"),
+                (Some(_), None) => refuse("item before any policy heading"),
+                (Some(_), Some(_)) if item_text.is_empty() => refuse("item without text"),
+                (Some(header), Some(heading)) => items.push(PolicyItem {
+                    id: format!("{stem}-{:03}", items.len() + 1),
+                    year: header.year.clone(),
+                    fiscal_year: header.fiscal_year,
+                    department: header.department.clone(),
+                    policy: heading.clone(),
+                    text: item_text.to_string(),
+                    source_file: file_name.to_string(),
+                    source_line: line_number as u64,
+                }),
+            }
+            continue;
+        }
+        match parse_department_header(line) {
+            Some(Ok(header)) => {
+                department = Some(header);
+                policy = None;
+            }
+            Some(Err(reason)) => refuse(&reason),
+            None if department.is_none() => refuse("text before any department header"),
+            None if line.starts_with(['-', '▽', '・']) => {
+                refuse("looks like an item but does not start with `- ▽ `")
+            }
+            None => policy = Some(line.trim().to_string()),
+        }
+    }
+    if unplaced.is_empty() {
+        Ok(items)
+    } else {
+        Err(IndexerError::Unplaced(unplaced))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct DepartmentHeader {
+    year: String,
+    fiscal_year: u64,
+    department: String,
+}
+
+/// Recognises `令和4年度「企画財政部の方針」（案）`: `None` when the line is not a
+/// header at all, an error when it is one whose year cannot be read.
+fn parse_department_header(line: &str) -> Option<std::result::Result<DepartmentHeader, String>> {
+    let (year, rest) = line.split_once("年度「")?;
+    let (department, suffix) = rest.split_once("の方針」")?;
+    let suffix: String = suffix.trim().nfkc().collect();
+    if !(suffix.is_empty() || suffix == "(案)") || department.is_empty() {
+        return None;
+    }
+    let year = format!("{}年度", year.trim());
+    Some(match western_fiscal_year(&year) {
+        Some(fiscal_year) => Ok(DepartmentHeader {
+            year,
+            fiscal_year,
+            department: department.to_string(),
+        }),
+        None => Err(format!("cannot read the year of `{year}`")),
+    })
+}
+
+/// Japanese eras and the western year before their first year.
+const ERAS: &[(&str, u64)] = &[("令和", 2018), ("平成", 1988), ("昭和", 1925)];
+
+/// Converts 令和4年度 to 2022; accepts 元 for the first year, full-width digits,
+/// and a western year such as 2022年度.
+pub fn western_fiscal_year(year: &str) -> Option<u64> {
+    let normalized: String = year.nfkc().collect();
+    let number = normalized.strip_suffix("年度")?;
+    let (offset, number) = ERAS
+        .iter()
+        .find_map(|(era, offset)| number.strip_prefix(era).map(|rest| (*offset, rest)))
+        .unwrap_or((0, number));
+    let within = if number == "元" {
+        1
+    } else {
+        number.parse::<u64>().ok()?
+    };
+    (within > 0).then_some(offset + within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\n令和4年度「総務部の方針」(案)\n\n安心して暮らせる安全なまちを実現します\n\n- ▽ 総合水防訓練を行います。\n- ▽ 危機管理の強化を図ります。\n";
+
+    #[test]
+    fn items_carry_their_department_heading_and_line() {
+        let items = parse_seed("sample.txt", SAMPLE).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].id, "sample-001");
+        assert_eq!(items[0].department, "総務部");
+        assert_eq!(items[0].policy, "安心して暮らせる安全なまちを実現します");
+        assert_eq!(items[0].text, "総合水防訓練を行います。");
+        assert_eq!(items[0].year, "令和4年度");
+        assert_eq!(items[0].fiscal_year, 2022);
+        assert_eq!(items[1].source_line, 7);
+    }
+
+    #[test]
+    fn full_and_half_width_parentheses_both_open_a_department() {
+        for header in [
+            "令和4年度「教育部の方針」（案）",
+            "令和4年度「教育部の方針」(案)",
+            "令和4年度「教育部の方針」",
+        ] {
+            let text = format!("{header}\n見出し\n- ▽ 本文\n");
+            let items = parse_seed("x.txt", &text).unwrap();
+            assert_eq!(items[0].department, "教育部", "{header}");
+        }
+    }
+
+    #[test]
+    fn lines_that_cannot_be_placed_are_all_reported_with_file_and_line() {
+        let text = "- ▽ 孤立した項目\n令和4年度「教育部の方針」(案)\n- ▽ 見出しのない項目\n見出し\n- ▽\n・ 箇条書き\n";
+        let Err(IndexerError::Unplaced(lines)) = parse_seed("bad.txt", text) else {
+            panic!("bad lines must be refused");
+        };
+        let places: Vec<String> = lines
+            .iter()
+            .map(|l| format!("{}:{}", l.file, l.line))
+            .collect();
+        assert_eq!(places, ["bad.txt:1", "bad.txt:3", "bad.txt:5", "bad.txt:6"]);
+    }
+
+    #[test]
+    fn an_unknown_era_is_refused_not_guessed() {
+        let text = "明治4年度「教育部の方針」(案)\n見出し\n- ▽ 本文\n";
+        let Err(IndexerError::Unplaced(lines)) = parse_seed("era.txt", text) else {
+            panic!("an unknown era must be refused");
+        };
+        assert!(lines[0].reason.contains("明治4年度"), "{}", lines[0].reason);
+    }
+
+    #[test]
+    fn eras_convert_to_western_fiscal_years() {
+        assert_eq!(western_fiscal_year("令和4年度"), Some(2022));
+        assert_eq!(western_fiscal_year("令和元年度"), Some(2019));
+        assert_eq!(western_fiscal_year("令和４年度"), Some(2022));
+        assert_eq!(western_fiscal_year("平成31年度"), Some(2019));
+        assert_eq!(western_fiscal_year("2023年度"), Some(2023));
+        assert_eq!(western_fiscal_year("令和0年度"), None);
+        assert_eq!(western_fiscal_year("来年度"), None);
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_with_its_line() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("broken.txt");
+        fs::write(&path, b"\xe4\xbb\xa4\n\xff\xfe\n").unwrap();
+        let Err(IndexerError::Unplaced(lines)) = read_seed_file(&path) else {
+            panic!("invalid UTF-8 must be refused");
+        };
+        assert_eq!((lines[0].file.as_str(), lines[0].line), ("broken.txt", 2));
+    }
+}

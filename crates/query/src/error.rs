@@ -1,0 +1,94 @@
+//! The one error type of the query crate, and the one place it becomes HTTP.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// Everything a search or look-up can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// `q` is missing or only white space.
+    #[error("the query is empty: pass the words to search for in `q`")]
+    EmptyQuery,
+    /// `q` is longer than the documented maximum.
+    #[error("the query is {length} characters long; at most {max} are allowed")]
+    QueryTooLong {
+        /// Characters in the query.
+        length: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// `limit` is not a whole number in the allowed range.
+    #[error("`limit` must be a whole number from 1 to {max}, got `{given}`")]
+    InvalidLimit {
+        /// What was given.
+        given: String,
+        /// The maximum.
+        max: usize,
+    },
+    /// `offset` is not a whole number in the allowed range.
+    #[error("`offset` must be a whole number from 0 to {max}, got `{given}`")]
+    InvalidOffset {
+        /// What was given.
+        given: String,
+        /// The maximum.
+        max: usize,
+    },
+    /// `department` names no department in the index.
+    #[error("unknown department `{0}`")]
+    UnknownDepartment(String),
+    /// The query string could not be decoded.
+    #[error("malformed query string: {0}")]
+    MalformedRequest(String),
+    /// No document has this id.
+    #[error("no document with id `{0}`")]
+    DocumentNotFound(String),
+    /// No route matches the path.
+    #[error("no such endpoint: {0}")]
+    NoSuchEndpoint(String),
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The index failed; details are logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, QueryError>;
+
+impl From<tantivy::TantivyError> for QueryError {
+    fn from(error: tantivy::TantivyError) -> Self {
+        QueryError::Internal(error.to_string())
+    }
+}
+
+impl QueryError {
+    /// The HTTP status and the stable machine-readable code of this error.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            QueryError::EmptyQuery => (StatusCode::BAD_REQUEST, "empty_query"),
+            QueryError::QueryTooLong { .. } => (StatusCode::BAD_REQUEST, "query_too_long"),
+            QueryError::InvalidLimit { .. } => (StatusCode::BAD_REQUEST, "invalid_limit"),
+            QueryError::InvalidOffset { .. } => (StatusCode::BAD_REQUEST, "invalid_offset"),
+            QueryError::UnknownDepartment(_) => (StatusCode::BAD_REQUEST, "unknown_department"),
+            QueryError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
+            QueryError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
+            QueryError::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "not_found"),
+            QueryError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            QueryError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for QueryError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let QueryError::Internal(details) = &self {
+            tracing::error!(%details, "request failed");
+        }
+        let body = json!({ "error": { "code": code, "message": self.to_string() } });
+        (status, Json(body)).into_response()
+    }
+}

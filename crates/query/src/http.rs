@@ -1,0 +1,167 @@
+//! The JSON HTTP API: routes, parameter validation, and nothing else.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /api/search?q=…&limit=10&offset=0&department=…` | [`SearchResults`](crate::SearchResults) |
+//! | `GET /api/documents/{id}` | [`Item`](crate::Item), or 404 |
+//! | `GET /api/health` | `{"status": "ok", "documents": 118}` |
+//!
+//! Every error, unknown routes and methods included, is
+//! `{"error": {"code", "message"}}` with a 4xx status (see [`QueryError`]).
+
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{QueryError, Result};
+use crate::results::{Item, SearchResults};
+use crate::search::{SearchEngine, SearchRequest};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Largest page size.
+pub const MAX_LIMIT: usize = 100;
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Deepest `offset` accepted; paging further is not a resident's need and would
+/// make the engine rank that many items.
+pub const MAX_OFFSET: usize = 10_000;
+
+/// Builds the API router over a search engine.
+pub fn router(engine: Arc<SearchEngine>) -> Router {
+    Router::new()
+        .route("/api/search", get(search))
+        .route("/api/documents/{id}", get(document))
+        .route("/api/health", get(health))
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(engine)
+}
+
+/// `/api/search` parameters as received: strings, so that a bad number gets our
+/// own error message rather than the extractor's.
+#[derive(Debug, Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+    department: Option<String>,
+}
+
+async fn search(
+    State(engine): State<Arc<SearchEngine>>,
+    params: std::result::Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<SearchResults>> {
+    let Query(params) =
+        params.map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))?;
+    let query = params.q.unwrap_or_default();
+    if query.trim().is_empty() {
+        return Err(QueryError::EmptyQuery);
+    }
+    let length = query.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(QueryError::QueryTooLong {
+            length,
+            max: MAX_QUERY_CHARS,
+        });
+    }
+    let limit =
+        parse_bounded(params.limit.as_deref(), DEFAULT_LIMIT, 1, MAX_LIMIT).map_err(|given| {
+            QueryError::InvalidLimit {
+                given,
+                max: MAX_LIMIT,
+            }
+        })?;
+    let offset = parse_bounded(params.offset.as_deref(), 0, 0, MAX_OFFSET).map_err(|given| {
+        QueryError::InvalidOffset {
+            given,
+            max: MAX_OFFSET,
+        }
+    })?;
+    let department = params
+        .department
+        .filter(|department| !department.is_empty());
+    blocking(move || {
+        engine.search(&SearchRequest {
+            query: &query,
+            limit,
+            offset,
+            department: department.as_deref(),
+        })
+    })
+    .await
+    .map(Json)
+}
+
+/// A whole number within `min..=max`, `default` when absent; the offending
+/// text otherwise.
+fn parse_bounded(
+    given: Option<&str>,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> std::result::Result<usize, String> {
+    let Some(text) = given else {
+        return Ok(default);
+    };
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|value| (min..=max).contains(value))
+        .ok_or_else(|| text.to_string())
+}
+
+async fn document(
+    State(engine): State<Arc<SearchEngine>>,
+    Path(id): Path<String>,
+) -> Result<Json<Item>> {
+    blocking(move || engine.document(&id)).await.map(Json)
+}
+
+async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<Value> {
+    Json(json!({ "status": "ok", "documents": engine.document_count() }))
+}
+
+async fn no_such_endpoint(uri: Uri) -> QueryError {
+    QueryError::NoSuchEndpoint(uri.path().to_string())
+}
+
+async fn method_not_allowed() -> QueryError {
+    QueryError::MethodNotAllowed
+}
+
+/// Runs index work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| QueryError::Internal(format!("search task failed: {error}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_whole_and_within_bounds() {
+        assert_eq!(parse_bounded(None, 10, 1, 100), Ok(10));
+        assert_eq!(parse_bounded(Some("100"), 10, 1, 100), Ok(100));
+        assert_eq!(parse_bounded(Some("0"), 10, 1, 100), Err("0".to_string()));
+        assert_eq!(parse_bounded(Some("-1"), 0, 0, 100), Err("-1".to_string()));
+        assert_eq!(
+            parse_bounded(Some("ten"), 0, 0, 100),
+            Err("ten".to_string())
+        );
+        assert_eq!(
+            parse_bounded(Some("1e3"), 0, 0, 100),
+            Err("1e3".to_string())
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! The JSON the API answers with, documented once, next to the types producing it.
+//!
+//! `GET /api/search` answers a [`SearchResults`]:
+//!
+//! ```json
+//! {
+//!   "query": "図書館",
+//!   "total": 3,
+//!   "took_ms": 0.84,
+//!   "hits": [{
+//!     "id": "komae-2022-policies-009", "score": 12.3,
+//!     "year": "令和4年度", "fiscal_year": 2022,
+//!     "department": "企画財政部", "policy": "人にやさしいまちに向けた取組の推進",
+//!     "text": "…新図書館整備基本構想を取りまとめます。",
+//!     "snippet": "…新<mark>図書館</mark>整備基本構想を取りまとめます。",
+//!     "source": {"file": "komae-2022-policies.txt", "line": 20}
+//!   }],
+//!   "facets": {"department": [{"value": "企画財政部", "count": 1}]}
+//! }
+//! ```
+//!
+//! `GET /api/documents/{id}` answers one [`Item`] (a hit without `score` and `snippet`).
+
+use serde::Serialize;
+
+/// Where an item was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// Seed file name.
+    pub file: String,
+    /// 1-based line number in that file.
+    pub line: u64,
+}
+
+/// One policy item as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// Stable id.
+    pub id: String,
+    /// The year as written, e.g. 令和4年度.
+    pub year: String,
+    /// The western fiscal year, e.g. 2022.
+    pub fiscal_year: u64,
+    /// Department.
+    pub department: String,
+    /// Policy heading the item sits under.
+    pub policy: String,
+    /// The item's original text, unchanged.
+    pub text: String,
+    /// Where the item was read from.
+    pub source: Source,
+}
+
+/// One ranked search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// The item.
+    #[serde(flatten)]
+    pub item: Item,
+    /// Relevance score; higher ranks first.
+    pub score: f32,
+    /// HTML-escaped excerpt of the text with `<mark>` around the matched parts.
+    pub snippet: String,
+}
+
+/// How many matching items one department holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    /// Department name.
+    pub value: String,
+    /// Matching items in it.
+    pub count: u64,
+}
+
+/// Counts of the matching items by facet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facets {
+    /// Per department, most items first. Counted over every item matching the
+    /// query, ignoring the `department` filter itself, so a client can show what
+    /// choosing another department would give.
+    pub department: Vec<FacetCount>,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// The query as received.
+    pub query: String,
+    /// How many items match (with the department filter applied).
+    pub total: u64,
+    /// Time spent searching, in milliseconds.
+    pub took_ms: f64,
+    /// The requested page of hits, best first.
+    pub hits: Vec<Hit>,
+    /// Counts by department.
+    pub facets: Facets,
+}

@@ -1,0 +1,195 @@
+//! Highlighted excerpts, sized in characters.
+//!
+//! tantivy's `SnippetGenerator` measures its window in bytes, a third of the
+//! intended length in Japanese, and only highlights terms of one field. hoshin
+//! marks what matched through either analysis: tokens the morphological analyzer
+//! finds in the text that the query also produced, and every place where a query
+//! word occurs as a substring after normalisation (what the n-gram fields match).
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use hoshin_analysis::normalize::NormalizedText;
+use tantivy::tokenizer::TextAnalyzer;
+
+/// Characters of text an excerpt shows at most.
+pub const SNIPPET_CHARS: usize = 120;
+
+/// Characters shown before the first highlight when the text must be cut.
+const LEADING_CONTEXT_CHARS: usize = 20;
+
+/// What to highlight: the query's analysed terms and its normalised words.
+#[derive(Debug, Clone, Default)]
+pub struct HighlightTerms {
+    /// Terms the morphological analyzer produced for the query.
+    pub japanese: HashSet<String>,
+    /// Normalised query words and phrases without white space.
+    pub substrings: Vec<Vec<char>>,
+}
+
+/// Byte ranges of `text` matched by `terms`, sorted and merged.
+pub fn matched_ranges(
+    text: &str,
+    terms: &HighlightTerms,
+    japanese: &mut TextAnalyzer,
+) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut stream = japanese.token_stream(text);
+    while stream.advance() {
+        let token = stream.token();
+        if terms.japanese.contains(&token.text) {
+            ranges.push(token.offset_from..token.offset_to);
+        }
+    }
+    let normalized = NormalizedText::new(text);
+    let chars = normalized.chars();
+    for needle in terms.substrings.iter().filter(|needle| !needle.is_empty()) {
+        for start in 0..chars.len().saturating_sub(needle.len() - 1) {
+            if chars[start..start + needle.len()] == needle[..] {
+                ranges.push(normalized.origin(start..start + needle.len()));
+            }
+        }
+    }
+    merge(ranges)
+}
+
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|range| (range.start, range.end));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+/// Renders an HTML-escaped excerpt of at most [`SNIPPET_CHARS`] characters of
+/// `text` with `<mark>` around `highlights` (sorted, disjoint byte ranges),
+/// choosing the window that shows the most highlighted text.
+pub fn render(text: &str, highlights: &[Range<usize>]) -> String {
+    let char_starts: Vec<usize> = text.char_indices().map(|(offset, _)| offset).collect();
+    let char_count = char_starts.len();
+    let byte_at = |char_index: usize| char_starts.get(char_index).copied().unwrap_or(text.len());
+    let (first_char, last_char) = if char_count <= SNIPPET_CHARS {
+        (0, char_count)
+    } else {
+        let start = best_window_start(&char_starts, highlights);
+        (start, start + SNIPPET_CHARS)
+    };
+    let window = byte_at(first_char)..byte_at(last_char);
+
+    let mut html = String::with_capacity(window.len() + 32);
+    if first_char > 0 {
+        html.push('…');
+    }
+    let mut cursor = window.start;
+    for highlight in highlights {
+        let start = highlight.start.clamp(window.start, window.end);
+        let end = highlight.end.clamp(window.start, window.end);
+        if start >= end {
+            continue;
+        }
+        escape_into(&text[cursor..start], &mut html);
+        html.push_str("<mark>");
+        escape_into(&text[start..end], &mut html);
+        html.push_str("</mark>");
+        cursor = end;
+    }
+    escape_into(&text[cursor..window.end], &mut html);
+    if last_char < char_count {
+        html.push('…');
+    }
+    html
+}
+
+/// The first character of the window covering the most highlighted bytes,
+/// starting a little before one of the highlights.
+fn best_window_start(char_starts: &[usize], highlights: &[Range<usize>]) -> usize {
+    let last_start = char_starts.len() - SNIPPET_CHARS;
+    let char_index_of = |byte: usize| char_starts.partition_point(|&start| start < byte);
+    let covered = |first: usize| {
+        let window_start = char_starts[first];
+        let window_end = char_starts
+            .get(first + SNIPPET_CHARS)
+            .copied()
+            .unwrap_or(usize::MAX);
+        highlights
+            .iter()
+            .map(|h| {
+                h.end
+                    .min(window_end)
+                    .saturating_sub(h.start.max(window_start))
+            })
+            .sum::<usize>()
+    };
+    highlights
+        .iter()
+        .map(|h| {
+            char_index_of(h.start)
+                .saturating_sub(LEADING_CONTEXT_CHARS)
+                .min(last_start)
+        })
+        .max_by_key(|&first| (covered(first), std::cmp::Reverse(first)))
+        .unwrap_or(0)
+}
+
+fn escape_into(text: &str, html: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            _ => html.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_shown_whole_with_marks_and_escaped() {
+        let text = "<script>図書館</script>";
+        let start = text.find("図書館").unwrap();
+        let html = render(text, &[start..start + "図書館".len()]);
+        assert_eq!(html, "&lt;script&gt;<mark>図書館</mark>&lt;/script&gt;");
+    }
+
+    #[test]
+    fn long_text_is_cut_to_a_window_in_characters_around_the_match() {
+        let text = format!("{}図書館{}", "あ".repeat(300), "い".repeat(300));
+        let start = text.find("図書館").unwrap();
+        let html = render(&text, &[start..start + "図書館".len()]);
+        let visible: String = html.replace("<mark>", "").replace("</mark>", "");
+        assert_eq!(
+            visible.chars().count(),
+            SNIPPET_CHARS + 2,
+            "window plus two ellipses"
+        );
+        assert!(visible.starts_with('…') && visible.ends_with('…'));
+        assert!(html.contains("<mark>図書館</mark>"));
+        let before = visible.split("図書館").next().unwrap().chars().count();
+        assert_eq!(before, 1 + LEADING_CONTEXT_CHARS);
+    }
+
+    #[test]
+    fn the_window_prefers_the_densest_run_of_matches() {
+        let text = format!("図{}図書館図書館{}", "あ".repeat(300), "い".repeat(300));
+        let ranges: Vec<Range<usize>> = text
+            .match_indices('図')
+            .map(|(start, _)| start..start + '図'.len_utf8())
+            .collect();
+        let html = render(&text, &ranges);
+        assert_eq!(html.matches("<mark>").count(), 2);
+    }
+
+    #[test]
+    fn overlapping_ranges_merge() {
+        assert_eq!(merge(vec![4..8, 0..2, 1..3, 8..9]), vec![0..3, 4..9]);
+    }
+}
