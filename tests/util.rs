@@ -1,0 +1,155 @@
+//! Shared helpers: workspace paths, the compiled dictionary, temporary indexes
+//! and a running `hoshin serve` process.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use hoshin_analysis::dictionary::{self, CompiledDictionary};
+use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
+use serde_json::Value;
+
+/// The repository root.
+pub fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The committed seed directory.
+pub fn seeds_dir() -> PathBuf {
+    workspace().join("seeds")
+}
+
+/// The seed file every test reads.
+pub fn seed_file() -> PathBuf {
+    seeds_dir().join("komae-2022-policies.txt")
+}
+
+/// The workspace's compiled dictionary, shared by every test process.
+pub fn dictionary_dir() -> PathBuf {
+    workspace().join("index").join("dictionary")
+}
+
+/// The dictionary, compiled on first use.
+pub fn compiled_dictionary() -> CompiledDictionary {
+    dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), &dictionary_dir())
+        .expect("IPADIC compiles")
+}
+
+/// Build inputs over `seeds` with the shared dictionary.
+pub fn inputs<'a>(seeds: &'a Path, compiled: &'a CompiledDictionary) -> BuildInputs<'a> {
+    BuildInputs {
+        seeds_dir: seeds,
+        dictionary: &compiled.dictionary,
+        dictionary_fingerprint: &compiled.fingerprint,
+    }
+}
+
+/// A fresh on-disk index of the seed in a temporary directory.
+pub fn seed_index() -> (tempfile::TempDir, tantivy::Index) {
+    let root = tempfile::tempdir().unwrap();
+    let compiled = compiled_dictionary();
+    let index = open_or_build(
+        &IndexLayout::new(root.path()),
+        &inputs(&seeds_dir(), &compiled),
+    )
+    .unwrap();
+    (root, index)
+}
+
+/// A `hoshin serve` process on a free loopback port, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    _index_root: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts the server binary over the seed with its own index directory.
+    pub fn start() -> Server {
+        let index_root = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hoshin"))
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0"])
+            .arg("--index")
+            .arg(index_root.path())
+            .arg("--seeds")
+            .arg(seeds_dir())
+            .arg("--dictionary")
+            .arg(dictionary_dir())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("hoshin starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut first_line = String::new();
+        BufReader::new(stdout).read_line(&mut first_line).unwrap();
+        let base = first_line
+            .trim()
+            .strip_prefix("hoshin listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
+            .to_string();
+        Server {
+            child,
+            base,
+            _index_root: index_root,
+        }
+    }
+
+    /// GETs `path_and_query` and returns the status and the JSON body.
+    pub fn get(&self, path_and_query: &str) -> (u16, Value) {
+        self.request("GET", path_and_query)
+    }
+
+    /// Sends a body-less request with `method`.
+    pub fn request(&self, method: &str, path_and_query: &str) -> (u16, Value) {
+        let url = format!("{}{}", self.base, path_and_query);
+        let response = match ureq::request(method, &url).call() {
+            Ok(response) => response,
+            Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => panic!("{method} {url}: {error}"),
+        };
+        let status = response.status();
+        let body = response.into_string().unwrap();
+        let json = serde_json::from_str(&body)
+            .unwrap_or_else(|_| panic!("{url} answered non-JSON {body:?}"));
+        (status, json)
+    }
+
+    /// Searches with already URL-encoded parameters, expecting success.
+    pub fn search(&self, parameters: &str) -> Value {
+        let (status, body) = self.get(&format!("/api/search?{parameters}"));
+        assert_eq!(status, 200, "{parameters}: {body}");
+        body
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode(value: &str) -> String {
+    let mut encoded = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// The ids of a search answer's hits, in order.
+pub fn hit_ids(results: &Value) -> Vec<String> {
+    results["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["id"].as_str().unwrap().to_string())
+        .collect()
+}
