@@ -41,6 +41,9 @@ struct PathFlags {
     /// Where the compiled IPADIC dictionary is kept [default: INDEX/dictionary].
     #[arg(long)]
     dictionary: Option<PathBuf>,
+    /// Directory of the editable word lists: variants.tsv, synonyms.tsv, userdict.csv.
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
 }
 
 /// Where hoshin reads and writes.
@@ -52,6 +55,8 @@ pub struct Paths {
     pub seeds: PathBuf,
     /// Compiled dictionary directory.
     pub dictionary: PathBuf,
+    /// Word-list directory.
+    pub data: PathBuf,
 }
 
 /// What to do, fully resolved.
@@ -74,26 +79,15 @@ pub enum Config {
 impl From<Flags> for Config {
     fn from(flags: Flags) -> Self {
         match flags.command {
-            CommandFlags::Serve { addr, paths } => Config::Serve {
-                addr,
-                paths: paths.into(),
-            },
-            CommandFlags::Index { paths } => Config::Index {
-                paths: paths.into(),
-            },
+            CommandFlags::Serve { addr, paths } => Config::Serve { addr, paths: paths.into() },
+            CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
         }
     }
 }
 
 impl From<PathFlags> for Paths {
     fn from(flags: PathFlags) -> Self {
-        let dictionary = flags
-            .dictionary
-            .unwrap_or_else(|| flags.index.join("dictionary"));
-        Paths {
-            index: flags.index,
-            seeds: flags.seeds,
-            dictionary,
-        }
+        let dictionary = flags.dictionary.unwrap_or_else(|| flags.index.join("dictionary"));
+        Paths { index: flags.index, seeds: flags.seeds, dictionary, data: flags.data }
     }
 }

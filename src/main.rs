@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use hoshin_analysis::dictionary::{self, CompiledDictionary};
+use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::{build_index, open_or_build, BuildInputs, IndexLayout};
 use hoshin_query::{router, SearchEngine};
 use tracing_subscriber::EnvFilter;
@@ -17,10 +17,7 @@ use crate::config::{Config, Flags, Paths};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn")))
         .with_writer(std::io::stderr)
         .init();
     match run(Config::from(Flags::parse())) {
@@ -35,11 +32,8 @@ fn main() -> std::process::ExitCode {
 fn run(config: Config) -> anyhow::Result<()> {
     match config {
         Config::Index { paths } => {
-            let compiled = compiled_dictionary(&paths)?;
-            let report = build_index(
-                &IndexLayout::new(&paths.index),
-                &build_inputs(&paths, &compiled),
-            )?;
+            let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
+            let report = build_index(&IndexLayout::new(&paths.index), &build_inputs(&paths, &analysis))?;
             println!(
                 "indexed {} items in {} departments from {} in {:.2} s ({} bytes on disk)",
                 report.documents,
@@ -51,44 +45,27 @@ fn run(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Config::Serve { addr, paths } => {
-            let compiled = compiled_dictionary(&paths)?;
-            let index = open_or_build(
-                &IndexLayout::new(&paths.index),
-                &build_inputs(&paths, &compiled),
-            )?;
-            let engine = SearchEngine::new(&index).context("opening the index for search")?;
+            let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
+            let index = open_or_build(&IndexLayout::new(&paths.index), &build_inputs(&paths, &analysis))?;
+            let engine =
+                SearchEngine::new(&index, analysis.lexicon.synonyms.clone()).context("opening the index for search")?;
             tokio::runtime::Runtime::new()?.block_on(serve(addr, engine))
         }
     }
 }
 
-fn compiled_dictionary(paths: &Paths) -> anyhow::Result<CompiledDictionary> {
-    Ok(dictionary::ensure_compiled(
-        &dictionary::ipadic_source_dir(),
-        &paths.dictionary,
-    )?)
-}
-
-fn build_inputs<'a>(paths: &'a Paths, compiled: &'a CompiledDictionary) -> BuildInputs<'a> {
-    BuildInputs {
-        seeds_dir: &paths.seeds,
-        dictionary: &compiled.dictionary,
-        dictionary_fingerprint: &compiled.fingerprint,
-    }
+fn build_inputs<'a>(paths: &'a Paths, analysis: &'a PreparedAnalysis) -> BuildInputs<'a> {
+    BuildInputs { seeds_dir: &paths.seeds, resources: &analysis.resources, analysis_fingerprint: &analysis.fingerprint }
 }
 
 async fn serve(addr: SocketAddr, engine: SearchEngine) -> anyhow::Result<()> {
     let documents = engine.document_count();
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     tracing::info!(%local, documents, "serving");
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");
-    axum::serve(listener, router(Arc::new(engine)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, router(Arc::new(engine))).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -96,8 +73,8 @@ async fn serve(addr: SocketAddr, engine: SearchEngine) -> anyhow::Result<()> {
 /// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler installs");
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler installs");
     tokio::select! {
         _ = interrupt => {}
         _ = terminate.recv() => {}

@@ -5,41 +5,23 @@ use std::fs;
 use hoshin_indexer::{build_index, open_or_build, IndexLayout, IndexerError};
 use hoshin_query::{SearchEngine, SearchRequest};
 
-use crate::util::{compiled_dictionary, inputs, seed_file, seed_index};
+use crate::util::{analysis, engine, inputs, seed_file, seed_index};
 
 fn search_ids(engine: &SearchEngine, query: &str) -> Vec<String> {
-    let request = SearchRequest {
-        query,
-        limit: 10,
-        offset: 0,
-        department: None,
-    };
-    engine
-        .search(&request)
-        .unwrap()
-        .hits
-        .into_iter()
-        .map(|hit| hit.item.id)
-        .collect()
+    let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
+    engine.search(&request).unwrap().hits.into_iter().map(|hit| hit.item.id).collect()
 }
 
 #[test]
 fn the_seed_index_holds_every_item_and_finds_the_library_items() {
     let (_root, index) = seed_index();
-    let engine = SearchEngine::new(&index).unwrap();
+    let engine = engine(&index);
     assert_eq!(engine.document_count(), 118);
     assert_eq!(engine.departments().len(), 9);
     let mut top_three = search_ids(&engine, "図書館");
     top_three.truncate(3);
     top_three.sort();
-    assert_eq!(
-        top_three,
-        [
-            "komae-2022-policies-009",
-            "komae-2022-policies-029",
-            "komae-2022-policies-108"
-        ]
-    );
+    assert_eq!(top_three, ["komae-2022-policies-009", "komae-2022-policies-029", "komae-2022-policies-108"]);
 }
 
 #[test]
@@ -48,27 +30,18 @@ fn an_up_to_date_index_is_reused_and_a_changed_seed_rebuilds_it() {
     let seeds = tempfile::tempdir().unwrap();
     fs::copy(seed_file(), seeds.path().join("komae-2022-policies.txt")).unwrap();
     let layout = IndexLayout::new(root.path());
-    let compiled = compiled_dictionary();
+    let analysis = analysis();
 
-    open_or_build(&layout, &inputs(seeds.path(), &compiled)).unwrap();
+    open_or_build(&layout, &inputs(seeds.path(), &analysis)).unwrap();
     let first = layout.current_generation().unwrap();
-    open_or_build(&layout, &inputs(seeds.path(), &compiled)).unwrap();
-    assert_eq!(
-        layout.current_generation().unwrap(),
-        first,
-        "nothing changed, nothing rebuilt"
-    );
+    open_or_build(&layout, &inputs(seeds.path(), &analysis)).unwrap();
+    assert_eq!(layout.current_generation().unwrap(), first, "nothing changed, nothing rebuilt");
 
-    let added =
-        "令和5年度「環境部の方針」(案)\n\n緑のまちづくり\n\n- ▽ 河川敷にスケートパークを設けます。\n";
+    let added = "令和5年度「環境部の方針」(案)\n\n緑のまちづくり\n\n- ▽ 河川敷にスケートパークを設けます。\n";
     fs::write(seeds.path().join("extra.txt"), added).unwrap();
-    let index = open_or_build(&layout, &inputs(seeds.path(), &compiled)).unwrap();
-    assert_ne!(
-        layout.current_generation().unwrap(),
-        first,
-        "a changed seed rebuilds"
-    );
-    let engine = SearchEngine::new(&index).unwrap();
+    let index = open_or_build(&layout, &inputs(seeds.path(), &analysis)).unwrap();
+    assert_ne!(layout.current_generation().unwrap(), first, "a changed seed rebuilds");
+    let engine = engine(&index);
     assert_eq!(engine.document_count(), 119);
     assert_eq!(search_ids(&engine, "スケートパーク"), ["extra-001"]);
 }
@@ -79,37 +52,26 @@ fn a_failed_build_leaves_the_previous_index_live() {
     let seeds = tempfile::tempdir().unwrap();
     fs::copy(seed_file(), seeds.path().join("komae-2022-policies.txt")).unwrap();
     let layout = IndexLayout::new(root.path());
-    let compiled = compiled_dictionary();
-    build_index(&layout, &inputs(seeds.path(), &compiled)).unwrap();
+    let analysis = analysis();
+    build_index(&layout, &inputs(seeds.path(), &analysis)).unwrap();
     let live = layout.current_generation().unwrap();
 
-    fs::write(
-        seeds.path().join("broken.txt"),
-        "見出しだけ\n- ▽ 置き場のない項目\n",
-    )
-    .unwrap();
-    let error = build_index(&layout, &inputs(seeds.path(), &compiled)).unwrap_err();
+    fs::write(seeds.path().join("broken.txt"), "見出しだけ\n- ▽ 置き場のない項目\n").unwrap();
+    let error = build_index(&layout, &inputs(seeds.path(), &analysis)).unwrap_err();
     let IndexerError::Unplaced(lines) = &error else {
         panic!("expected unplaced lines, got {error}");
     };
-    assert_eq!(
-        lines[0].to_string(),
-        "broken.txt:1: text before any department header"
-    );
+    assert_eq!(lines[0].to_string(), "broken.txt:1: text before any department header");
     assert_eq!(layout.current_generation().unwrap(), live);
-    let index = hoshin_indexer::open_current(&layout, &compiled.dictionary).unwrap();
-    assert_eq!(SearchEngine::new(&index).unwrap().document_count(), 118);
+    let index = hoshin_indexer::open_current(&layout, &analysis.resources).unwrap();
+    assert_eq!(engine(&index).document_count(), 118);
 }
 
 #[test]
 fn an_empty_seed_directory_is_an_error_not_an_empty_index() {
     let root = tempfile::tempdir().unwrap();
     let seeds = tempfile::tempdir().unwrap();
-    let compiled = compiled_dictionary();
-    let error = build_index(
-        &IndexLayout::new(root.path()),
-        &inputs(seeds.path(), &compiled),
-    )
-    .unwrap_err();
+    let analysis = analysis();
+    let error = build_index(&IndexLayout::new(root.path()), &inputs(seeds.path(), &analysis)).unwrap_err();
     assert!(matches!(error, IndexerError::NoSeeds(_)), "{error}");
 }

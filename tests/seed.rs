@@ -30,9 +30,7 @@ fn the_seed_holds_118_items_in_9_departments() {
             "議会事務局"
         ]
     );
-    assert!(items
-        .iter()
-        .all(|item| item.year == "令和4年度" && item.fiscal_year == 2022));
+    assert!(items.iter().all(|item| item.year == "令和4年度" && item.fiscal_year == 2022));
 }
 
 #[test]
@@ -57,15 +55,9 @@ fn items_sit_under_the_right_headings() {
             "狛江の特徴を生かしたシティセールスの推進",
         ]
     );
-    let noisy = items
-        .iter()
-        .find(|item| item.policy.starts_with("みらい："))
-        .unwrap();
+    let noisy = items.iter().find(|item| item.policy.starts_with("みらい：")).unwrap();
     assert_eq!(noisy.department, "福祉保健部");
-    assert!(
-        noisy.policy.contains("粕江らしい地域包括ケアシステム"),
-        "OCR noise is kept as printed"
-    );
+    assert!(noisy.policy.contains("粕江らしい地域包括ケアシステム"), "OCR noise is kept as printed");
 }
 
 #[test]
@@ -85,10 +77,7 @@ fn item_text_is_the_line_without_its_marker_and_the_source_points_at_it() {
 
 #[test]
 fn the_seed_directory_reads_the_same_items() {
-    assert_eq!(
-        read_seeds_dir(&seeds_dir()).unwrap(),
-        read_seed_file(&seed_file()).unwrap()
-    );
+    assert_eq!(read_seeds_dir(&seeds_dir()).unwrap(), read_seed_file(&seed_file()).unwrap());
 }
 
 /// The seed must stay byte-identical to the city's published text, noise and
@@ -97,8 +86,5 @@ fn the_seed_directory_reads_the_same_items() {
 fn the_committed_seed_is_byte_identical_to_the_published_one() {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(std::fs::read(seed_file()).unwrap());
-    assert_eq!(
-        format!("{digest:x}"),
-        "fdfe7ad8d804d0d7545a6e35562902739f3f0bd7f0bcae1f7ed6a455da9669ef"
-    );
+    assert_eq!(format!("{digest:x}"), "fdfe7ad8d804d0d7545a6e35562902739f3f0bd7f0bcae1f7ed6a455da9669ef");
 }

@@ -5,8 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use hoshin_analysis::dictionary::{self, CompiledDictionary};
+use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
+use hoshin_query::SearchEngine;
 use serde_json::Value;
 
 /// The repository root.
@@ -29,30 +30,31 @@ pub fn dictionary_dir() -> PathBuf {
     workspace().join("index").join("dictionary")
 }
 
-/// The dictionary, compiled on first use.
-pub fn compiled_dictionary() -> CompiledDictionary {
-    dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), &dictionary_dir())
-        .expect("IPADIC compiles")
+/// The committed word lists.
+pub fn data_dir() -> PathBuf {
+    workspace().join("data")
 }
 
-/// Build inputs over `seeds` with the shared dictionary.
-pub fn inputs<'a>(seeds: &'a Path, compiled: &'a CompiledDictionary) -> BuildInputs<'a> {
-    BuildInputs {
-        seeds_dir: seeds,
-        dictionary: &compiled.dictionary,
-        dictionary_fingerprint: &compiled.fingerprint,
-    }
+/// The dictionary and word lists as the server loads them.
+pub fn analysis() -> PreparedAnalysis {
+    PreparedAnalysis::prepare(&dictionary_dir(), &data_dir()).expect("the dictionary and data files load")
+}
+
+/// Build inputs over `seeds` with the shared analysis.
+pub fn inputs<'a>(seeds: &'a Path, analysis: &'a PreparedAnalysis) -> BuildInputs<'a> {
+    BuildInputs { seeds_dir: seeds, resources: &analysis.resources, analysis_fingerprint: &analysis.fingerprint }
+}
+
+/// A search engine over `index` with the committed synonyms.
+pub fn engine(index: &tantivy::Index) -> SearchEngine {
+    SearchEngine::new(index, analysis().lexicon.synonyms).unwrap()
 }
 
 /// A fresh on-disk index of the seed in a temporary directory.
 pub fn seed_index() -> (tempfile::TempDir, tantivy::Index) {
     let root = tempfile::tempdir().unwrap();
-    let compiled = compiled_dictionary();
-    let index = open_or_build(
-        &IndexLayout::new(root.path()),
-        &inputs(&seeds_dir(), &compiled),
-    )
-    .unwrap();
+    let analysis = analysis();
+    let index = open_or_build(&IndexLayout::new(root.path()), &inputs(&seeds_dir(), &analysis)).unwrap();
     (root, index)
 }
 
@@ -77,6 +79,8 @@ impl Server {
             .arg(seeds_dir())
             .arg("--dictionary")
             .arg(dictionary_dir())
+            .arg("--data")
+            .arg(data_dir())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -89,11 +93,7 @@ impl Server {
             .strip_prefix("hoshin listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
             .to_string();
-        Server {
-            child,
-            base,
-            _index_root: index_root,
-        }
+        Server { child, base, _index_root: index_root }
     }
 
     /// GETs `path_and_query` and returns the status and the JSON body.
@@ -111,8 +111,7 @@ impl Server {
         };
         let status = response.status();
         let body = response.into_string().unwrap();
-        let json = serde_json::from_str(&body)
-            .unwrap_or_else(|_| panic!("{url} answered non-JSON {body:?}"));
+        let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{url} answered non-JSON {body:?}"));
         (status, json)
     }
 
@@ -146,10 +145,5 @@ pub fn encode(value: &str) -> String {
 
 /// The ids of a search answer's hits, in order.
 pub fn hit_ids(results: &Value) -> Vec<String> {
-    results["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|hit| hit["id"].as_str().unwrap().to_string())
-        .collect()
+    results["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_str().unwrap().to_string()).collect()
 }

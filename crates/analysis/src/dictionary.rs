@@ -34,9 +34,7 @@ const LINDERA_VERSION: &str = "lindera-dictionary 5";
 
 /// The IPADIC source directory: from `HOSHIN_IPADIC_SOURCE`, or Debian's location.
 pub fn ipadic_source_dir() -> PathBuf {
-    std::env::var_os(IPADIC_SOURCE_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_IPADIC_SOURCE))
+    std::env::var_os(IPADIC_SOURCE_ENV).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_IPADIC_SOURCE))
 }
 
 /// What a compiled dictionary was built from.
@@ -68,15 +66,9 @@ pub fn ensure_compiled(source_dir: &Path, compiled_dir: &Path) -> Result<Compile
     if read_stamp(compiled_dir).as_ref() != Some(&wanted) {
         compile(source_dir, compiled_dir, &wanted)?;
     }
-    let dictionary =
-        load_fs_dictionary(compiled_dir).map_err(|error| AnalysisError::Dictionary {
-            path: compiled_dir.to_path_buf(),
-            message: error.to_string(),
-        })?;
-    Ok(CompiledDictionary {
-        dictionary,
-        fingerprint: format!("{}/{}", wanted.lindera, wanted.source_fingerprint),
-    })
+    let dictionary = load_fs_dictionary(compiled_dir)
+        .map_err(|error| AnalysisError::Dictionary { path: compiled_dir.to_path_buf(), message: error.to_string() })?;
+    Ok(CompiledDictionary { dictionary, fingerprint: format!("{}/{}", wanted.lindera, wanted.source_fingerprint) })
 }
 
 fn read_stamp(compiled_dir: &Path) -> Option<Stamp> {
@@ -87,9 +79,7 @@ fn read_stamp(compiled_dir: &Path) -> Option<Stamp> {
 /// A digest of the source files' names, sizes and modification times: cheap, and
 /// it changes whenever the package is upgraded or a file is edited.
 fn fingerprint_source(source_dir: &Path) -> Result<String> {
-    let missing = || AnalysisError::DictionarySourceMissing {
-        path: source_dir.to_path_buf(),
-    };
+    let missing = || AnalysisError::DictionarySourceMissing { path: source_dir.to_path_buf() };
     let entries = fs::read_dir(source_dir).map_err(|_| missing())?;
     let mut files: Vec<(String, u64, u64)> = Vec::new();
     for entry in entries {
@@ -107,8 +97,7 @@ fn fingerprint_source(source_dir: &Path) -> Result<String> {
         files.push((name, metadata.len(), modified));
     }
     let has = |name: &str| files.iter().any(|(file, _, _)| file == name);
-    if !has("matrix.def") || !has("char.def") || !files.iter().any(|(f, _, _)| f.ends_with(".csv"))
-    {
+    if !has("matrix.def") || !has("char.def") || !files.iter().any(|(f, _, _)| f.ends_with(".csv")) {
         return Err(missing());
     }
     files.sort();
@@ -123,11 +112,7 @@ fn fingerprint_source(source_dir: &Path) -> Result<String> {
 fn source_encoding(source_dir: &Path) -> Result<&'static str> {
     let path = source_dir.join("char.def");
     let bytes = fs::read(&path).map_err(AnalysisError::io(&path))?;
-    Ok(if std::str::from_utf8(&bytes).is_ok() {
-        "UTF-8"
-    } else {
-        "EUC-JP"
-    })
+    Ok(if std::str::from_utf8(&bytes).is_ok() { "UTF-8" } else { "EUC-JP" })
 }
 
 fn compile(source_dir: &Path, compiled_dir: &Path, stamp: &Stamp) -> Result<()> {
@@ -136,12 +121,9 @@ fn compile(source_dir: &Path, compiled_dir: &Path, stamp: &Stamp) -> Result<()> 
     let mut metadata_json: serde_json::Value =
         serde_json::from_str(IPADIC_METADATA).expect("the shipped IPADIC metadata is valid JSON");
     metadata_json["encoding"] = source_encoding(source_dir)?.into();
-    let dictionary_error = |message: String| AnalysisError::Dictionary {
-        path: compiled_dir.to_path_buf(),
-        message,
-    };
-    let metadata: Metadata = serde_json::from_value(metadata_json)
-        .map_err(|error| dictionary_error(error.to_string()))?;
+    let dictionary_error = |message: String| AnalysisError::Dictionary { path: compiled_dir.to_path_buf(), message };
+    let metadata: Metadata =
+        serde_json::from_value(metadata_json).map_err(|error| dictionary_error(error.to_string()))?;
 
     let staging = sibling(compiled_dir, "building");
     let _ = fs::remove_dir_all(&staging);
@@ -151,18 +133,13 @@ fn compile(source_dir: &Path, compiled_dir: &Path, stamp: &Stamp) -> Result<()> 
     let stamp_json = serde_json::to_vec_pretty(stamp).expect("a stamp serialises");
     fs::write(staging.join(STAMP_FILE), stamp_json).map_err(AnalysisError::io(&staging))?;
     replace_dir(&staging, compiled_dir)?;
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "IPADIC compiled"
-    );
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "IPADIC compiled");
     Ok(())
 }
 
 /// A scratch path beside `path`, unique to this process.
 fn sibling(path: &Path, purpose: &str) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
+    let name = path.file_name().map_or_else(Default::default, |n| n.to_string_lossy());
     path.with_file_name(format!(".{name}.{purpose}-{}", std::process::id()))
 }
 
@@ -171,9 +148,7 @@ fn sibling(path: &Path, purpose: &str) -> PathBuf {
 fn lock_beside(compiled_dir: &Path) -> Result<fs::File> {
     let parent = compiled_dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(AnalysisError::io(parent))?;
-    let name = compiled_dir
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
+    let name = compiled_dir.file_name().map_or_else(Default::default, |n| n.to_string_lossy());
     let path = compiled_dir.with_file_name(format!(".{name}.lock"));
     let file = fs::File::create(&path).map_err(AnalysisError::io(&path))?;
     file.lock().map_err(AnalysisError::io(&path))?;
@@ -201,13 +176,7 @@ mod tests {
         let Err(error) = ensure_compiled(empty.path(), &empty.path().join("out")) else {
             panic!("an empty directory is no IPADIC source");
         };
-        assert!(matches!(
-            error,
-            AnalysisError::DictionarySourceMissing { .. }
-        ));
-        assert!(
-            error.to_string().contains("apt-get install mecab-ipadic"),
-            "{error}"
-        );
+        assert!(matches!(error, AnalysisError::DictionarySourceMissing { .. }));
+        assert!(error.to_string().contains("apt-get install mecab-ipadic"), "{error}");
     }
 }

@@ -22,6 +22,16 @@ pub enum AnalysisError {
         /// lindera's own description of the failure.
         message: String,
     },
+    /// A line of a word list in the data directory is malformed.
+    #[error("{}:{line}: {message}", path.display())]
+    DataFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A file or directory could not be read or written.
     #[error("{path}: {source}")]
     Io {

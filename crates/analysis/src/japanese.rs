@@ -1,24 +1,42 @@
-//! The morphological analyzer: lindera with IPADIC and lindera-analysis's filters.
+//! The morphological analyzers: lindera with IPADIC, the user dictionary and
+//! lindera-analysis's filters.
 //!
 //! Text is NFKC-normalised (full-width ＤＸ and half-width ｵﾝﾗｲﾝ become DX and
-//! オンライン) before segmentation, so the dictionary sees the forms it knows; the
-//! tokens are lower-cased, and particles, auxiliary verbs, conjunctions and
-//! punctuation are dropped so that ごみの減量 ranks by ごみ and 減量, not by の. The
-//! dropped tokens leave gaps in the positions, so phrases still line up.
+//! オンライン) before segmentation, so the dictionary sees the forms it knows.
+//! Particles, auxiliary verbs, conjunctions and punctuation are dropped so that
+//! ごみの減量 ranks by ごみ and 減量, not by の; the dropped tokens leave gaps in the
+//! positions, so phrases still line up. Two analyzers share that start:
+//!
+//! - **surface**: the words as written, lower-cased: exact matches.
+//! - **normalised**: spelling variants first mapped to one form (子供 → 子ども, 步 → 歩),
+//!   then every word replaced by its dictionary form (育成します → 育成, 取り組みます →
+//!   取り組む; ubiquitous verbs like する are dropped) and katakana words stripped of a
+//!   final prolonged sound mark (コンピューター → コンピュータ): matches however the word
+//!   was inflected or spelled.
+//!
+//! lindera's base-form filter replaces the token, so each analysis feeds a field of
+//! its own and the surface form is kept next to the normalised one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
 
-use lindera::dictionary::Dictionary;
+use lindera::dictionary::{Dictionary, UserDictionary};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
-use lindera_analysis::character_filter::unicode_normalize::{
-    UnicodeNormalizeCharacterFilter, UnicodeNormalizeKind,
-};
+use lindera_analysis::character_filter::mapping::MappingCharacterFilter;
+use lindera_analysis::character_filter::unicode_normalize::{UnicodeNormalizeCharacterFilter, UnicodeNormalizeKind};
 use lindera_analysis::character_filter::BoxCharacterFilter;
+use lindera_analysis::token_filter::japanese_base_form::JapaneseBaseFormTokenFilter;
+use lindera_analysis::token_filter::japanese_katakana_stem::JapaneseKatakanaStemTokenFilter;
 use lindera_analysis::token_filter::japanese_stop_tags::JapaneseStopTagsTokenFilter;
 use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
+use lindera_analysis::token_filter::stop_words::StopWordsTokenFilter;
 use lindera_analysis::token_filter::BoxTokenFilter;
+use lindera_analysis::tokenizer::Tokenizer as LinderaAnalysisTokenizer;
 use lindera_tantivy::tokenizer::LinderaTokenizer;
+
+use crate::error::{AnalysisError, Result};
+use crate::lexicon::Lexicon;
 
 /// IPADIC part-of-speech tags (all four levels, as lindera compares them) whose
 /// tokens carry no topic: particles, auxiliaries, conjunctions, fillers,
@@ -46,68 +64,184 @@ pub const STOP_TAGS: &[&str] = &[
     "記号,括弧開,*,*",
     "記号,括弧閉,*,*",
     "記号,空白,*,*",
+    "名詞,非自立,一般,*",
+    "名詞,非自立,副詞可能,*",
+    "名詞,非自立,助動詞語幹,*",
+    "名詞,非自立,形容動詞語幹,*",
+    "動詞,非自立,*,*",
 ];
 
-/// Builds the tantivy tokenizer for the morphological fields.
-pub fn japanese_tokenizer(dictionary: Dictionary) -> LinderaTokenizer {
-    let segmenter = Segmenter::new(Mode::Normal, dictionary, None);
-    let stop_tags: HashSet<String> = STOP_TAGS.iter().map(|tag| tag.to_string()).collect();
-    let mut tokenizer = LinderaTokenizer::from_segmenter(segmenter);
+/// Dictionary forms of verbs so common in policy prose (育成する, 推進します) that
+/// requiring them would only hide items; the normalised analyzer drops them.
+pub const STOP_WORDS: &[&str] =
+    &["する", "ある", "いる", "なる", "できる", "出来る", "れる", "られる", "せる", "させる"];
+
+/// Katakana words at least this long lose a final ー (ユーザー → ユーザ).
+const KATAKANA_STEM_MIN_CHARS: usize = 3;
+
+/// What every analyzer is built from: the system dictionary, the user
+/// dictionary and the spelling-variant table.
+#[derive(Clone)]
+pub struct AnalysisResources {
+    dictionary: Dictionary,
+    user_dictionary: Option<UserDictionary>,
+    variants: HashMap<String, String>,
+}
+
+impl AnalysisResources {
+    /// Prepares the resources; reads and compiles the lexicon's user dictionary.
+    pub fn new(dictionary: Dictionary, lexicon: &Lexicon) -> Result<Self> {
+        let user_dictionary = match &lexicon.user_dictionary {
+            Some(path) => Some(
+                lindera::dictionary::load_user_dictionary_from_csv(&dictionary.metadata, path)
+                    .map_err(|error| AnalysisError::Dictionary { path: path.clone(), message: error.to_string() })?,
+            ),
+            None => None,
+        };
+        Ok(AnalysisResources { dictionary, user_dictionary, variants: lexicon.variants.iter().cloned().collect() })
+    }
+
+    /// A segmenter over the system and user dictionaries.
+    pub(crate) fn segmenter(&self) -> Segmenter {
+        Segmenter::new(Mode::Normal, self.dictionary.clone(), self.user_dictionary.clone())
+    }
+
+    /// NFKC, then the variant table: the characters every normalised analysis reads.
+    pub(crate) fn normalising_character_filters(&self) -> Vec<BoxCharacterFilter> {
+        let mut filters =
+            vec![BoxCharacterFilter::from(UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC))];
+        if !self.variants.is_empty() {
+            let mapping =
+                MappingCharacterFilter::new(self.variants.clone()).expect("the lexicon never holds an empty variant");
+            filters.push(BoxCharacterFilter::from(mapping));
+        }
+        filters
+    }
+}
+
+fn stop_tags() -> BoxTokenFilter {
+    let tags: HashSet<String> = STOP_TAGS.iter().map(|tag| tag.to_string()).collect();
+    BoxTokenFilter::from(JapaneseStopTagsTokenFilter::new(tags))
+}
+
+/// The surface analyzer: words as written, lower-cased.
+pub fn surface_tokenizer(resources: &AnalysisResources) -> LinderaTokenizer {
+    let mut tokenizer = LinderaTokenizer::from_segmenter(resources.segmenter());
     tokenizer
-        .append_character_filter(BoxCharacterFilter::from(
-            UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC),
-        ))
-        .append_token_filter(BoxTokenFilter::from(JapaneseStopTagsTokenFilter::new(
-            stop_tags,
+        .append_character_filter(BoxCharacterFilter::from(UnicodeNormalizeCharacterFilter::new(
+            UnicodeNormalizeKind::NFKC,
         )))
+        .append_token_filter(stop_tags())
         .append_token_filter(BoxTokenFilter::from(LowercaseTokenFilter::new()));
     tokenizer
 }
 
+/// The normalised analyzer: variants unified, dictionary forms, katakana stems.
+pub fn normalized_tokenizer(resources: &AnalysisResources) -> LinderaTokenizer {
+    let mut tokenizer = LinderaTokenizer::from_segmenter(resources.segmenter());
+    for filter in resources.normalising_character_filters() {
+        tokenizer.append_character_filter(filter);
+    }
+    let stem_min = NonZeroUsize::new(KATAKANA_STEM_MIN_CHARS).expect("a positive length");
+    tokenizer
+        .append_token_filter(stop_tags())
+        .append_token_filter(BoxTokenFilter::from(JapaneseBaseFormTokenFilter::new()))
+        .append_token_filter(BoxTokenFilter::from(StopWordsTokenFilter::new(
+            STOP_WORDS.iter().map(|word| word.to_string()).collect(),
+        )))
+        .append_token_filter(BoxTokenFilter::from(JapaneseKatakanaStemTokenFilter::new(stem_min)))
+        .append_token_filter(BoxTokenFilter::from(LowercaseTokenFilter::new()));
+    tokenizer
+}
+
+/// A lindera-analysis tokenizer over the normalised characters, without token
+/// filters: the reading analyzer adds its own.
+pub(crate) fn normalising_segmenter(resources: &AnalysisResources) -> LinderaAnalysisTokenizer {
+    let mut tokenizer = LinderaAnalysisTokenizer::new(resources.segmenter());
+    for filter in resources.normalising_character_filters() {
+        tokenizer.append_character_filter(filter);
+    }
+    tokenizer
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::path::Path;
+
     use tantivy::tokenizer::{TokenStream, Tokenizer};
 
     use super::*;
-    use crate::dictionary;
 
-    /// The workspace's default dictionary location, shared by every test process.
-    fn workspace_dictionary() -> Dictionary {
-        let compiled = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index/dictionary");
-        dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), compiled.as_ref())
-            .expect("IPADIC compiles")
-            .dictionary
+    /// The workspace's dictionary and data files, as the server uses them.
+    pub(crate) fn workspace_resources() -> AnalysisResources {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        crate::PreparedAnalysis::prepare(&root.join("index/dictionary"), &root.join("data"))
+            .expect("the dictionary and data files load")
+            .resources
     }
 
-    fn tokens(text: &str) -> Vec<(usize, String)> {
-        let mut tokenizer = japanese_tokenizer(workspace_dictionary());
+    fn terms(mut tokenizer: impl Tokenizer, text: &str) -> Vec<String> {
         let mut stream = tokenizer.token_stream(text);
         let mut out = Vec::new();
         while stream.advance() {
             let token = stream.token();
-            assert_eq!(&text[token.offset_from..token.offset_to].is_empty(), &false);
-            out.push((token.position, token.text.clone()));
+            assert!(token.offset_from < token.offset_to && token.offset_to <= text.len(), "{token:?}");
+            out.push(token.text.clone());
         }
         out
     }
 
-    #[test]
-    fn particles_are_dropped_but_leave_their_position() {
-        let expected = [(0, "ごみ"), (2, "減量")];
-        let expected: Vec<(usize, String)> =
-            expected.iter().map(|(p, t)| (*p, t.to_string())).collect();
-        assert_eq!(tokens("ごみの減量"), expected);
+    fn surface(text: &str) -> Vec<String> {
+        terms(surface_tokenizer(&workspace_resources()), text)
+    }
+
+    fn normalized(text: &str) -> Vec<String> {
+        terms(normalized_tokenizer(&workspace_resources()), text)
     }
 
     #[test]
-    fn full_width_latin_is_normalised_and_lower_cased() {
-        let words: Vec<String> = tokens("ＤＸ研修").into_iter().map(|(_, t)| t).collect();
-        assert_eq!(words, ["dx", "研修"]);
+    fn particles_are_dropped_but_leave_their_position() {
+        let mut tokenizer = surface_tokenizer(&workspace_resources());
+        let mut stream = tokenizer.token_stream("ごみの減量");
+        let mut positions = Vec::new();
+        while stream.advance() {
+            positions.push((stream.token().position, stream.token().text.clone()));
+        }
+        assert_eq!(positions, [(0, "ごみ".to_string()), (2, "減量".to_string())]);
+    }
+
+    #[test]
+    fn width_and_case_do_not_matter() {
+        assert_eq!(surface("ＤＸ研修"), surface("dx研修"));
+        assert_eq!(surface("ＯＪＴ"), ["ojt"]);
+        assert_eq!(surface("ｵﾝﾗｲﾝ"), surface("オンライン"));
     }
 
     #[test]
     fn the_debian_dictionary_knows_the_era_reiwa() {
-        let words: Vec<String> = tokens("令和4年度").into_iter().map(|(_, t)| t).collect();
-        assert_eq!(words[0], "令和");
+        assert_eq!(surface("令和4年度")[0], "令和");
+    }
+
+    #[test]
+    fn inflected_forms_share_their_dictionary_form() {
+        assert_eq!(normalized("育成する"), normalized("育成します"));
+        assert_eq!(normalized("育成する"), normalized("育成し"));
+        assert_eq!(normalized("取り組む"), normalized("取り組みます"));
+    }
+
+    #[test]
+    fn spelling_variants_and_prolonged_sound_marks_are_unified() {
+        assert_eq!(normalized("子供"), normalized("子ども"));
+        assert_eq!(normalized("障害"), normalized("障がい"));
+        assert_eq!(normalized("空家"), normalized("空き家"));
+        assert_eq!(normalized("一步"), normalized("一歩"));
+        assert_eq!(normalized("コンピューター"), normalized("コンピュータ"));
+        assert_ne!(surface("子供"), surface("子ども"), "the surface field keeps the spelling");
+    }
+
+    #[test]
+    fn the_user_dictionary_keeps_new_words_whole() {
+        assert_eq!(surface("マイナンバー"), ["マイナンバー"]);
+        assert_eq!(surface("ゼロカーボンシティ")[0], "ゼロカーボン");
     }
 }

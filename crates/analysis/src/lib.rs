@@ -1,33 +1,39 @@
-//! What a hoshin index is: its schema, the Japanese analyzers its fields use, and
-//! the IPADIC dictionary those analyzers segment with.
+//! What a hoshin index is: its schema, the Japanese analyzers its fields use, the
+//! IPADIC dictionary those analyzers segment with and the editable word lists
+//! ([`Lexicon`]) that extend it.
 //!
 //! Both the indexer and the query side call [`register_analyzers`] on the same
 //! [`Fields`] schema, so a word is analysed identically when it is stored and when
 //! it is searched.
 //!
 //! ```no_run
-//! use hoshin_analysis::{dictionary, register_analyzers, Fields};
+//! use std::path::Path;
+//! use hoshin_analysis::{dictionary, register_analyzers, AnalysisResources, Fields, Lexicon};
 //!
-//! let dictionary = dictionary::ensure_compiled(
-//!     &dictionary::ipadic_source_dir(),
-//!     std::path::Path::new("index/dictionary"),
-//! )?;
+//! let compiled = dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), Path::new("index/dictionary"))?;
+//! let resources = AnalysisResources::new(compiled.dictionary, &Lexicon::load(Path::new("data"))?)?;
 //! let (schema, _fields) = Fields::build_schema();
 //! let index = tantivy::Index::create_in_ram(schema);
-//! register_analyzers(index.tokenizers(), dictionary.dictionary);
+//! register_analyzers(index.tokenizers(), &resources);
 //! # Ok::<(), hoshin_analysis::AnalysisError>(())
 //! ```
 
 pub mod dictionary;
 mod error;
 pub mod japanese;
+pub mod lexicon;
 pub mod ngram;
 pub mod normalize;
+mod prepared;
+pub mod reading;
 mod schema;
 
 pub use error::{AnalysisError, Result};
+pub use japanese::AnalysisResources;
+pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;
+pub use prepared::PreparedAnalysis;
 pub use schema::{
-    department_facet, register_analyzers, Fields, JAPANESE_TOKENIZER, NGRAM_TOKENIZER,
-    SCHEMA_VERSION,
+    department_facet, register_analyzers, Fields, NGRAM_TOKENIZER, NORMALIZED_TOKENIZER, READING_TOKENIZER,
+    SCHEMA_VERSION, SURFACE_TOKENIZER,
 };

@@ -8,6 +8,8 @@
 //! (see [`substring_terms`]) and a single character is a unigram term. White space
 //! breaks the sequence, like a word boundary.
 
+use std::ops::Range;
+
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use crate::normalize::NormalizedText;
@@ -16,20 +18,23 @@ use crate::normalize::NormalizedText;
 #[derive(Debug, Clone, Default)]
 pub struct NgramTokenizer;
 
-/// Token stream of [`NgramTokenizer`].
+/// A stream over tokens computed up front, for the n-gram tokenizers.
 pub struct NgramTokenStream {
     tokens: Vec<Token>,
     next: usize,
+}
+
+impl NgramTokenStream {
+    pub(crate) fn new(tokens: Vec<Token>) -> Self {
+        NgramTokenStream { tokens, next: 0 }
+    }
 }
 
 impl Tokenizer for NgramTokenizer {
     type TokenStream<'a> = NgramTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> NgramTokenStream {
-        NgramTokenStream {
-            tokens: ngram_tokens(text),
-            next: 0,
-        }
+        NgramTokenStream::new(ngram_tokens(text))
     }
 }
 
@@ -50,27 +55,29 @@ impl TokenStream for NgramTokenStream {
 
 fn ngram_tokens(text: &str) -> Vec<Token> {
     let normalized = NormalizedText::new(text);
-    let chars = normalized.chars();
+    char_ngrams(normalized.chars(), |range| normalized.origin(range))
+}
+
+/// Unigrams and bigrams of `chars` at each character's position, skipping white
+/// space; `origin` maps a range of characters to the original bytes they came from.
+pub(crate) fn char_ngrams(chars: &[char], origin: impl Fn(Range<usize>) -> Range<usize>) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(chars.len() * 2);
     for (position, &current) in chars.iter().enumerate() {
         if current.is_whitespace() {
             continue;
         }
         let mut push = |len: usize| {
-            let origin = normalized.origin(position..position + len);
+            let bytes = origin(position..position + len);
             tokens.push(Token {
-                offset_from: origin.start,
-                offset_to: origin.end,
+                offset_from: bytes.start,
+                offset_to: bytes.end,
                 position,
                 text: chars[position..position + len].iter().collect(),
                 position_length: 1,
             });
         };
         push(1);
-        if chars
-            .get(position + 1)
-            .is_some_and(|next| !next.is_whitespace())
-        {
+        if chars.get(position + 1).is_some_and(|next| !next.is_whitespace()) {
             push(2);
         }
     }
@@ -85,11 +92,7 @@ pub fn substring_terms(normalized: &str) -> Vec<(usize, String)> {
     if chars.len() == 1 {
         return vec![(0, chars[0].to_string())];
     }
-    chars
-        .windows(2)
-        .enumerate()
-        .map(|(position, pair)| (position, pair.iter().collect()))
-        .collect()
+    chars.windows(2).enumerate().map(|(position, pair)| (position, pair.iter().collect())).collect()
 }
 
 #[cfg(test)]
@@ -109,8 +112,7 @@ mod tests {
     #[test]
     fn emits_unigrams_and_bigrams_at_character_positions() {
         let expected = [(0, "図"), (0, "図書"), (1, "書"), (1, "書館"), (2, "館")];
-        let expected: Vec<(usize, String)> =
-            expected.iter().map(|(p, t)| (*p, t.to_string())).collect();
+        let expected: Vec<(usize, String)> = expected.iter().map(|(p, t)| (*p, t.to_string())).collect();
         assert_eq!(texts("図書館"), expected);
     }
 
@@ -127,10 +129,7 @@ mod tests {
         let mut stream = tokenizer.token_stream(text);
         assert!(stream.advance());
         assert_eq!(stream.token().text, "オ");
-        assert_eq!(
-            &text[stream.token().offset_from..stream.token().offset_to],
-            "ｵ"
-        );
+        assert_eq!(&text[stream.token().offset_from..stream.token().offset_to], "ｵ");
     }
 
     #[test]

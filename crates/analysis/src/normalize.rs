@@ -23,10 +23,7 @@ impl NormalizedText {
         let mut chars = Vec::with_capacity(original.len() / 2);
         let mut origins = Vec::with_capacity(original.len() / 2);
         for cluster in clusters(original) {
-            for normalized in original[cluster.clone()]
-                .nfkc()
-                .flat_map(char::to_lowercase)
-            {
+            for normalized in original[cluster.clone()].nfkc().flat_map(char::to_lowercase) {
                 chars.push(normalized);
                 origins.push(cluster.clone());
             }

@@ -1,24 +1,30 @@
 //! The index schema: every field, how it is analysed, and the one place that
 //! registers the analyzers, so indexing and searching cannot disagree.
 
-use lindera::dictionary::Dictionary;
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-    INDEXED, STORED, STRING,
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
+    STRING,
 };
 use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 
-use crate::japanese::japanese_tokenizer;
+use crate::japanese::{normalized_tokenizer, surface_tokenizer, AnalysisResources};
 use crate::ngram::NgramTokenizer;
+use crate::reading::ReadingTokenizer;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// Name under which the morphological analyzer is registered.
-pub const JAPANESE_TOKENIZER: &str = "hoshin_ja";
+/// Name of the morphological analyzer keeping words as written.
+pub const SURFACE_TOKENIZER: &str = "hoshin_surface";
 
-/// Name under which the character n-gram analyzer is registered.
+/// Name of the morphological analyzer unifying variants and inflections.
+pub const NORMALIZED_TOKENIZER: &str = "hoshin_normalized";
+
+/// Name of the character n-gram analyzer.
 pub const NGRAM_TOKENIZER: &str = "hoshin_ngram";
+
+/// Name of the katakana-reading n-gram analyzer.
+pub const READING_TOKENIZER: &str = "hoshin_reading";
 
 /// Handles of every field of a hoshin index.
 #[derive(Debug, Clone, Copy)]
@@ -29,18 +35,26 @@ pub struct Fields {
     pub year: Field,
     /// The western fiscal year, e.g. 2022.
     pub fiscal_year: Field,
-    /// Department name, analysed morphologically.
+    /// Department name, normalised morphologically.
     pub department: Field,
     /// Department as a facet, for filtering and counts.
     pub department_facet: Field,
-    /// Policy heading the item sits under, analysed morphologically.
+    /// Policy heading the item sits under, words as written.
     pub policy: Field,
+    /// Policy heading, normalised words.
+    pub policy_normalized: Field,
     /// Policy heading as character n-grams.
     pub policy_ngram: Field,
-    /// The item's original text, analysed morphologically.
+    /// Policy heading's reading as katakana n-grams.
+    pub policy_reading: Field,
+    /// The item's original text, words as written.
     pub text: Field,
+    /// The item's text, normalised words.
+    pub text_normalized: Field,
     /// The item's text as character n-grams.
     pub text_ngram: Field,
+    /// The item's reading as katakana n-grams.
+    pub text_reading: Field,
     /// File the item was read from.
     pub source_file: Field,
     /// Line of that file the item stands on.
@@ -62,13 +76,16 @@ impl Fields {
             id: builder.add_text_field("id", STRING | STORED),
             year: builder.add_text_field("year", STORED),
             fiscal_year: builder.add_u64_field("fiscal_year", INDEXED | STORED | FAST),
-            department: builder
-                .add_text_field("department", analysed(JAPANESE_TOKENIZER).set_stored()),
+            department: builder.add_text_field("department", analysed(NORMALIZED_TOKENIZER).set_stored()),
             department_facet: builder.add_facet_field("department_facet", FacetOptions::default()),
-            policy: builder.add_text_field("policy", analysed(JAPANESE_TOKENIZER).set_stored()),
+            policy: builder.add_text_field("policy", analysed(SURFACE_TOKENIZER).set_stored()),
+            policy_normalized: builder.add_text_field("policy_normalized", analysed(NORMALIZED_TOKENIZER)),
             policy_ngram: builder.add_text_field("policy_ngram", analysed(NGRAM_TOKENIZER)),
-            text: builder.add_text_field("text", analysed(JAPANESE_TOKENIZER).set_stored()),
+            policy_reading: builder.add_text_field("policy_reading", analysed(READING_TOKENIZER)),
+            text: builder.add_text_field("text", analysed(SURFACE_TOKENIZER).set_stored()),
+            text_normalized: builder.add_text_field("text_normalized", analysed(NORMALIZED_TOKENIZER)),
             text_ngram: builder.add_text_field("text_ngram", analysed(NGRAM_TOKENIZER)),
+            text_reading: builder.add_text_field("text_reading", analysed(READING_TOKENIZER)),
             source_file: builder.add_text_field("source_file", STORED),
             source_line: builder.add_u64_field("source_line", STORED),
         };
@@ -85,9 +102,13 @@ impl Fields {
             department: field("department")?,
             department_facet: field("department_facet")?,
             policy: field("policy")?,
+            policy_normalized: field("policy_normalized")?,
             policy_ngram: field("policy_ngram")?,
+            policy_reading: field("policy_reading")?,
             text: field("text")?,
+            text_normalized: field("text_normalized")?,
             text_ngram: field("text_ngram")?,
+            text_reading: field("text_reading")?,
             source_file: field("source_file")?,
             source_line: field("source_line")?,
         })
@@ -100,10 +121,9 @@ pub fn department_facet(department: &str) -> Facet {
 }
 
 /// Registers hoshin's analyzers with an index's tokenizer manager.
-pub fn register_analyzers(manager: &TokenizerManager, dictionary: Dictionary) {
-    manager.register(
-        JAPANESE_TOKENIZER,
-        TextAnalyzer::from(japanese_tokenizer(dictionary)),
-    );
+pub fn register_analyzers(manager: &TokenizerManager, resources: &AnalysisResources) {
+    manager.register(SURFACE_TOKENIZER, TextAnalyzer::from(surface_tokenizer(resources)));
+    manager.register(NORMALIZED_TOKENIZER, TextAnalyzer::from(normalized_tokenizer(resources)));
     manager.register(NGRAM_TOKENIZER, TextAnalyzer::from(NgramTokenizer));
+    manager.register(READING_TOKENIZER, TextAnalyzer::from(ReadingTokenizer::new(resources)));
 }

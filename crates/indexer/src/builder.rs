@@ -1,15 +1,15 @@
 //! Building a generation from seed files, and deciding when one is stale.
 //!
 //! Each generation carries a manifest of what it was built from: the schema
-//! version, a digest of the seed files and the dictionary's fingerprint. The
+//! version, a digest of the seed files and the fingerprint of the dictionary and
+//! word lists. The
 //! live generation is reused while all three match, and rebuilt otherwise.
 
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hoshin_analysis::Dictionary;
-use hoshin_analysis::{department_facet, register_analyzers, Fields, SCHEMA_VERSION};
+use hoshin_analysis::{department_facet, register_analyzers, AnalysisResources, Fields, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::{doc, Index, IndexWriter, TantivyDocument};
@@ -33,8 +33,8 @@ pub struct Manifest {
     pub schema_version: u32,
     /// Digest of the seed files' names and contents.
     pub seeds_digest: String,
-    /// Fingerprint of the dictionary the text was analysed with.
-    pub dictionary_fingerprint: String,
+    /// Fingerprint of the dictionary and word lists the text was analysed with.
+    pub analysis_fingerprint: String,
     /// Number of documents indexed.
     pub documents: usize,
     /// Build time, seconds since the Unix epoch.
@@ -45,7 +45,7 @@ impl Manifest {
     fn matches(&self, wanted: &Manifest) -> bool {
         self.schema_version == wanted.schema_version
             && self.seeds_digest == wanted.seeds_digest
-            && self.dictionary_fingerprint == wanted.dictionary_fingerprint
+            && self.analysis_fingerprint == wanted.analysis_fingerprint
     }
 }
 
@@ -66,10 +66,10 @@ pub struct BuildReport {
 pub struct BuildInputs<'a> {
     /// Directory of seed `*.txt` files.
     pub seeds_dir: &'a Path,
-    /// The dictionary the Japanese analyzer segments with.
-    pub dictionary: &'a Dictionary,
-    /// The dictionary's fingerprint, recorded in the manifest.
-    pub dictionary_fingerprint: &'a str,
+    /// The dictionary and word lists the analyzers are built from.
+    pub resources: &'a AnalysisResources,
+    /// Changes whenever `resources` would analyse differently; recorded in the manifest.
+    pub analysis_fingerprint: &'a str,
 }
 
 /// Builds a new generation from the seeds and publishes it. The previous
@@ -84,35 +84,24 @@ pub fn open_or_build(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<I
     let _lock = lock_builds(layout)?;
     let wanted = wanted_manifest(inputs)?;
     let live = layout.current_generation();
-    let fresh = live
-        .as_deref()
-        .and_then(read_manifest)
-        .is_some_and(|found| found.matches(&wanted));
+    let fresh = live.as_deref().and_then(read_manifest).is_some_and(|found| found.matches(&wanted));
     if fresh {
         tracing::info!("index is up to date");
     } else {
-        tracing::info!(
-            reason = if live.is_some() { "stale" } else { "missing" },
-            "building index"
-        );
+        tracing::info!(reason = if live.is_some() { "stale" } else { "missing" }, "building index");
         build_locked(layout, inputs)?;
     }
-    open_current(layout, inputs.dictionary)
+    open_current(layout, inputs.resources)
 }
 
 /// Opens the live generation with hoshin's analyzers registered.
-pub fn open_current(layout: &IndexLayout, dictionary: &Dictionary) -> Result<Index> {
-    let directory = layout
-        .current_generation()
-        .ok_or_else(|| IndexerError::Io {
-            path: layout.root().to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no index has been built here",
-            ),
-        })?;
+pub fn open_current(layout: &IndexLayout, resources: &AnalysisResources) -> Result<Index> {
+    let directory = layout.current_generation().ok_or_else(|| IndexerError::Io {
+        path: layout.root().to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no index has been built here"),
+    })?;
     let index = Index::open_in_dir(&directory)?;
-    register_analyzers(index.tokenizers(), dictionary.clone());
+    register_analyzers(index.tokenizers(), resources);
     Ok(index)
 }
 
@@ -122,7 +111,7 @@ fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildR
     let mut manifest = wanted_manifest(inputs)?;
     manifest.documents = items.len();
     let generation = layout.new_generation_dir()?;
-    let written = write_generation(&generation, &items, inputs.dictionary, &manifest);
+    let written = write_generation(&generation, &items, inputs.resources, &manifest);
     if let Err(error) = written {
         layout.discard(&generation);
         return Err(error);
@@ -151,12 +140,12 @@ fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildR
 fn write_generation(
     generation: &Path,
     items: &[PolicyItem],
-    dictionary: &Dictionary,
+    resources: &AnalysisResources,
     manifest: &Manifest,
 ) -> Result<()> {
     let (schema, fields) = Fields::build_schema();
     let index = Index::create_in_dir(generation, schema)?;
-    register_analyzers(index.tokenizers(), dictionary.clone());
+    register_analyzers(index.tokenizers(), resources);
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
     for (done, item) in items.iter().enumerate() {
         writer.add_document(item_document(&fields, item))?;
@@ -180,9 +169,13 @@ pub fn item_document(fields: &Fields, item: &PolicyItem) -> TantivyDocument {
         fields.department => item.department.as_str(),
         fields.department_facet => department_facet(&item.department),
         fields.policy => item.policy.as_str(),
+        fields.policy_normalized => item.policy.as_str(),
         fields.policy_ngram => item.policy.as_str(),
+        fields.policy_reading => item.policy.as_str(),
         fields.text => item.text.as_str(),
+        fields.text_normalized => item.text.as_str(),
         fields.text_ngram => item.text.as_str(),
+        fields.text_reading => item.text.as_str(),
         fields.source_file => item.source_file.as_str(),
         fields.source_line => item.source_line,
     )
@@ -192,12 +185,9 @@ fn wanted_manifest(inputs: &BuildInputs<'_>) -> Result<Manifest> {
     Ok(Manifest {
         schema_version: SCHEMA_VERSION,
         seeds_digest: seeds_digest(inputs.seeds_dir)?,
-        dictionary_fingerprint: inputs.dictionary_fingerprint.to_string(),
+        analysis_fingerprint: inputs.analysis_fingerprint.to_string(),
         documents: 0,
-        built_at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs(),
+        built_at: SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs(),
     })
 }
 
@@ -236,11 +226,6 @@ fn lock_builds(layout: &IndexLayout) -> Result<fs::File> {
 
 fn directory_size(directory: &Path) -> u64 {
     fs::read_dir(directory)
-        .map(|entries| {
-            entries
-                .filter_map(|entry| entry.ok()?.metadata().ok())
-                .map(|metadata| metadata.len())
-                .sum()
-        })
+        .map(|entries| entries.filter_map(|entry| entry.ok()?.metadata().ok()).map(|metadata| metadata.len()).sum())
         .unwrap_or(0)
 }

@@ -58,9 +58,5 @@ impl IndexerError {
 }
 
 fn join_lines(lines: &[UnplacedLine]) -> String {
-    lines
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 }

@@ -54,10 +54,7 @@ impl IndexLayout {
     pub(crate) fn new_generation_dir(&self) -> Result<PathBuf> {
         let generations = self.generations_dir();
         fs::create_dir_all(&generations).map_err(IndexerError::io(&generations))?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis();
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
         let directory = generations.join(format!("g{stamp}-{}", std::process::id()));
         fs::create_dir(&directory).map_err(IndexerError::io(&directory))?;
         Ok(directory)
@@ -65,17 +62,10 @@ impl IndexLayout {
 
     /// Makes `generation` the live one and removes generations too old to be read.
     pub(crate) fn publish(&self, generation: &Path) -> Result<()> {
-        let name = generation
-            .file_name()
-            .expect("a generation directory has a name")
-            .to_string_lossy();
-        let pending = self
-            .root
-            .join(format!("{CURRENT_FILE}.{}", std::process::id()));
+        let name = generation.file_name().expect("a generation directory has a name").to_string_lossy();
+        let pending = self.root.join(format!("{CURRENT_FILE}.{}", std::process::id()));
         fs::write(&pending, name.as_bytes()).map_err(IndexerError::io(&pending))?;
-        fs::File::open(&pending)
-            .and_then(|file| file.sync_all())
-            .map_err(IndexerError::io(&pending))?;
+        fs::File::open(&pending).and_then(|file| file.sync_all()).map_err(IndexerError::io(&pending))?;
         let current = self.root.join(CURRENT_FILE);
         fs::rename(&pending, &current).map_err(IndexerError::io(&current))?;
         self.remove_old_generations();
@@ -135,9 +125,6 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
         assert!(!built[0].exists(), "the oldest generation is removed");
-        assert!(
-            built[1].exists(),
-            "the predecessor is kept for running readers"
-        );
+        assert!(built[1].exists(), "the predecessor is kept for running readers");
     }
 }

@@ -6,20 +6,16 @@
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use hoshin_analysis::dictionary;
+//! use hoshin_analysis::{dictionary, AnalysisResources, Lexicon};
 //! use hoshin_indexer::{build_index, BuildInputs, IndexLayout};
 //!
-//! let compiled = dictionary::ensure_compiled(
-//!     &dictionary::ipadic_source_dir(),
-//!     Path::new("index/dictionary"),
-//! )?;
+//! let compiled = dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), Path::new("index/dictionary"))?;
+//! let lexicon = Lexicon::load(Path::new("data"))?;
+//! let resources = AnalysisResources::new(compiled.dictionary, &lexicon)?;
+//! let fingerprint = format!("{}/{}", compiled.fingerprint, lexicon.index_fingerprint);
 //! let report = build_index(
 //!     &IndexLayout::new("index"),
-//!     &BuildInputs {
-//!         seeds_dir: Path::new("seeds"),
-//!         dictionary: &compiled.dictionary,
-//!         dictionary_fingerprint: &compiled.fingerprint,
-//!     },
+//!     &BuildInputs { seeds_dir: Path::new("seeds"), resources: &resources, analysis_fingerprint: &fingerprint },
 //! )?;
 //! println!("{} items in {} departments", report.documents, report.departments);
 //! # Ok::<(), Box<dyn std::error::Error>>(())

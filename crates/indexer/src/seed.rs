@@ -80,9 +80,7 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
 /// Reads one seed file.
 pub fn read_seed_file(path: &Path) -> Result<Vec<PolicyItem>> {
     let bytes = fs::read(path).map_err(IndexerError::io(path))?;
-    let file_name = path
-        .file_name()
-        .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+    let file_name = path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
     let text = String::from_utf8(bytes).map_err(|error| {
         IndexerError::Unplaced(vec![UnplacedLine {
             file: file_name.clone(),
@@ -99,9 +97,7 @@ pub fn read_seed_file(path: &Path) -> Result<Vec<PolicyItem>> {
 /// Parses seed text; `file_name` names the source and, without its extension,
 /// prefixes the item ids.
 pub fn parse_seed(file_name: &str, text: &str) -> Result<Vec<PolicyItem>> {
-    let stem = file_name
-        .rsplit_once('.')
-        .map_or(file_name, |(stem, _)| stem);
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
     let mut items = Vec::new();
     let mut unplaced = Vec::new();
     let mut department: Option<DepartmentHeader> = None;
@@ -110,11 +106,7 @@ pub fn parse_seed(file_name: &str, text: &str) -> Result<Vec<PolicyItem>> {
         let line_number = index + 1;
         let line = raw_line.trim_end();
         let mut refuse = |reason: &str| {
-            unplaced.push(UnplacedLine {
-                file: file_name.to_string(),
-                line: line_number,
-                reason: reason.to_string(),
-            });
+            unplaced.push(UnplacedLine { file: file_name.to_string(), line: line_number, reason: reason.to_string() });
         };
         if line.trim().is_empty() {
             continue;
@@ -176,11 +168,7 @@ fn parse_department_header(line: &str) -> Option<std::result::Result<DepartmentH
     }
     let year = format!("{}年度", year.trim());
     Some(match western_fiscal_year(&year) {
-        Some(fiscal_year) => Ok(DepartmentHeader {
-            year,
-            fiscal_year,
-            department: department.to_string(),
-        }),
+        Some(fiscal_year) => Ok(DepartmentHeader { year, fiscal_year, department: department.to_string() }),
         None => Err(format!("cannot read the year of `{year}`")),
     })
 }
@@ -197,11 +185,7 @@ pub fn western_fiscal_year(year: &str) -> Option<u64> {
         .iter()
         .find_map(|(era, offset)| number.strip_prefix(era).map(|rest| (*offset, rest)))
         .unwrap_or((0, number));
-    let within = if number == "元" {
-        1
-    } else {
-        number.parse::<u64>().ok()?
-    };
+    let within = if number == "元" { 1 } else { number.parse::<u64>().ok()? };
     (within > 0).then_some(offset + within)
 }
 
@@ -226,11 +210,8 @@ mod tests {
 
     #[test]
     fn full_and_half_width_parentheses_both_open_a_department() {
-        for header in [
-            "令和4年度「教育部の方針」（案）",
-            "令和4年度「教育部の方針」(案)",
-            "令和4年度「教育部の方針」",
-        ] {
+        for header in ["令和4年度「教育部の方針」（案）", "令和4年度「教育部の方針」(案)", "令和4年度「教育部の方針」"]
+        {
             let text = format!("{header}\n見出し\n- ▽ 本文\n");
             let items = parse_seed("x.txt", &text).unwrap();
             assert_eq!(items[0].department, "教育部", "{header}");
@@ -243,10 +224,7 @@ mod tests {
         let Err(IndexerError::Unplaced(lines)) = parse_seed("bad.txt", text) else {
             panic!("bad lines must be refused");
         };
-        let places: Vec<String> = lines
-            .iter()
-            .map(|l| format!("{}:{}", l.file, l.line))
-            .collect();
+        let places: Vec<String> = lines.iter().map(|l| format!("{}:{}", l.file, l.line)).collect();
         assert_eq!(places, ["bad.txt:1", "bad.txt:3", "bad.txt:5", "bad.txt:6"]);
     }
 

@@ -35,6 +35,14 @@ pub enum QueryError {
         /// The maximum.
         max: usize,
     },
+    /// A true/false parameter has another value.
+    #[error("`{name}` must be true or false, got `{given}`")]
+    InvalidFlag {
+        /// The parameter.
+        name: &'static str,
+        /// What was given.
+        given: String,
+    },
     /// `department` names no department in the index.
     #[error("unknown department `{0}`")]
     UnknownDepartment(String),
@@ -72,6 +80,7 @@ impl QueryError {
             QueryError::QueryTooLong { .. } => (StatusCode::BAD_REQUEST, "query_too_long"),
             QueryError::InvalidLimit { .. } => (StatusCode::BAD_REQUEST, "invalid_limit"),
             QueryError::InvalidOffset { .. } => (StatusCode::BAD_REQUEST, "invalid_offset"),
+            QueryError::InvalidFlag { .. } => (StatusCode::BAD_REQUEST, "invalid_flag"),
             QueryError::UnknownDepartment(_) => (StatusCode::BAD_REQUEST, "unknown_department"),
             QueryError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             QueryError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),

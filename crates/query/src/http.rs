@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /api/search?q=…&limit=10&offset=0&department=…` | [`SearchResults`](crate::SearchResults) |
 //! | `GET /api/documents/{id}` | [`Item`](crate::Item), or 404 |
+//! | `GET /api/analyze?text=…` | the terms each analyzer makes of `text` |
 //! | `GET /api/health` | `{"status": "ok", "documents": 118}` |
 //!
 //! Every error, unknown routes and methods included, is
@@ -38,6 +39,7 @@ pub fn router(engine: Arc<SearchEngine>) -> Router {
     Router::new()
         .route("/api/search", get(search))
         .route("/api/documents/{id}", get(document))
+        .route("/api/analyze", get(analyze))
         .route("/api/health", get(health))
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
@@ -52,76 +54,71 @@ struct SearchParams {
     limit: Option<String>,
     offset: Option<String>,
     department: Option<String>,
+    explain: Option<String>,
+}
+
+/// `/api/analyze` parameters.
+#[derive(Debug, Deserialize)]
+struct AnalyzeParams {
+    text: Option<String>,
 }
 
 async fn search(
     State(engine): State<Arc<SearchEngine>>,
     params: std::result::Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<SearchResults>> {
-    let Query(params) =
-        params.map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))?;
-    let query = params.q.unwrap_or_default();
-    if query.trim().is_empty() {
-        return Err(QueryError::EmptyQuery);
-    }
-    let length = query.chars().count();
-    if length > MAX_QUERY_CHARS {
-        return Err(QueryError::QueryTooLong {
-            length,
-            max: MAX_QUERY_CHARS,
-        });
-    }
-    let limit =
-        parse_bounded(params.limit.as_deref(), DEFAULT_LIMIT, 1, MAX_LIMIT).map_err(|given| {
-            QueryError::InvalidLimit {
-                given,
-                max: MAX_LIMIT,
-            }
-        })?;
-    let offset = parse_bounded(params.offset.as_deref(), 0, 0, MAX_OFFSET).map_err(|given| {
-        QueryError::InvalidOffset {
-            given,
-            max: MAX_OFFSET,
-        }
-    })?;
-    let department = params
-        .department
-        .filter(|department| !department.is_empty());
+    let Query(params) = params.map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))?;
+    let query = checked_text(params.q)?;
+    let limit = parse_bounded(params.limit.as_deref(), DEFAULT_LIMIT, 1, MAX_LIMIT)
+        .map_err(|given| QueryError::InvalidLimit { given, max: MAX_LIMIT })?;
+    let offset = parse_bounded(params.offset.as_deref(), 0, 0, MAX_OFFSET)
+        .map_err(|given| QueryError::InvalidOffset { given, max: MAX_OFFSET })?;
+    let department = params.department.filter(|department| !department.is_empty());
+    let explain = match params.explain.as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(other) => return Err(QueryError::InvalidFlag { name: "explain", given: other.to_string() }),
+    };
     blocking(move || {
-        engine.search(&SearchRequest {
-            query: &query,
-            limit,
-            offset,
-            department: department.as_deref(),
-        })
+        engine.search(&SearchRequest { query: &query, limit, offset, department: department.as_deref(), explain })
     })
     .await
     .map(Json)
 }
 
+/// A text to search or analyse: present, not blank, not too long.
+fn checked_text(text: Option<String>) -> Result<String> {
+    let text = text.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(QueryError::EmptyQuery);
+    }
+    let length = text.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(QueryError::QueryTooLong { length, max: MAX_QUERY_CHARS });
+    }
+    Ok(text)
+}
+
 /// A whole number within `min..=max`, `default` when absent; the offending
 /// text otherwise.
-fn parse_bounded(
-    given: Option<&str>,
-    default: usize,
-    min: usize,
-    max: usize,
-) -> std::result::Result<usize, String> {
+fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) -> std::result::Result<usize, String> {
     let Some(text) = given else {
         return Ok(default);
     };
-    text.trim()
-        .parse::<usize>()
-        .ok()
-        .filter(|value| (min..=max).contains(value))
-        .ok_or_else(|| text.to_string())
+    text.trim().parse::<usize>().ok().filter(|value| (min..=max).contains(value)).ok_or_else(|| text.to_string())
 }
 
-async fn document(
-    State(engine): State<Arc<SearchEngine>>,
-    Path(id): Path<String>,
-) -> Result<Json<Item>> {
+async fn document(State(engine): State<Arc<SearchEngine>>, Path(id): Path<String>) -> Result<Json<Item>> {
     blocking(move || engine.document(&id)).await.map(Json)
+}
+
+async fn analyze(
+    State(engine): State<Arc<SearchEngine>>,
+    params: std::result::Result<Query<AnalyzeParams>, QueryRejection>,
+) -> Result<Json<Value>> {
+    let Query(params) = params.map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))?;
+    let text = checked_text(params.text)?;
+    blocking(move || Ok(json!({ "text": text, "analyzers": engine.analyze(&text) }))).await.map(Json)
 }
 
 async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<Value> {
@@ -137,9 +134,7 @@ async fn method_not_allowed() -> QueryError {
 }
 
 /// Runs index work off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|error| QueryError::Internal(format!("search task failed: {error}")))?
@@ -155,13 +150,7 @@ mod tests {
         assert_eq!(parse_bounded(Some("100"), 10, 1, 100), Ok(100));
         assert_eq!(parse_bounded(Some("0"), 10, 1, 100), Err("0".to_string()));
         assert_eq!(parse_bounded(Some("-1"), 0, 0, 100), Err("-1".to_string()));
-        assert_eq!(
-            parse_bounded(Some("ten"), 0, 0, 100),
-            Err("ten".to_string())
-        );
-        assert_eq!(
-            parse_bounded(Some("1e3"), 0, 0, 100),
-            Err("1e3".to_string())
-        );
+        assert_eq!(parse_bounded(Some("ten"), 0, 0, 100), Err("ten".to_string()));
+        assert_eq!(parse_bounded(Some("1e3"), 0, 0, 100), Err("1e3".to_string()));
     }
 }

@@ -1,7 +1,7 @@
 //! Searching a hoshin index and serving the results as JSON over HTTP.
 //!
-//! [`syntax`] reads what a resident typed, [`SearchEngine`] ranks items for it
-//! and [`snippet`] marks why each matched; [`router`] exposes it all as the HTTP
+//! [`syntax`] reads what a resident typed, [`plan`] turns it into tantivy
+//! queries, [`SearchEngine`] runs them and [`snippet`] marks why each matched; [`router`] exposes it all as the HTTP
 //! API whose JSON is described in [`results`].
 //!
 //! ```no_run
@@ -9,8 +9,9 @@
 //! use hoshin_query::{router, SearchEngine, SearchRequest};
 //!
 //! # fn example(index: tantivy::Index) -> hoshin_query::Result<()> {
-//! let engine = SearchEngine::new(&index)?;
-//! let results = engine.search(&SearchRequest { query: "図書館", limit: 10, offset: 0, department: None })?;
+//! let engine = SearchEngine::new(&index, Vec::new())?;
+//! let request = SearchRequest { query: "図書館", limit: 10, offset: 0, department: None, explain: false };
+//! let results = engine.search(&request)?;
 //! println!("{} items", results.total);
 //! let app = router(Arc::new(engine));
 //! # Ok(())
@@ -19,6 +20,7 @@
 
 mod error;
 pub mod http;
+pub mod plan;
 pub mod results;
 mod search;
 pub mod snippet;
@@ -27,4 +29,4 @@ pub mod syntax;
 pub use error::{QueryError, Result};
 pub use http::router;
 pub use results::{Hit, Item, SearchResults};
-pub use search::{SearchEngine, SearchRequest};
+pub use search::{SearchEngine, SearchRequest, RELAX_BELOW};

@@ -19,7 +19,15 @@
 //! }
 //! ```
 //!
+//! When fewer than ten items match every word, items matching most words follow
+//! them: the answer then has `"relaxation": {"exact_total", "words",
+//! "minimum_matched"}` and each added hit lists its `"missing_words"`. With
+//! `explain=true` every hit carries an `"explanation"` of its score.
+//!
 //! `GET /api/documents/{id}` answers one [`Item`] (a hit without `score` and `snippet`).
+//!
+//! `GET /api/analyze?text=…` answers `{"text", "analyzers": [`[`Analysis`]`]}`: the
+//! terms each analyzer makes of the text, like Elasticsearch's `_analyze`.
 
 use serde::Serialize;
 
@@ -61,6 +69,13 @@ pub struct Hit {
     pub score: f32,
     /// HTML-escaped excerpt of the text with `<mark>` around the matched parts.
     pub snippet: String,
+    /// For a hit found by relaxing the query: the query words it does not match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_words: Vec<String>,
+    /// With `explain=true`: tantivy's account of the score, field by field and
+    /// term by term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<serde_json::Value>,
 }
 
 /// How many matching items one department holds.
@@ -86,7 +101,8 @@ pub struct Facets {
 pub struct SearchResults {
     /// The query as received.
     pub query: String,
-    /// How many items match (with the department filter applied).
+    /// How many items match (with the department filter applied), relaxed
+    /// matches included.
     pub total: u64,
     /// Time spent searching, in milliseconds.
     pub took_ms: f64,
@@ -94,4 +110,41 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Counts by department.
     pub facets: Facets,
+    /// Present when too few items matched every word and items matching most
+    /// words were added after them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relaxation: Option<Relaxation>,
+}
+
+/// How a query was relaxed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relaxation {
+    /// Items matching every word; they rank first.
+    pub exact_total: u64,
+    /// The words the query was split into.
+    pub words: Vec<String>,
+    /// How many of them each added item matches at least.
+    pub minimum_matched: usize,
+}
+
+/// What one analyzer makes of a text (`GET /api/analyze`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    /// Analyzer name: `surface`, `normalized`, `reading` or `ngram`.
+    pub analyzer: &'static str,
+    /// The index fields analysed this way.
+    pub fields: Vec<&'static str>,
+    /// The terms, in order.
+    pub tokens: Vec<AnalyzedToken>,
+}
+
+/// One term an analyzer produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalyzedToken {
+    /// The term as indexed.
+    pub term: String,
+    /// Its position (gaps are dropped words).
+    pub position: usize,
+    /// The part of the input it came from.
+    pub source: String,
 }

@@ -1,45 +1,30 @@
-//! Turning a resident's query into a ranked, faceted page of items.
+//! Running a planned query: strict matches first, relaxed ones after, one page
+//! of them with snippets, and the department facet.
 //!
-//! Each clause of the query (see [`crate::syntax`]) matches an item when its
-//! analysed terms all occur in the text, the policy heading or the department,
-//! or when it occurs as a substring of the text or heading (the n-gram fields).
-//! The scores of those alternatives add up, weighted so that the item text counts
-//! most, an exact morphological match outranks a mere substring, and the words
-//! standing together as a phrase earn a bonus. Every clause must match; excluded
-//! clauses must not. This is plain synchronous code: the HTTP layer runs it on a
-//! blocking thread.
+//! Every required clause must match (see [`crate::plan`] for what a clause
+//! matches); excluded clauses must not. When fewer than [`RELAX_BELOW`] items
+//! match that way and the query has several words, items matching most of the
+//! words follow the strict ones, never ahead of them, the way Meilisearch's
+//! matching strategy or Elasticsearch's `minimum_should_match` behave. This is
+//! plain synchronous code: the HTTP layer runs it on a blocking thread.
 
-use std::collections::HashSet;
 use std::time::Instant;
 
-use hoshin_analysis::ngram::substring_terms;
-use hoshin_analysis::normalize::normalize;
 use hoshin_analysis::{department_facet, Fields};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::error::{QueryError, Result};
-use crate::results::{FacetCount, Facets, Hit, Item, SearchResults, Source};
-use crate::snippet::{matched_ranges, render, HighlightTerms};
-use crate::syntax::{parse_clauses, Clause, ClauseKind};
+use crate::plan::{Planner, QueryPlan, Unit};
+use crate::results::{Analysis, AnalyzedToken, FacetCount, Facets, Hit, Item, Relaxation, SearchResults, Source};
+use crate::snippet::{matched_ranges, render};
+use crate::syntax::parse_clauses;
 
-/// Weight of a morphological match in the item text.
-const TEXT_WEIGHT: f32 = 3.0;
-/// Weight of a morphological match in the policy heading.
-const POLICY_WEIGHT: f32 = 1.5;
-/// Weight of a morphological match in the department name.
-const DEPARTMENT_WEIGHT: f32 = 1.0;
-/// Weight of a substring match in the item text.
-const TEXT_NGRAM_WEIGHT: f32 = 1.0;
-/// Weight of a substring match in the policy heading.
-const POLICY_NGRAM_WEIGHT: f32 = 0.5;
-/// Bonus weight when a word's terms stand together in the text, as typed.
-const PHRASE_BONUS_WEIGHT: f32 = 2.0;
+/// Below this many strict matches, a query of several words is relaxed.
+pub const RELAX_BELOW: usize = 10;
 
 /// One search request, already validated.
 #[derive(Debug, Clone)]
@@ -52,26 +37,49 @@ pub struct SearchRequest<'a> {
     pub offset: usize,
     /// Restrict to this department.
     pub department: Option<&'a str>,
+    /// Attach score explanations to the hits.
+    pub explain: bool,
 }
 
 /// A searchable view of one index.
 pub struct SearchEngine {
     reader: IndexReader,
     fields: Fields,
-    japanese: TextAnalyzer,
+    surface: TextAnalyzer,
+    normalized: TextAnalyzer,
+    analyzers: Vec<(&'static str, Vec<&'static str>, TextAnalyzer)>,
+    synonyms: Vec<Vec<String>>,
     departments: Vec<String>,
 }
 
+/// The strict and relaxed queries of a request, filters applied.
+struct Queries {
+    strict: Box<dyn Query>,
+    relaxed: Option<(Box<dyn Query>, Relaxation)>,
+}
+
 impl SearchEngine {
-    /// Opens an index whose analyzers are registered.
-    pub fn new(index: &Index) -> Result<Self> {
+    /// Opens an index whose analyzers are registered; `synonyms` are groups of
+    /// normalised words (see `hoshin_analysis::Lexicon`).
+    pub fn new(index: &Index, synonyms: Vec<Vec<String>>) -> Result<Self> {
         let fields = Fields::from_schema(&index.schema())?;
-        let japanese = index.tokenizer_for_field(fields.text)?;
-        let reader = index.reader()?;
+        let analyzers = vec![
+            ("surface", vec!["text", "policy"], index.tokenizer_for_field(fields.text)?),
+            (
+                "normalized",
+                vec!["text_normalized", "policy_normalized", "department"],
+                index.tokenizer_for_field(fields.text_normalized)?,
+            ),
+            ("reading", vec!["text_reading", "policy_reading"], index.tokenizer_for_field(fields.text_reading)?),
+            ("ngram", vec!["text_ngram", "policy_ngram"], index.tokenizer_for_field(fields.text_ngram)?),
+        ];
         let mut engine = SearchEngine {
-            reader,
+            reader: index.reader()?,
             fields,
-            japanese,
+            surface: index.tokenizer_for_field(fields.text)?,
+            normalized: index.tokenizer_for_field(fields.text_normalized)?,
+            analyzers,
+            synonyms,
             departments: Vec::new(),
         };
         engine.departments = engine
@@ -95,69 +103,125 @@ impl SearchEngine {
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let started = Instant::now();
-        if let Some(department) = request.department {
-            if !self.departments.iter().any(|known| known == department) {
+        let department_filter = match request.department {
+            Some(department) if !self.departments.iter().any(|known| known == department) => {
                 return Err(QueryError::UnknownDepartment(department.to_string()));
             }
-        }
-        let plan = self.plan(request.query);
-        let searcher = self.reader.searcher();
-        let filtered: Box<dyn Query> = match request.department {
             Some(department) => {
-                let term =
-                    Term::from_facet(self.fields.department_facet, &department_facet(department));
-                let filter = ConstScoreQuery::new(
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    0.0,
-                );
-                Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, plan.query.box_clone()),
-                    (Occur::Must, Box::new(filter)),
-                ]))
+                let term = Term::from_facet(self.fields.department_facet, &department_facet(department));
+                let filter: Box<dyn Query> =
+                    Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0));
+                Some(filter)
             }
-            None => plan.query.box_clone(),
+            None => None,
         };
-        let top_docs = TopDocs::with_limit(request.limit)
-            .and_offset(request.offset)
-            .order_by_score();
-        let (top, total) = searcher.search(filtered.as_ref(), &(top_docs, Count))?;
-        let facets = Facets {
-            department: self.department_counts(&searcher, plan.query.as_ref())?,
+        let clauses = parse_clauses(request.query);
+        let plan =
+            Planner::new(&self.fields, self.surface.clone(), self.normalized.clone(), &self.synonyms).plan(&clauses);
+        let searcher = self.reader.searcher();
+        let filtered = |query: Box<dyn Query>| -> Box<dyn Query> {
+            match &department_filter {
+                Some(filter) => {
+                    Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, filter.box_clone())]))
+                }
+                None => query,
+            }
         };
-        let mut japanese = self.japanese.clone();
-        let hits = top
+
+        let unfiltered = self.queries(&searcher, &plan, &|query| query)?;
+        let queries = match department_filter {
+            Some(_) => self.queries(&searcher, &plan, &filtered)?,
+            None => Queries {
+                strict: unfiltered.strict.box_clone(),
+                relaxed: unfiltered.relaxed.as_ref().map(|(query, relaxation)| (query.box_clone(), relaxation.clone())),
+            },
+        };
+        let facet_query: Box<dyn Query> = match &unfiltered.relaxed {
+            Some((relaxed, _)) => either(unfiltered.strict.box_clone(), relaxed.box_clone()),
+            None => unfiltered.strict.box_clone(),
+        };
+        let facets = Facets { department: self.department_counts(&searcher, facet_query.as_ref())? };
+
+        let strict_total = searcher.search(queries.strict.as_ref(), &Count)?;
+        let mut page = top(&searcher, queries.strict.as_ref(), request.offset, request.limit)?
             .into_iter()
-            .map(|(score, address)| {
+            .map(|(score, address)| (score, address, false))
+            .collect::<Vec<_>>();
+        let mut total = strict_total as u64;
+        let mut relaxation = None;
+        if let Some((relaxed, summary)) = &queries.relaxed {
+            let relaxed_total = searcher.search(relaxed.as_ref(), &Count)?;
+            total += relaxed_total as u64;
+            let wanted = request.limit - page.len();
+            let skip = request.offset.saturating_sub(strict_total);
+            let relaxed_hits = top(&searcher, relaxed.as_ref(), skip, wanted)?;
+            page.extend(relaxed_hits.into_iter().map(|(score, address)| (score, address, true)));
+            relaxation = Some(summary.clone());
+        }
+
+        let mut highlighter = self.surface.clone();
+        let hits = page
+            .into_iter()
+            .map(|(score, address, is_relaxed)| {
                 let item = self.item_at(&searcher, address)?;
-                let snippet = render(
-                    &item.text,
-                    &matched_ranges(&item.text, &plan.highlight, &mut japanese),
-                );
-                Ok(Hit {
-                    item,
-                    score,
-                    snippet,
-                })
+                let snippet = render(&item.text, &matched_ranges(&item.text, &plan.highlight, &mut highlighter));
+                let missing_words =
+                    if is_relaxed { missing_words(&searcher, &plan.units, address) } else { Vec::new() };
+                let explanation = if request.explain {
+                    let query = match (&queries.relaxed, is_relaxed) {
+                        (Some((relaxed, _)), true) => relaxed.as_ref(),
+                        _ => queries.strict.as_ref(),
+                    };
+                    Some(serde_json::to_value(query.explain(&searcher, address)?).unwrap_or_default())
+                } else {
+                    None
+                };
+                Ok(Hit { item, score, snippet, missing_words, explanation })
             })
             .collect::<Result<Vec<Hit>>>()?;
         Ok(SearchResults {
             query: request.query.to_string(),
-            total: total as u64,
+            total,
             took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
             hits,
             facets,
+            relaxation,
         })
+    }
+
+    /// The strict query, and the relaxed one when the strict one finds too few.
+    fn queries(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        filtered: &dyn Fn(Box<dyn Query>) -> Box<dyn Query>,
+    ) -> Result<Queries> {
+        let strict = filtered(strict_query(plan));
+        if plan.units.is_empty() || searcher.search(strict.as_ref(), &Count)? >= RELAX_BELOW {
+            return Ok(Queries { strict, relaxed: None });
+        }
+        let words = plan.units.len();
+        let minimum_matched = words - (words / 3).max(1);
+        let most_units = BooleanQuery::with_minimum_required_clauses(
+            plan.units.iter().map(|unit| (Occur::Should, unit.query.box_clone())).collect(),
+            minimum_matched,
+        );
+        let mut relaxed: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, strict_query(plan))];
+        relaxed.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
+        let relaxation = Relaxation {
+            exact_total: searcher.search(strict.as_ref(), &Count)? as u64,
+            words: plan.units.iter().map(|unit| unit.label.clone()).collect(),
+            minimum_matched,
+        };
+        Ok(Queries { strict, relaxed: Some((filtered(Box::new(BooleanQuery::new(relaxed))), relaxation)) })
     }
 
     /// Looks an item up by id.
     pub fn document(&self, id: &str) -> Result<Item> {
         let searcher = self.reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        match top.first() {
+        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        match top(&searcher, &query, 0, 1)?.first() {
             Some((_, address)) => self.item_at(&searcher, *address),
             None => Err(QueryError::DocumentNotFound(id.to_string())),
         }
@@ -170,12 +234,7 @@ impl SearchEngine {
         let mut facets: Vec<FacetCount> = counts
             .get("/")
             .map(|(facet, count)| FacetCount {
-                value: facet
-                    .to_path()
-                    .last()
-                    .copied()
-                    .unwrap_or_default()
-                    .to_string(),
+                value: facet.to_path().last().copied().unwrap_or_default().to_string(),
                 count,
             })
             .collect();
@@ -185,19 +244,9 @@ impl SearchEngine {
 
     fn item_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Item> {
         let document: TantivyDocument = searcher.doc(address)?;
-        let text = |field: Field| {
-            document
-                .get_first(field)
-                .and_then(|value| value.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let number = |field: Field| {
-            document
-                .get_first(field)
-                .and_then(|value| value.as_u64())
-                .unwrap_or_default()
-        };
+        let text =
+            |field: Field| document.get_first(field).and_then(|value| value.as_str()).unwrap_or_default().to_string();
+        let number = |field: Field| document.get_first(field).and_then(|value| value.as_u64()).unwrap_or_default();
         Ok(Item {
             id: text(self.fields.id),
             year: text(self.fields.year),
@@ -205,166 +254,57 @@ impl SearchEngine {
             department: text(self.fields.department),
             policy: text(self.fields.policy),
             text: text(self.fields.text),
-            source: Source {
-                file: text(self.fields.source_file),
-                line: number(self.fields.source_line),
-            },
+            source: Source { file: text(self.fields.source_file), line: number(self.fields.source_line) },
         })
     }
 
-    /// The tantivy query for a resident's query, and what to highlight.
-    fn plan(&self, query: &str) -> QueryPlan {
-        let mut japanese = self.japanese.clone();
-        let mut highlight = HighlightTerms::default();
-        let mut required: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for clause in parse_clauses(query) {
-            let analysed = AnalysedClause::new(&clause, &mut japanese);
-            let Some(clause_query) = self.clause_query(&analysed) else {
-                continue;
-            };
-            if clause.excluded {
-                excluded.push((Occur::MustNot, clause_query));
-            } else {
-                highlight
-                    .japanese
-                    .extend(analysed.terms.iter().map(|(_, term)| term.clone()));
-                highlight
-                    .substrings
-                    .push(analysed.substring.chars().collect());
-                required.push((Occur::Must, clause_query));
-            }
-        }
-        let has_required = !required.is_empty();
-        let mut clauses = required;
-        if !has_required && !excluded.is_empty() {
-            // Only exclusions: everything but the excluded items.
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        clauses.extend(excluded);
-        QueryPlan {
-            query: Box::new(BooleanQuery::new(clauses)),
-            highlight,
-        }
-    }
-
-    /// What one clause matches, or `None` when analysis leaves nothing to match.
-    fn clause_query(&self, clause: &AnalysedClause) -> Option<Box<dyn Query>> {
-        let fields = &self.fields;
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, weight) in [
-            (fields.text, TEXT_WEIGHT),
-            (fields.policy, POLICY_WEIGHT),
-            (fields.department, DEPARTMENT_WEIGHT),
-        ] {
-            if let Some(query) = terms_query(field, &clause.terms, clause.kind) {
-                alternatives.push((Occur::Should, boosted(query, weight)));
-            }
-        }
-        if clause.kind == ClauseKind::Word && clause.terms.len() > 1 {
-            if let Some(phrase) = terms_query(fields.text, &clause.terms, ClauseKind::Phrase) {
-                alternatives.push((Occur::Should, boosted(phrase, PHRASE_BONUS_WEIGHT)));
-            }
-        }
-        for (field, weight) in [
-            (fields.text_ngram, TEXT_NGRAM_WEIGHT),
-            (fields.policy_ngram, POLICY_NGRAM_WEIGHT),
-        ] {
-            if let Some(query) = substring_query(field, &clause.substring) {
-                alternatives.push((Occur::Should, boosted(query, weight)));
-            }
-        }
-        (!alternatives.is_empty())
-            .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+    /// The tokens each analyzer makes of `text`, as the index stores them.
+    pub fn analyze(&self, text: &str) -> Vec<Analysis> {
+        self.analyzers
+            .iter()
+            .map(|(name, fields, analyzer)| {
+                let mut analyzer = analyzer.clone();
+                let mut stream = analyzer.token_stream(text);
+                let mut tokens = Vec::new();
+                while stream.advance() {
+                    let token = stream.token();
+                    tokens.push(AnalyzedToken {
+                        term: token.text.clone(),
+                        position: token.position,
+                        source: text.get(token.offset_from..token.offset_to).unwrap_or_default().to_string(),
+                    });
+                }
+                Analysis { analyzer: name, fields: fields.clone(), tokens }
+            })
+            .collect()
     }
 }
 
-struct QueryPlan {
-    query: Box<dyn Query>,
-    highlight: HighlightTerms,
-}
-
-/// A clause after analysis: its morphological terms with their positions, and
-/// its normalised text without white space for the n-gram fields.
-struct AnalysedClause {
-    kind: ClauseKind,
-    terms: Vec<(usize, String)>,
-    substring: String,
-}
-
-impl AnalysedClause {
-    fn new(clause: &Clause, japanese: &mut TextAnalyzer) -> Self {
-        let mut terms = Vec::new();
-        let mut stream = japanese.token_stream(&clause.text);
-        while stream.advance() {
-            let token = stream.token();
-            terms.push((token.position, token.text.clone()));
-        }
-        let substring = normalize(&clause.text)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        AnalysedClause {
-            kind: clause.kind,
-            terms,
-            substring,
-        }
+/// Every required clause and no excluded one; everything but the excluded
+/// items when nothing is required.
+fn strict_query(plan: &QueryPlan) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        plan.required.iter().map(|query| (Occur::Must, query.box_clone())).collect();
+    if clauses.is_empty() && !plan.excluded.is_empty() {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
     }
+    clauses.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
+    Box::new(BooleanQuery::new(clauses))
 }
 
-/// All terms in `field`: anywhere for a word, in order and adjacent for a phrase.
-fn terms_query(
-    field: Field,
-    terms: &[(usize, String)],
-    kind: ClauseKind,
-) -> Option<Box<dyn Query>> {
-    let term = |text: &str| Term::from_field_text(field, text);
-    match (terms, kind) {
-        ([], _) => None,
-        ([(_, only)], _) => Some(Box::new(TermQuery::new(
-            term(only),
-            IndexRecordOption::WithFreqs,
-        ))),
-        (_, ClauseKind::Word) => {
-            let unique: HashSet<&str> = terms.iter().map(|(_, text)| text.as_str()).collect();
-            let all = unique
-                .into_iter()
-                .map(|text| -> (Occur, Box<dyn Query>) {
-                    (
-                        Occur::Must,
-                        Box::new(TermQuery::new(term(text), IndexRecordOption::WithFreqs)),
-                    )
-                })
-                .collect();
-            Some(Box::new(BooleanQuery::new(all)))
-        }
-        (_, ClauseKind::Phrase) => {
-            let first = terms[0].0;
-            let positioned = terms
-                .iter()
-                .map(|(position, text)| (position - first, term(text)))
-                .collect();
-            Some(Box::new(PhraseQuery::new_with_offset(positioned)))
-        }
-    }
+fn either(first: Box<dyn Query>, second: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![(Occur::Should, first), (Occur::Should, second)]))
 }
 
-/// `substring` anywhere in an n-gram field.
-fn substring_query(field: Field, substring: &str) -> Option<Box<dyn Query>> {
-    if substring.is_empty() {
-        return None;
+/// One page of the best-scoring items.
+fn top(searcher: &Searcher, query: &dyn Query, offset: usize, limit: usize) -> Result<Vec<(f32, DocAddress)>> {
+    if limit == 0 {
+        return Ok(Vec::new());
     }
-    let mut terms: Vec<(usize, Term)> = substring_terms(substring)
-        .into_iter()
-        .map(|(position, text)| (position, Term::from_field_text(field, &text)))
-        .collect();
-    if terms.len() == 1 {
-        let (_, term) = terms.remove(0);
-        return Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
-    }
-    Some(Box::new(PhraseQuery::new_with_offset(terms)))
+    Ok(searcher.search(query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score())?)
 }
 
-fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(query, weight))
+/// The units an item does not match.
+fn missing_words(searcher: &Searcher, units: &[Unit], address: DocAddress) -> Vec<String> {
+    units.iter().filter(|unit| unit.query.explain(searcher, address).is_err()).map(|unit| unit.label.clone()).collect()
 }

@@ -28,11 +28,7 @@ pub struct HighlightTerms {
 }
 
 /// Byte ranges of `text` matched by `terms`, sorted and merged.
-pub fn matched_ranges(
-    text: &str,
-    terms: &HighlightTerms,
-    japanese: &mut TextAnalyzer,
-) -> Vec<Range<usize>> {
+pub fn matched_ranges(text: &str, terms: &HighlightTerms, japanese: &mut TextAnalyzer) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut stream = japanese.token_stream(text);
     while stream.advance() {
@@ -111,26 +107,12 @@ fn best_window_start(char_starts: &[usize], highlights: &[Range<usize>]) -> usiz
     let char_index_of = |byte: usize| char_starts.partition_point(|&start| start < byte);
     let covered = |first: usize| {
         let window_start = char_starts[first];
-        let window_end = char_starts
-            .get(first + SNIPPET_CHARS)
-            .copied()
-            .unwrap_or(usize::MAX);
-        highlights
-            .iter()
-            .map(|h| {
-                h.end
-                    .min(window_end)
-                    .saturating_sub(h.start.max(window_start))
-            })
-            .sum::<usize>()
+        let window_end = char_starts.get(first + SNIPPET_CHARS).copied().unwrap_or(usize::MAX);
+        highlights.iter().map(|h| h.end.min(window_end).saturating_sub(h.start.max(window_start))).sum::<usize>()
     };
     highlights
         .iter()
-        .map(|h| {
-            char_index_of(h.start)
-                .saturating_sub(LEADING_CONTEXT_CHARS)
-                .min(last_start)
-        })
+        .map(|h| char_index_of(h.start).saturating_sub(LEADING_CONTEXT_CHARS).min(last_start))
         .max_by_key(|&first| (covered(first), std::cmp::Reverse(first)))
         .unwrap_or(0)
 }
@@ -166,11 +148,7 @@ mod tests {
         let start = text.find("図書館").unwrap();
         let html = render(&text, &[start..start + "図書館".len()]);
         let visible: String = html.replace("<mark>", "").replace("</mark>", "");
-        assert_eq!(
-            visible.chars().count(),
-            SNIPPET_CHARS + 2,
-            "window plus two ellipses"
-        );
+        assert_eq!(visible.chars().count(), SNIPPET_CHARS + 2, "window plus two ellipses");
         assert!(visible.starts_with('…') && visible.ends_with('…'));
         assert!(html.contains("<mark>図書館</mark>"));
         let before = visible.split("図書館").next().unwrap().chars().count();
@@ -180,10 +158,8 @@ mod tests {
     #[test]
     fn the_window_prefers_the_densest_run_of_matches() {
         let text = format!("図{}図書館図書館{}", "あ".repeat(300), "い".repeat(300));
-        let ranges: Vec<Range<usize>> = text
-            .match_indices('図')
-            .map(|(start, _)| start..start + '図'.len_utf8())
-            .collect();
+        let ranges: Vec<Range<usize>> =
+            text.match_indices('図').map(|(start, _)| start..start + '図'.len_utf8()).collect();
         let html = render(&text, &ranges);
         assert_eq!(html.matches("<mark>").count(), 2);
     }

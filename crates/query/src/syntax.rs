@@ -52,11 +52,7 @@ pub fn parse_clauses(query: &str) -> Vec<Clause> {
             Some(closing) => {
                 let inside = &rest[first.map_or(0, char::len_utf8)..];
                 match inside.find(closing) {
-                    Some(end) => (
-                        &inside[..end],
-                        ClauseKind::Phrase,
-                        &inside[end + closing.len_utf8()..],
-                    ),
+                    Some(end) => (&inside[..end], ClauseKind::Phrase, &inside[end + closing.len_utf8()..]),
                     None => (inside, ClauseKind::Phrase, ""),
                 }
             }
@@ -67,11 +63,7 @@ pub fn parse_clauses(query: &str) -> Vec<Clause> {
         };
         let text = text.trim();
         if !text.is_empty() {
-            clauses.push(Clause {
-                text: text.to_string(),
-                kind,
-                excluded,
-            });
+            clauses.push(Clause { text: text.to_string(), kind, excluded });
         }
         rest = remainder.trim_start();
     }
@@ -83,19 +75,12 @@ mod tests {
     use super::*;
 
     fn word(text: &str) -> Clause {
-        Clause {
-            text: text.to_string(),
-            kind: ClauseKind::Word,
-            excluded: false,
-        }
+        Clause { text: text.to_string(), kind: ClauseKind::Word, excluded: false }
     }
 
     #[test]
     fn half_and_full_width_spaces_separate_words() {
-        assert_eq!(
-            parse_clauses(" 図書館\u{3000}整備  計画 "),
-            [word("図書館"), word("整備"), word("計画")]
-        );
+        assert_eq!(parse_clauses(" 図書館\u{3000}整備  計画 "), [word("図書館"), word("整備"), word("計画")]);
     }
 
     #[test]
@@ -103,27 +88,15 @@ mod tests {
         let clauses = parse_clauses("\"市民 参加\" -図書館 -“電子 化”");
         assert_eq!(clauses.len(), 3);
         assert_eq!(
-            (
-                clauses[0].text.as_str(),
-                clauses[0].kind,
-                clauses[0].excluded
-            ),
+            (clauses[0].text.as_str(), clauses[0].kind, clauses[0].excluded),
             ("市民 参加", ClauseKind::Phrase, false)
         );
         assert_eq!(
-            (
-                clauses[1].text.as_str(),
-                clauses[1].kind,
-                clauses[1].excluded
-            ),
+            (clauses[1].text.as_str(), clauses[1].kind, clauses[1].excluded),
             ("図書館", ClauseKind::Word, true)
         );
         assert_eq!(
-            (
-                clauses[2].text.as_str(),
-                clauses[2].kind,
-                clauses[2].excluded
-            ),
+            (clauses[2].text.as_str(), clauses[2].kind, clauses[2].excluded),
             ("電子 化", ClauseKind::Phrase, true)
         );
     }

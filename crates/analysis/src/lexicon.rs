@@ -1,0 +1,143 @@
+//! The editable word lists in `data/`: spelling variants, synonyms and the user
+//! dictionary.
+//!
+//! - `variants.tsv` — 表記ゆれ. One group per line, forms separated by tabs; the
+//!   first form is the one every other is read as, in documents and queries alike
+//!   (子ども	子供). Used by the normalised fields, so an exact spelling still
+//!   outranks a variant one.
+//! - `synonyms.tsv` — one group per line, tab-separated (脱炭素	ゼロカーボン).
+//!   Applied only to queries, ranked below the word as typed.
+//! - `userdict.csv` — lindera's simple user dictionary (`surface,part_of_speech,reading`)
+//!   for words IPADIC lacks (マイナンバー, local place names).
+//!
+//! In every file, blank lines and lines starting with `#` are ignored.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{AnalysisError, Result};
+use crate::normalize::normalize;
+
+/// File name of the spelling-variant table.
+pub const VARIANTS_FILE: &str = "variants.tsv";
+/// File name of the synonym table.
+pub const SYNONYMS_FILE: &str = "synonyms.tsv";
+/// File name of the user dictionary.
+pub const USER_DICTIONARY_FILE: &str = "userdict.csv";
+
+/// The word lists of a data directory, parsed and checked.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    /// (variant, canonical) pairs, in NFKC.
+    pub variants: Vec<(String, String)>,
+    /// Groups of interchangeable words, normalised.
+    pub synonyms: Vec<Vec<String>>,
+    /// The user dictionary file, when the directory has one.
+    pub user_dictionary: Option<PathBuf>,
+    /// Digest of the files that change how documents are analysed.
+    pub index_fingerprint: String,
+}
+
+impl Lexicon {
+    /// Reads the word lists of `data_dir`; a missing file is an empty list.
+    pub fn load(data_dir: &Path) -> Result<Lexicon> {
+        // Variants are matched by lindera's mapping filter after NFKC but before
+        // lower-casing; synonyms are compared with normalised query words.
+        let variant_groups = read_groups(&data_dir.join(VARIANTS_FILE), |word| word.nfkc().collect())?;
+        let mut variants = Vec::new();
+        for (line, group) in &variant_groups {
+            let (canonical, others) = group.split_first().expect("groups are never empty");
+            if others.is_empty() {
+                return Err(data_error(
+                    &data_dir.join(VARIANTS_FILE),
+                    *line,
+                    "a variant group needs two forms or more",
+                ));
+            }
+            variants.extend(others.iter().map(|variant| (variant.clone(), canonical.clone())));
+        }
+        let synonyms = read_groups(&data_dir.join(SYNONYMS_FILE), normalize)?
+            .into_iter()
+            .map(|(_, group)| group)
+            .filter(|group| group.len() > 1)
+            .collect();
+        let user_dictionary = Some(data_dir.join(USER_DICTIONARY_FILE)).filter(|path| path.is_file());
+
+        let mut hasher = Sha256::new();
+        for name in [VARIANTS_FILE, USER_DICTIONARY_FILE] {
+            hasher.update(name);
+            hasher.update(fs::read(data_dir.join(name)).unwrap_or_default());
+        }
+        Ok(Lexicon { variants, synonyms, user_dictionary, index_fingerprint: format!("{:x}", hasher.finalize()) })
+    }
+}
+
+/// Tab-separated groups of words, each passed through `normalise`, with their
+/// line numbers.
+fn read_groups(path: &Path, normalise: fn(&str) -> String) -> Result<Vec<(usize, Vec<String>)>> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(AnalysisError::io(path)(error)),
+    };
+    let mut groups = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let group: Vec<String> =
+            line.split('\t').map(|word| normalise(word.trim())).filter(|word| !word.is_empty()).collect();
+        if group.iter().any(|word| word.chars().any(char::is_whitespace)) {
+            return Err(data_error(path, index + 1, "words may not contain spaces; separate them with tabs"));
+        }
+        groups.push((index + 1, group));
+    }
+    Ok(groups)
+}
+
+fn data_error(path: &Path, line: usize, message: &str) -> AnalysisError {
+    AnalysisError::DataFile { path: path.to_path_buf(), line, message: message.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_become_variant_pairs_and_synonym_sets() {
+        let directory = tempfile::tempdir().unwrap();
+        fs::write(directory.path().join(VARIANTS_FILE), "# 表記ゆれ\n子ども\t子供\n\n障がい\t障害\t障碍\n").unwrap();
+        fs::write(directory.path().join(SYNONYMS_FILE), "ＤＸ\tデジタルトランスフォーメーション\n").unwrap();
+        let lexicon = Lexicon::load(directory.path()).unwrap();
+        assert_eq!(
+            lexicon.variants,
+            [("子供", "子ども"), ("障害", "障がい"), ("障碍", "障がい")].map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        assert_eq!(lexicon.synonyms, [vec!["dx".to_string(), "デジタルトランスフォーメーション".to_string()]]);
+        assert_eq!(lexicon.user_dictionary, None);
+    }
+
+    #[test]
+    fn a_lone_variant_is_reported_with_its_line() {
+        let directory = tempfile::tempdir().unwrap();
+        fs::write(directory.path().join(VARIANTS_FILE), "子ども\t子供\n空き家\n").unwrap();
+        let error = Lexicon::load(directory.path()).unwrap_err();
+        assert!(error.to_string().contains("variants.tsv:2"), "{error}");
+    }
+
+    #[test]
+    fn the_index_fingerprint_follows_the_variant_table() {
+        let directory = tempfile::tempdir().unwrap();
+        let before = Lexicon::load(directory.path()).unwrap().index_fingerprint;
+        fs::write(directory.path().join(VARIANTS_FILE), "子ども\t子供\n").unwrap();
+        let after = Lexicon::load(directory.path()).unwrap().index_fingerprint;
+        fs::write(directory.path().join(SYNONYMS_FILE), "a\tb\n").unwrap();
+        let with_synonyms = Lexicon::load(directory.path()).unwrap().index_fingerprint;
+        assert_ne!(before, after);
+        assert_eq!(after, with_synonyms, "synonyms apply to queries only");
+    }
+}

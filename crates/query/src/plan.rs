@@ -1,0 +1,326 @@
+//! From a resident's clauses to tantivy queries, ranked in the order the
+//! engine promises: exact words, then variants and inflections, then readings,
+//! then synonyms, then substrings, then near misses.
+//!
+//! A clause matches an item when any of these alternatives does, and the scores
+//! of all that do add up, each scaled by its weight:
+//!
+//! | alternative | fields | weight |
+//! |---|---|---|
+//! | every word as written, each in the text or heading | `text`, `policy` | 3.0, 1.5 |
+//! | every normalised word (variant, inflection), each in text, heading or department | `*_normalized`, `department` | 2.0, 1.0, 1.5 |
+//! | the words standing together as typed | `text` | +2.0 |
+//! | the clause's reading, for a clause written in kana | `*_reading` | 1.0, 0.5 |
+//! | the clause as a substring | `*_ngram` | 1.0, 0.5 |
+//! | the clause with one synonym swapped in, as words or substring | all of the above | × 0.4 |
+//! | most of the clause's character bigrams (OCR-like near misses) | `*_ngram` | 0.3 |
+//!
+//! The clause's parts are also offered as [`Unit`]s, so the engine can relax a
+//! query that matches too few items to "most words".
+
+use hoshin_analysis::ngram::substring_terms;
+use hoshin_analysis::normalize::normalize;
+use hoshin_analysis::reading::{is_kana, reading_key};
+use hoshin_analysis::Fields;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+use crate::snippet::HighlightTerms;
+use crate::syntax::{Clause, ClauseKind};
+
+const TEXT_WEIGHT: f32 = 3.0;
+const POLICY_WEIGHT: f32 = 1.5;
+const TEXT_NORMALIZED_WEIGHT: f32 = 2.0;
+const POLICY_NORMALIZED_WEIGHT: f32 = 1.0;
+const DEPARTMENT_WEIGHT: f32 = 1.5;
+const PHRASE_BONUS_WEIGHT: f32 = 2.0;
+const TEXT_READING_WEIGHT: f32 = 1.0;
+const POLICY_READING_WEIGHT: f32 = 0.5;
+const TEXT_NGRAM_WEIGHT: f32 = 1.0;
+const POLICY_NGRAM_WEIGHT: f32 = 0.5;
+const SYNONYM_FACTOR: f32 = 0.4;
+const NEAR_MISS_WEIGHT: f32 = 0.3;
+
+/// Share of a clause's bigrams a near miss must contain.
+const NEAR_MISS_SHARE: f32 = 0.6;
+/// Shortest clause, in characters, that near misses are looked for: shorter ones
+/// have too few bigrams for a share of them to mean anything.
+const NEAR_MISS_MIN_CHARS: usize = 6;
+/// Most synonym substitutions tried per clause.
+const MAX_SYNONYM_ALTERNATIVES: usize = 8;
+
+/// One part of a query that relaxation may leave unmatched.
+pub struct Unit {
+    /// The word as shown to the user.
+    pub label: String,
+    /// What the word matches.
+    pub query: Box<dyn Query>,
+}
+
+/// Everything the engine needs to run a query.
+pub struct QueryPlan {
+    /// Required clauses, in order; empty when the query has none.
+    pub required: Vec<Box<dyn Query>>,
+    /// Excluded clauses.
+    pub excluded: Vec<Box<dyn Query>>,
+    /// The parts that relaxation counts, when there are two or more.
+    pub units: Vec<Unit>,
+    /// What to highlight in the hits.
+    pub highlight: HighlightTerms,
+}
+
+/// Builds [`QueryPlan`]s; holds the query-side analyzers.
+pub struct Planner<'a> {
+    fields: &'a Fields,
+    surface: TextAnalyzer,
+    normalized: TextAnalyzer,
+    synonyms: &'a [Vec<String>],
+}
+
+/// A text after every analysis a clause goes through.
+struct Analysed {
+    surface: Vec<(usize, String)>,
+    normalized: Vec<(usize, String)>,
+    substring: String,
+    reading: Option<String>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner using the index's own analyzers.
+    pub fn new(
+        fields: &'a Fields,
+        surface: TextAnalyzer,
+        normalized: TextAnalyzer,
+        synonyms: &'a [Vec<String>],
+    ) -> Self {
+        Planner { fields, surface, normalized, synonyms }
+    }
+
+    /// Plans the query for `clauses`.
+    pub fn plan(&mut self, clauses: &[Clause]) -> QueryPlan {
+        let mut plan = QueryPlan {
+            required: Vec::new(),
+            excluded: Vec::new(),
+            units: Vec::new(),
+            highlight: HighlightTerms::default(),
+        };
+        let mut clause_units = Vec::new();
+        let mut single_clause_terms = Vec::new();
+        for clause in clauses {
+            let analysed = self.analyse(&clause.text);
+            let Some(query) = self.clause_query(&analysed, clause.kind) else {
+                continue;
+            };
+            if clause.excluded {
+                plan.excluded.push(query);
+                continue;
+            }
+            self.add_highlights(&analysed, &mut plan.highlight);
+            for synonym in self.synonym_texts(&analysed.substring) {
+                let synonym_analysed = self.analyse(&synonym);
+                self.add_highlights(&synonym_analysed, &mut plan.highlight);
+            }
+            if clause.kind == ClauseKind::Word {
+                single_clause_terms = analysed
+                    .normalized
+                    .iter()
+                    .map(|(_, term)| Unit { label: term.clone(), query: self.normalized_term_query(term) })
+                    .collect();
+            }
+            clause_units.push(Unit { label: clause.text.clone(), query: query.box_clone() });
+            plan.required.push(query);
+        }
+        plan.units = if clause_units.len() > 1 { clause_units } else { single_clause_terms };
+        if plan.units.len() < 2 {
+            plan.units.clear();
+        }
+        plan
+    }
+
+    fn analyse(&mut self, text: &str) -> Analysed {
+        Analysed {
+            surface: terms(&mut self.surface, text),
+            normalized: terms(&mut self.normalized, text),
+            substring: normalize(text).chars().filter(|c| !c.is_whitespace()).collect(),
+            reading: is_kana(text).then(|| reading_key(text)),
+        }
+    }
+
+    fn add_highlights(&self, analysed: &Analysed, highlight: &mut HighlightTerms) {
+        highlight.japanese.extend(analysed.surface.iter().map(|(_, term)| term.clone()));
+        highlight.substrings.push(analysed.substring.chars().collect());
+    }
+
+    /// What one clause matches, or `None` when analysis leaves nothing to match.
+    fn clause_query(&mut self, analysed: &Analysed, kind: ClauseKind) -> Option<Box<dyn Query>> {
+        let mut alternatives = self.literal_alternatives(analysed, kind, 1.0);
+        if let Some(reading) = &analysed.reading {
+            for (field, weight) in
+                [(self.fields.text_reading, TEXT_READING_WEIGHT), (self.fields.policy_reading, POLICY_READING_WEIGHT)]
+            {
+                alternatives.extend(substring_query(field, reading).map(|query| boosted(query, weight)));
+            }
+        }
+        for synonym in self.synonym_texts(&analysed.substring) {
+            let synonym_analysed = self.analyse(&synonym);
+            alternatives.extend(self.literal_alternatives(&synonym_analysed, kind, SYNONYM_FACTOR));
+        }
+        if kind == ClauseKind::Word {
+            for field in [self.fields.text_ngram, self.fields.policy_ngram] {
+                alternatives.extend(near_miss_query(field, &analysed.substring).map(|q| boosted(q, NEAR_MISS_WEIGHT)));
+            }
+        }
+        any_of(alternatives)
+    }
+
+    /// Words as written, normalised words, phrase bonus and substring, scaled by `factor`.
+    fn literal_alternatives(&self, analysed: &Analysed, kind: ClauseKind, factor: f32) -> Vec<Box<dyn Query>> {
+        let fields = self.fields;
+        let exact = [(fields.text, TEXT_WEIGHT), (fields.policy, POLICY_WEIGHT)];
+        let normalized = [
+            (fields.text_normalized, TEXT_NORMALIZED_WEIGHT),
+            (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
+            (fields.department, DEPARTMENT_WEIGHT),
+        ];
+        let mut alternatives = Vec::new();
+        for (terms, fields_and_weights) in [(&analysed.surface, &exact[..]), (&analysed.normalized, &normalized[..])] {
+            let query = match kind {
+                ClauseKind::Word => every_term_in_some_field(terms, fields_and_weights, factor),
+                ClauseKind::Phrase => any_of(
+                    fields_and_weights
+                        .iter()
+                        .filter_map(|&(field, weight)| phrase_query(field, terms).map(|q| boosted(q, weight * factor)))
+                        .collect(),
+                ),
+            };
+            alternatives.extend(query);
+        }
+        if kind == ClauseKind::Word {
+            let bonus = phrase_query(fields.text, &analysed.surface);
+            alternatives.extend(bonus.map(|query| boosted(query, PHRASE_BONUS_WEIGHT * factor)));
+        }
+        for (field, weight) in [(fields.text_ngram, TEXT_NGRAM_WEIGHT), (fields.policy_ngram, POLICY_NGRAM_WEIGHT)] {
+            alternatives
+                .extend(substring_query(field, &analysed.substring).map(|query| boosted(query, weight * factor)));
+        }
+        alternatives
+    }
+
+    /// The clause with each synonym of each group member it contains swapped in.
+    fn synonym_texts(&self, substring: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for group in self.synonyms {
+            for member in group.iter().filter(|member| substring.contains(member.as_str())) {
+                for other in group.iter().filter(|other| *other != member) {
+                    let text = substring.replace(member.as_str(), other);
+                    if !texts.contains(&text) && text != substring {
+                        texts.push(text);
+                    }
+                }
+            }
+        }
+        texts.truncate(MAX_SYNONYM_ALTERNATIVES);
+        texts
+    }
+
+    /// One normalised term anywhere in text, heading or department: a relaxation unit.
+    fn normalized_term_query(&self, term: &str) -> Box<dyn Query> {
+        let fields = self.fields;
+        let single = [(0, term.to_string())];
+        let weights = [
+            (fields.text_normalized, TEXT_NORMALIZED_WEIGHT),
+            (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
+            (fields.department, DEPARTMENT_WEIGHT),
+        ];
+        every_term_in_some_field(&single, &weights, 1.0).expect("one term makes a query")
+    }
+}
+
+fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push((stream.token().position, stream.token().text.clone()));
+    }
+    out
+}
+
+/// Each term must occur in at least one of the fields; scores add up across them.
+fn every_term_in_some_field(
+    terms: &[(usize, String)],
+    fields_and_weights: &[(Field, f32)],
+    factor: f32,
+) -> Option<Box<dyn Query>> {
+    let mut unique: Vec<&str> = terms.iter().map(|(_, text)| text.as_str()).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let each_term: Vec<(Occur, Box<dyn Query>)> = unique
+        .into_iter()
+        .map(|text| {
+            let in_some_field = fields_and_weights
+                .iter()
+                .map(|&(field, weight)| boosted(term_query(field, text), weight * factor))
+                .collect();
+            (Occur::Must, any_of(in_some_field).expect("at least one field"))
+        })
+        .collect();
+    (!each_term.is_empty()).then(|| Box::new(BooleanQuery::new(each_term)) as Box<dyn Query>)
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+/// The terms adjacent and in order in `field`, allowing for the gaps dropped
+/// particles leave; `None` for fewer than two terms.
+fn phrase_query(field: Field, terms: &[(usize, String)]) -> Option<Box<dyn Query>> {
+    match terms {
+        [] => None,
+        [(_, only)] => Some(term_query(field, only)),
+        [(first, _), ..] => Some(Box::new(PhraseQuery::new_with_offset(
+            terms.iter().map(|(position, text)| (position - first, Term::from_field_text(field, text))).collect(),
+        ))),
+    }
+}
+
+/// `substring` anywhere in an n-gram field.
+fn substring_query(field: Field, substring: &str) -> Option<Box<dyn Query>> {
+    if substring.is_empty() {
+        return None;
+    }
+    let terms: Vec<(usize, Term)> = substring_terms(substring)
+        .into_iter()
+        .map(|(position, text)| (position, Term::from_field_text(field, &text)))
+        .collect();
+    Some(match &terms[..] {
+        [(_, term)] => Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+        _ => Box::new(PhraseQuery::new_with_offset(terms)),
+    })
+}
+
+/// Items containing most of the substring's bigrams: a word misprinted by a
+/// character or two (粕江 for 狛江, びたり for ぴったり) keeps the rest of its bigrams.
+fn near_miss_query(field: Field, substring: &str) -> Option<Box<dyn Query>> {
+    if substring.chars().count() < NEAR_MISS_MIN_CHARS {
+        return None;
+    }
+    let mut bigrams: Vec<String> = substring_terms(substring).into_iter().map(|(_, text)| text).collect();
+    bigrams.sort_unstable();
+    bigrams.dedup();
+    let required = ((bigrams.len() as f32) * NEAR_MISS_SHARE).ceil() as usize;
+    let clauses = bigrams.iter().map(|bigram| (Occur::Should, term_query(field, bigram))).collect();
+    Some(Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required.max(1))))
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    match queries.len() {
+        0 => None,
+        _ => Some(Box::new(BooleanQuery::new(queries.into_iter().map(|query| (Occur::Should, query)).collect()))),
+    }
+}
+
+fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, weight))
+}
