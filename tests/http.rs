@@ -225,3 +225,39 @@ fn only_exclusions_return_everything_else() {
     let results = server.search(&format!("q={}", encode("-図書館")));
     assert_eq!(results["total"], 115);
 }
+
+#[test]
+fn analyze_shows_the_terms_of_every_analyzer() {
+    let server = Server::start();
+    let (status, body) = server.get(&format!("/api/analyze?text={}", encode("子供を育成します")));
+    assert_eq!(status, 200, "{body}");
+    let analyzers = body["analyzers"].as_array().unwrap();
+    let names: Vec<&str> = analyzers.iter().map(|analysis| analysis["analyzer"].as_str().unwrap()).collect();
+    assert_eq!(names, ["surface", "normalized", "reading", "ngram"]);
+    let terms = |name: &str| -> Vec<String> {
+        let analysis = analyzers.iter().find(|analysis| analysis["analyzer"] == name).unwrap();
+        analysis["tokens"].as_array().unwrap().iter().map(|token| token["term"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(terms("surface").contains(&"子供".to_string()));
+    assert!(terms("normalized").contains(&"子ども".to_string()), "{:?}", terms("normalized"));
+    assert!(terms("reading").contains(&"コド".to_string()), "{:?}", terms("reading"));
+    assert_error(&server, "/api/analyze", 400, "empty_query");
+}
+
+#[test]
+fn explain_attaches_the_scoring_of_each_hit() {
+    let server = Server::start();
+    let plain = server.search(&format!("q={}", encode("図書館")));
+    assert!(plain["hits"][0].get("explanation").is_none());
+    let explained = server.search(&format!("q={}&explain=true", encode("図書館")));
+    let explanation = &explained["hits"][0]["explanation"];
+    let value = explanation["score"].as_f64().unwrap();
+    assert!((value - explained["hits"][0]["score"].as_f64().unwrap()).abs() < 1e-3, "{explanation}");
+    let matched = explanation["matched"].as_array().unwrap();
+    let text_match = matched.iter().find(|term| term["field"] == "text").expect("the surface text field matched");
+    assert_eq!(text_match["term"], "図書館");
+    assert_eq!(text_match["weight"], 3.0);
+    let summed: f64 = matched.iter().map(|term| term["score"].as_f64().unwrap()).sum();
+    assert!(summed <= value + 1e-3, "term scores are parts of the total: {summed} vs {value}");
+    assert_error(&server, &format!("/api/search?q={}&explain=maybe", encode("図書館")), 400, "invalid_flag");
+}

@@ -1,7 +1,9 @@
 //! hoshin's integration tests, one binary: the real seed, the real dictionary, a
 //! real tantivy index on disk and the real server on a loopback port.
 
+mod eval;
 mod http;
 mod index;
+mod relevance;
 mod seed;
 mod util;

@@ -19,6 +19,7 @@
 //! ```
 
 mod error;
+pub mod explain;
 pub mod http;
 pub mod plan;
 pub mod results;

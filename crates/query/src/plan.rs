@@ -43,11 +43,13 @@ const POLICY_NGRAM_WEIGHT: f32 = 0.5;
 const SYNONYM_FACTOR: f32 = 0.4;
 const NEAR_MISS_WEIGHT: f32 = 0.3;
 
-/// Share of a clause's bigrams a near miss must contain.
+/// Share of a clause's bigrams a near miss must contain at least.
 const NEAR_MISS_SHARE: f32 = 0.6;
-/// Shortest clause, in characters, that near misses are looked for: shorter ones
-/// have too few bigrams for a share of them to mean anything.
-const NEAR_MISS_MIN_CHARS: usize = 6;
+/// Bigrams a near miss may lack: one misprinted character spoils two.
+const NEAR_MISS_LOST_BIGRAMS: usize = 2;
+/// Shortest clause, in characters, that near misses are looked for: in shorter
+/// ones two lost bigrams leave too little to tell a misprint from another word.
+const NEAR_MISS_MIN_CHARS: usize = 8;
 /// Most synonym substitutions tried per clause.
 const MAX_SYNONYM_ALTERNATIVES: usize = 8;
 
@@ -122,7 +124,9 @@ impl<'a> Planner<'a> {
                 let synonym_analysed = self.analyse(&synonym);
                 self.add_highlights(&synonym_analysed, &mut plan.highlight);
             }
-            if clause.kind == ClauseKind::Word {
+            // A kana word is matched by its reading as a whole; its dictionary
+            // segmentation (ぼう・はん for ぼうはん) is no set of words to relax.
+            if clause.kind == ClauseKind::Word && analysed.reading.is_none() {
                 single_clause_terms = analysed
                     .normalized
                     .iter()
@@ -149,8 +153,9 @@ impl<'a> Planner<'a> {
     }
 
     fn add_highlights(&self, analysed: &Analysed, highlight: &mut HighlightTerms) {
-        highlight.japanese.extend(analysed.surface.iter().map(|(_, term)| term.clone()));
+        highlight.normalized.extend(analysed.normalized.iter().map(|(_, term)| term.clone()));
         highlight.substrings.push(analysed.substring.chars().collect());
+        highlight.readings.extend(analysed.reading.iter().map(|reading| reading.chars().collect()));
     }
 
     /// What one clause matches, or `None` when analysis leaves nothing to match.
@@ -309,7 +314,8 @@ fn near_miss_query(field: Field, substring: &str) -> Option<Box<dyn Query>> {
     let mut bigrams: Vec<String> = substring_terms(substring).into_iter().map(|(_, text)| text).collect();
     bigrams.sort_unstable();
     bigrams.dedup();
-    let required = ((bigrams.len() as f32) * NEAR_MISS_SHARE).ceil() as usize;
+    let by_share = ((bigrams.len() as f32) * NEAR_MISS_SHARE).ceil() as usize;
+    let required = by_share.max(bigrams.len().saturating_sub(NEAR_MISS_LOST_BIGRAMS));
     let clauses = bigrams.iter().map(|bigram| (Occur::Should, term_query(field, bigram))).collect();
     Some(Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required.max(1))))
 }

@@ -72,8 +72,9 @@ pub struct Hit {
     /// For a hit found by relaxing the query: the query words it does not match.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_words: Vec<String>,
-    /// With `explain=true`: tantivy's account of the score, field by field and
-    /// term by term.
+    /// With `explain=true`: `{"score", "matched": [{"field", "term", "bm25",
+    /// "weight", "score"}], "tree"}`, the terms that matched field by field and
+    /// tantivy's full account of the score (see [`crate::explain`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<serde_json::Value>,
 }

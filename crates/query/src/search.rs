@@ -18,9 +18,10 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::error::{QueryError, Result};
+use crate::explain::describe;
 use crate::plan::{Planner, QueryPlan, Unit};
 use crate::results::{Analysis, AnalyzedToken, FacetCount, Facets, Hit, Item, Relaxation, SearchResults, Source};
-use crate::snippet::{matched_ranges, render};
+use crate::snippet::{render, Highlighter};
 use crate::syntax::parse_clauses;
 
 /// Below this many strict matches, a query of several words is relaxed.
@@ -47,6 +48,7 @@ pub struct SearchEngine {
     fields: Fields,
     surface: TextAnalyzer,
     normalized: TextAnalyzer,
+    highlighter: Highlighter,
     analyzers: Vec<(&'static str, Vec<&'static str>, TextAnalyzer)>,
     synonyms: Vec<Vec<String>>,
     departments: Vec<String>,
@@ -78,6 +80,10 @@ impl SearchEngine {
             fields,
             surface: index.tokenizer_for_field(fields.text)?,
             normalized: index.tokenizer_for_field(fields.text_normalized)?,
+            highlighter: Highlighter {
+                normalized: index.tokenizer_for_field(fields.text_normalized)?,
+                reading: index.tokenizer_for_field(fields.text_reading)?,
+            },
             analyzers,
             synonyms,
             departments: Vec::new(),
@@ -156,15 +162,15 @@ impl SearchEngine {
             let skip = request.offset.saturating_sub(strict_total);
             let relaxed_hits = top(&searcher, relaxed.as_ref(), skip, wanted)?;
             page.extend(relaxed_hits.into_iter().map(|(score, address)| (score, address, true)));
-            relaxation = Some(summary.clone());
+            relaxation = (relaxed_total > 0).then(|| summary.clone());
         }
 
-        let mut highlighter = self.surface.clone();
+        let mut highlighter = self.highlighter.clone();
         let hits = page
             .into_iter()
             .map(|(score, address, is_relaxed)| {
                 let item = self.item_at(&searcher, address)?;
-                let snippet = render(&item.text, &matched_ranges(&item.text, &plan.highlight, &mut highlighter));
+                let snippet = render(&item.text, &highlighter.matched_ranges(&item.text, &plan.highlight));
                 let missing_words =
                     if is_relaxed { missing_words(&searcher, &plan.units, address) } else { Vec::new() };
                 let explanation = if request.explain {
@@ -172,7 +178,7 @@ impl SearchEngine {
                         (Some((relaxed, _)), true) => relaxed.as_ref(),
                         _ => queries.strict.as_ref(),
                     };
-                    Some(serde_json::to_value(query.explain(&searcher, address)?).unwrap_or_default())
+                    Some(describe(&query.explain(&searcher, address)?, searcher.schema()))
                 } else {
                     None
                 };

@@ -2,9 +2,10 @@
 //!
 //! tantivy's `SnippetGenerator` measures its window in bytes, a third of the
 //! intended length in Japanese, and only highlights terms of one field. hoshin
-//! marks what matched through either analysis: tokens the morphological analyzer
-//! finds in the text that the query also produced, and every place where a query
-//! word occurs as a substring after normalisation (what the n-gram fields match).
+//! marks what matched through any analysis: words whose normalised form the query
+//! also has (so 育成し is marked for 育成する), every place where a query word
+//! occurs as a substring after normalisation (what the n-gram fields match), and
+//! the words whose reading a kana query spells (図書館 for としょかん).
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -18,35 +19,85 @@ pub const SNIPPET_CHARS: usize = 120;
 /// Characters shown before the first highlight when the text must be cut.
 const LEADING_CONTEXT_CHARS: usize = 20;
 
-/// What to highlight: the query's analysed terms and its normalised words.
+/// What to highlight: the query's normalised terms, its normalised words and
+/// the readings of its kana words.
 #[derive(Debug, Clone, Default)]
 pub struct HighlightTerms {
-    /// Terms the morphological analyzer produced for the query.
-    pub japanese: HashSet<String>,
+    /// Terms the normalised analyzer produced for the query.
+    pub normalized: HashSet<String>,
     /// Normalised query words and phrases without white space.
     pub substrings: Vec<Vec<char>>,
+    /// Katakana reading keys of the query's kana words.
+    pub readings: Vec<Vec<char>>,
 }
 
-/// Byte ranges of `text` matched by `terms`, sorted and merged.
-pub fn matched_ranges(text: &str, terms: &HighlightTerms, japanese: &mut TextAnalyzer) -> Vec<Range<usize>> {
-    let mut ranges = Vec::new();
-    let mut stream = japanese.token_stream(text);
-    while stream.advance() {
-        let token = stream.token();
-        if terms.japanese.contains(&token.text) {
-            ranges.push(token.offset_from..token.offset_to);
-        }
-    }
-    let normalized = NormalizedText::new(text);
-    let chars = normalized.chars();
-    for needle in terms.substrings.iter().filter(|needle| !needle.is_empty()) {
-        for start in 0..chars.len().saturating_sub(needle.len() - 1) {
-            if chars[start..start + needle.len()] == needle[..] {
-                ranges.push(normalized.origin(start..start + needle.len()));
+/// The analyzers a hit's text is run through to find what matched.
+#[derive(Clone)]
+pub struct Highlighter {
+    /// The index's normalised analyzer.
+    pub normalized: TextAnalyzer,
+    /// The index's reading analyzer.
+    pub reading: TextAnalyzer,
+}
+
+impl Highlighter {
+    /// Byte ranges of `text` matched by `terms`, sorted and merged.
+    pub fn matched_ranges(&mut self, text: &str, terms: &HighlightTerms) -> Vec<Range<usize>> {
+        let mut ranges = Vec::new();
+        let mut stream = self.normalized.token_stream(text);
+        while stream.advance() {
+            let token = stream.token();
+            if terms.normalized.contains(&token.text) {
+                ranges.extend(snap_to_chars(text, token.offset_from..token.offset_to));
             }
         }
+        let normalized = NormalizedText::new(text);
+        ranges.extend(occurrences(normalized.chars(), &terms.substrings).map(|found| normalized.origin(found)));
+        if !terms.readings.is_empty() {
+            // The reading analyzer's unigrams spell the text's reading, one
+            // character per position, each pointing at the word it belongs to.
+            let mut reading = Vec::new();
+            let mut origins = Vec::new();
+            let mut stream = self.reading.token_stream(text);
+            while stream.advance() {
+                let token = stream.token();
+                let mut chars = token.text.chars();
+                if let (Some(c), None) = (chars.next(), chars.next()) {
+                    reading.push(c);
+                    origins.push(token.offset_from..token.offset_to);
+                }
+            }
+            ranges.extend(
+                occurrences(&reading, &terms.readings)
+                    .map(|found| origins[found.start].start..origins[found.end - 1].end),
+            );
+        }
+        merge(ranges)
     }
-    merge(ranges)
+}
+
+/// `range` widened to whole characters of `text` and clipped to it, or `None`
+/// when nothing is left. lindera interpolates offsets inside text its mapping
+/// filter rewrote (障害 read as 障がい), which can land inside a character.
+fn snap_to_chars(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let mut start = range.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = range.end.min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (start < end).then_some(start..end)
+}
+
+/// Character ranges where any of `needles` occurs in `haystack`.
+fn occurrences<'a>(haystack: &'a [char], needles: &'a [Vec<char>]) -> impl Iterator<Item = Range<usize>> + 'a {
+    needles.iter().filter(|needle| !needle.is_empty() && needle.len() <= haystack.len()).flat_map(move |needle| {
+        (0..=haystack.len() - needle.len())
+            .filter(move |&start| haystack[start..start + needle.len()] == needle[..])
+            .map(move |start| start..start + needle.len())
+    })
 }
 
 fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
@@ -162,6 +213,14 @@ mod tests {
             text.match_indices('図').map(|(start, _)| start..start + '図'.len_utf8()).collect();
         let html = render(&text, &ranges);
         assert_eq!(html.matches("<mark>").count(), 2);
+    }
+
+    #[test]
+    fn offsets_inside_a_character_widen_to_the_whole_character() {
+        let text = "障害物";
+        assert_eq!(snap_to_chars(text, 1..4), Some(0..6));
+        assert_eq!(snap_to_chars(text, 8..20), Some(6..9));
+        assert_eq!(snap_to_chars(text, 9..20), None);
     }
 
     #[test]

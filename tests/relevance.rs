@@ -1,0 +1,156 @@
+//! Relevance, case by case: each way residents type Japanese finds its item.
+
+use hoshin_query::{SearchEngine, SearchRequest, SearchResults};
+
+use hoshin_indexer::seed::read_seed_file;
+
+use crate::util::{engine, seed_file, seed_index};
+
+fn search(engine: &SearchEngine, query: &str) -> SearchResults {
+    let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
+    engine.search(&request).unwrap()
+}
+
+fn ids(results: &SearchResults) -> Vec<String> {
+    results.hits.iter().map(|hit| hit.item.id.trim_start_matches("komae-2022-policies-").to_string()).collect()
+}
+
+/// (query, item that must be among the first `within` hits, what it probes)
+const CASES: &[(&str, &str, usize, &str)] = &[
+    ("ＤＸ研修", "005", 2, "full-width latin"),
+    ("dx研修", "005", 2, "lower-case latin"),
+    ("ＯＪＴ", "022", 1, "full-width abbreviation"),
+    ("ｵﾝﾗｲﾝ手続", "040", 2, "half-width katakana"),
+    ("としょかん", "009", 3, "hiragana reading of a kanji word"),
+    ("ぼうはん", "018", 1, "hiragana reading of a kanji word"),
+    ("わくちん", "046", 2, "hiragana spelling of a katakana word"),
+    ("センタ", "009", 5, "katakana without its prolonged sound mark"),
+    ("職員を育成します", "023", 3, "inflection"),
+    ("子供の医療費", "062", 2, "variant 子供/子ども across heading and text"),
+    ("障害者", "048", 1, "variant 障害/障がい"),
+    ("空き家", "097", 1, "variant 空き家/空家"),
+    ("一歩一歩", "097", 3, "OCR variant 步 in the heading"),
+    ("寄付", "043", 3, "variant 寄付/寄附"),
+    ("脱炭素", "073", 3, "synonym ゼロカーボン"),
+    ("ふるさと納税", "044", 1, "literal beats synonym 寄附"),
+    ("コロナ対策", "053", 3, "abbreviation コロナ"),
+    ("マイナンバー", "041", 2, "user dictionary word"),
+    ("ぴったりサービス", "071", 1, "near miss: びたり printed for ぴったり"),
+    ("狛江らしい地域包括ケアシステム", "056", 3, "near miss: 粕江 printed for 狛江"),
+    ("ごみの減量", "088", 3, "particle in the query"),
+    ("議会の電子化", "116", 1, "words split between heading and text"),
+];
+
+#[test]
+fn every_way_of_typing_finds_its_item() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let failures: Vec<String> = CASES
+        .iter()
+        .filter_map(|&(query, expected, within, probe)| {
+            let found = ids(&search(&engine, query));
+            let rank = found.iter().position(|id| id == expected);
+            (!rank.is_some_and(|rank| rank < within))
+                .then(|| format!("{query} ({probe}): wanted {expected} in the first {within}, got {found:?}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn width_and_case_variants_rank_identically() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let reference = ids(&search(&engine, "DX研修"));
+    for variant in ["ＤＸ研修", "dx研修", "Dx研修"] {
+        assert_eq!(ids(&search(&engine, variant)), reference, "{variant}");
+    }
+}
+
+#[test]
+fn every_spelling_and_inflection_finds_every_item_written_any_of_those_ways() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let items = read_seed_file(&seed_file()).unwrap();
+    let groups: [(&[&str], &[&str]); 3] = [
+        (&["取り組み", "取組", "取組み"], &["取組"]),
+        (&["取り組む", "取り組みます"], &["取り組む", "取り組みます"]),
+        (&["育成する", "育成します", "育成し"], &["育成"]),
+    ];
+    for (queries, spellings) in groups {
+        let written: Vec<String> = items
+            .iter()
+            .filter(|item| {
+                spellings.iter().any(|spelling| item.text.contains(spelling) || item.policy.contains(spelling))
+            })
+            .map(|item| item.id.trim_start_matches("komae-2022-policies-").to_string())
+            .collect();
+        assert!(!written.is_empty(), "{spellings:?}");
+        for query in queries {
+            let request = SearchRequest { query, limit: 100, offset: 0, department: None, explain: false };
+            let found = ids(&engine.search(&request).unwrap());
+            let missed: Vec<&String> = written.iter().filter(|id| !found.contains(id)).collect();
+            assert!(missed.is_empty(), "{query} misses {missed:?}");
+        }
+    }
+}
+
+#[test]
+fn the_word_as_typed_outranks_its_synonyms() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let results = search(&engine, "廃棄物");
+    let first_synonym_only = results.hits.iter().position(|hit| !hit.item.text.contains("廃棄物")).unwrap();
+    assert!(results.hits[..first_synonym_only].iter().any(|hit| hit.item.text.contains("廃棄物")));
+    assert!(
+        results.hits[first_synonym_only..].iter().all(|hit| !hit.item.text.contains("廃棄物")),
+        "every item with the literal word comes before the ones found through ごみ"
+    );
+}
+
+#[test]
+fn an_exact_match_outranks_a_near_miss() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let exact = search(&engine, "粕江らしい地域包括ケアシステム");
+    let near = search(&engine, "狛江らしい地域包括ケアシステム");
+    assert!(exact.hits[0].score > near.hits[0].score * 2.0, "{} vs {}", exact.hits[0].score, near.hits[0].score);
+}
+
+#[test]
+fn the_department_counts_when_named() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let results = search(&engine, "教育部 DX");
+    assert_eq!(results.hits[0].item.department, "教育部");
+    assert!(results.hits[0].item.text.contains("DX"));
+}
+
+#[test]
+fn too_few_exact_matches_are_followed_by_partial_ones_that_say_what_they_miss() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let results = search(&engine, "ワクチン接種");
+    assert_eq!(ids(&results)[0], "046");
+    let relaxation = results.relaxation.as_ref().expect("relaxed");
+    assert_eq!(relaxation.exact_total, 1);
+    let partial = results.hits.iter().find(|hit| hit.item.id.ends_with("047")).expect("047 follows");
+    assert_eq!(partial.missing_words, ["接種"]);
+    assert!(results.hits[0].missing_words.is_empty());
+}
+
+#[test]
+fn kana_queries_highlight_the_words_they_spell() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let results = search(&engine, "としょかん");
+    assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"), "{}", results.hits[0].snippet);
+}
+
+#[test]
+fn inflected_words_are_highlighted_in_their_written_form() {
+    let (_root, index) = seed_index();
+    let engine = engine(&index);
+    let results = search(&engine, "育成する");
+    assert!(results.hits.iter().any(|hit| hit.snippet.contains("<mark>育成</mark>し")));
+}
