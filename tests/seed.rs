@@ -66,9 +66,9 @@ fn item_text_is_the_line_without_its_marker_and_the_source_points_at_it() {
     let lines: Vec<&str> = raw.lines().collect();
     let items = read_seed_file(&seed_file()).unwrap();
     for item in &items {
-        let line = lines[item.source_line as usize - 1];
+        let line = lines[item.source.line as usize - 1];
         assert_eq!(line, format!("- ▽ {}", item.text), "{}", item.id);
-        assert_eq!(item.source_file, "komae-2022-policies.txt");
+        assert_eq!(item.source.file, "komae-2022-policies.txt");
     }
     let ids: HashSet<&str> = items.iter().map(|item| item.id.as_str()).collect();
     assert_eq!(ids.len(), items.len(), "ids are unique");

@@ -1,4 +1,4 @@
-//! What a hoshin index is: its schema, the Japanese analyzers its fields use, the
+//! What a hoshin index is: the [`PolicyItem`]s it holds, its schema, the Japanese analyzers its fields use, the
 //! IPADIC dictionary those analyzers segment with and the editable word lists
 //! ([`Lexicon`]) that extend it.
 //!
@@ -20,6 +20,7 @@
 
 pub mod dictionary;
 mod error;
+mod item;
 pub mod japanese;
 pub mod lexicon;
 pub mod ngram;
@@ -29,6 +30,7 @@ pub mod reading;
 mod schema;
 
 pub use error::{AnalysisError, Result};
+pub use item::{PolicyItem, Source};
 pub use japanese::AnalysisResources;
 pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;

@@ -9,14 +9,14 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hoshin_analysis::{department_facet, register_analyzers, AnalysisResources, Fields, SCHEMA_VERSION};
+use hoshin_analysis::{register_analyzers, AnalysisResources, Fields, PolicyItem, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tantivy::{doc, Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter};
 
 use crate::error::{IndexerError, Result};
 use crate::layout::IndexLayout;
-use crate::seed::{read_seeds_dir, PolicyItem};
+use crate::seed::read_seeds_dir;
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
 
@@ -148,7 +148,7 @@ fn write_generation(
     register_analyzers(index.tokenizers(), resources);
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
     for (done, item) in items.iter().enumerate() {
-        writer.add_document(item_document(&fields, item))?;
+        writer.add_document(item.to_document(&fields))?;
         if (done + 1) % PROGRESS_EVERY == 0 {
             tracing::info!(documents = done + 1, total = items.len(), "indexing");
         }
@@ -158,27 +158,6 @@ fn write_generation(
     let path = generation.join(MANIFEST_FILE);
     let json = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
     fs::write(&path, json).map_err(IndexerError::io(&path))
-}
-
-/// The tantivy document of an item: every field of [`Fields`] filled.
-pub fn item_document(fields: &Fields, item: &PolicyItem) -> TantivyDocument {
-    doc!(
-        fields.id => item.id.as_str(),
-        fields.year => item.year.as_str(),
-        fields.fiscal_year => item.fiscal_year,
-        fields.department => item.department.as_str(),
-        fields.department_facet => department_facet(&item.department),
-        fields.policy => item.policy.as_str(),
-        fields.policy_normalized => item.policy.as_str(),
-        fields.policy_ngram => item.policy.as_str(),
-        fields.policy_reading => item.policy.as_str(),
-        fields.text => item.text.as_str(),
-        fields.text_normalized => item.text.as_str(),
-        fields.text_ngram => item.text.as_str(),
-        fields.text_reading => item.text.as_str(),
-        fields.source_file => item.source_file.as_str(),
-        fields.source_line => item.source_line,
-    )
 }
 
 fn wanted_manifest(inputs: &BuildInputs<'_>) -> Result<Manifest> {

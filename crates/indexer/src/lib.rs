@@ -1,7 +1,7 @@
 //! Turns policy text into a hoshin index.
 //!
 //! [`seed`] parses the seed format (department → policy heading → ▽ item) into
-//! [`PolicyItem`]s; [`builder`] analyses them with hoshin's analyzers into a
+//! `hoshin_analysis::PolicyItem`s; [`builder`] analyses them with hoshin's analyzers into a
 //! tantivy index, built aside and published atomically through [`IndexLayout`].
 //!
 //! ```no_run
@@ -29,4 +29,3 @@ pub mod seed;
 pub use builder::{build_index, open_current, open_or_build, BuildInputs, BuildReport, Manifest};
 pub use error::{IndexerError, Result, UnplacedLine};
 pub use layout::IndexLayout;
-pub use seed::PolicyItem;

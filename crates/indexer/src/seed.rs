@@ -18,31 +18,12 @@ use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
 
+use hoshin_analysis::{PolicyItem, Source};
+
 use crate::error::{IndexerError, Result, UnplacedLine};
 
 /// The marker that starts an item line.
 const ITEM_MARKER: &str = "- ▽";
-
-/// One ▽ item, the unit hoshin searches and returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyItem {
-    /// Stable id: the seed file's stem and the item's ordinal in it, e.g. `komae-2022-policies-001`.
-    pub id: String,
-    /// The year as written in the department header, e.g. 令和4年度.
-    pub year: String,
-    /// The western fiscal year, e.g. 2022.
-    pub fiscal_year: u64,
-    /// The department, e.g. 企画財政部.
-    pub department: String,
-    /// The policy heading the item sits under.
-    pub policy: String,
-    /// The item's original text, without the leading `- ▽ `.
-    pub text: String,
-    /// File name the item was read from.
-    pub source_file: String,
-    /// 1-based line number of the item in that file.
-    pub source_line: u64,
-}
 
 /// Reads every `*.txt` file of `seeds_dir`, in file-name order.
 pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
@@ -124,8 +105,7 @@ pub fn parse_seed(file_name: &str, text: &str) -> Result<Vec<PolicyItem>> {
                     department: header.department.clone(),
                     policy: heading.clone(),
                     text: item_text.to_string(),
-                    source_file: file_name.to_string(),
-                    source_line: line_number as u64,
+                    source: Source { file: file_name.to_string(), line: line_number as u64 },
                 }),
             }
             continue;
@@ -205,7 +185,7 @@ mod tests {
         assert_eq!(items[0].text, "総合水防訓練を行います。");
         assert_eq!(items[0].year, "令和4年度");
         assert_eq!(items[0].fiscal_year, 2022);
-        assert_eq!(items[1].source_line, 7);
+        assert_eq!(items[1].source.line, 7);
     }
 
     #[test]

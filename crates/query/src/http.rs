@@ -3,7 +3,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /api/search?q=…&limit=10&offset=0&department=…` | [`SearchResults`](crate::SearchResults) |
-//! | `GET /api/documents/{id}` | [`Item`](crate::Item), or 404 |
+//! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
 //! | `GET /api/analyze?text=…` | the terms each analyzer makes of `text` |
 //! | `GET /api/health` | `{"status": "ok", "documents": 118}` |
 //!
@@ -12,16 +12,18 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::Uri;
 use axum::routing::get;
 use axum::{Json, Router};
+use hoshin_analysis::PolicyItem;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{QueryError, Result};
-use crate::results::{Item, SearchResults};
+use crate::results::SearchResults;
 use crate::search::{SearchEngine, SearchRequest};
 
 /// Longest query accepted, in characters.
@@ -63,11 +65,25 @@ struct AnalyzeParams {
     text: Option<String>,
 }
 
+/// axum's `Query` with its rejection turned into a [`QueryError`], so a query
+/// string that cannot be decoded gets the same JSON error shape as everything else.
+struct ApiQuery<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = QueryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(params)| ApiQuery(params))
+            .map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))
+    }
+}
+
 async fn search(
     State(engine): State<Arc<SearchEngine>>,
-    params: std::result::Result<Query<SearchParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
-    let Query(params) = params.map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))?;
     let query = checked_text(params.q)?;
     let limit = parse_bounded(params.limit.as_deref(), DEFAULT_LIMIT, 1, MAX_LIMIT)
         .map_err(|given| QueryError::InvalidLimit { given, max: MAX_LIMIT })?;
@@ -108,15 +124,14 @@ fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) ->
     text.trim().parse::<usize>().ok().filter(|value| (min..=max).contains(value)).ok_or_else(|| text.to_string())
 }
 
-async fn document(State(engine): State<Arc<SearchEngine>>, Path(id): Path<String>) -> Result<Json<Item>> {
+async fn document(State(engine): State<Arc<SearchEngine>>, Path(id): Path<String>) -> Result<Json<PolicyItem>> {
     blocking(move || engine.document(&id)).await.map(Json)
 }
 
 async fn analyze(
     State(engine): State<Arc<SearchEngine>>,
-    params: std::result::Result<Query<AnalyzeParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<AnalyzeParams>,
 ) -> Result<Json<Value>> {
-    let Query(params) = params.map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))?;
     let text = checked_text(params.text)?;
     blocking(move || Ok(json!({ "text": text, "analyzers": engine.analyze(&text) }))).await.map(Json)
 }

@@ -29,5 +29,5 @@ pub mod syntax;
 
 pub use error::{QueryError, Result};
 pub use http::router;
-pub use results::{Hit, Item, SearchResults};
+pub use results::{Hit, SearchResults};
 pub use search::{SearchEngine, SearchRequest, RELAX_BELOW};

@@ -24,47 +24,20 @@
 //! "minimum_matched"}` and each added hit lists its `"missing_words"`. With
 //! `explain=true` every hit carries an `"explanation"` of its score.
 //!
-//! `GET /api/documents/{id}` answers one [`Item`] (a hit without `score` and `snippet`).
+//! `GET /api/documents/{id}` answers one `PolicyItem` (a hit without `score` and `snippet`).
 //!
 //! `GET /api/analyze?text=…` answers `{"text", "analyzers": [`[`Analysis`]`]}`: the
 //! terms each analyzer makes of the text, like Elasticsearch's `_analyze`.
 
+use hoshin_analysis::PolicyItem;
 use serde::Serialize;
-
-/// Where an item was read from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Source {
-    /// Seed file name.
-    pub file: String,
-    /// 1-based line number in that file.
-    pub line: u64,
-}
-
-/// One policy item as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Item {
-    /// Stable id.
-    pub id: String,
-    /// The year as written, e.g. 令和4年度.
-    pub year: String,
-    /// The western fiscal year, e.g. 2022.
-    pub fiscal_year: u64,
-    /// Department.
-    pub department: String,
-    /// Policy heading the item sits under.
-    pub policy: String,
-    /// The item's original text, unchanged.
-    pub text: String,
-    /// Where the item was read from.
-    pub source: Source,
-}
 
 /// One ranked search result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     /// The item.
     #[serde(flatten)]
-    pub item: Item,
+    pub item: PolicyItem,
     /// Relevance score; higher ranks first.
     pub score: f32,
     /// HTML-escaped excerpt of the text with `<mark>` around the matched parts.

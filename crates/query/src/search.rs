@@ -10,17 +10,17 @@
 
 use std::time::Instant;
 
-use hoshin_analysis::{department_facet, Fields};
+use hoshin_analysis::{department_facet, Fields, PolicyItem};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::error::{QueryError, Result};
 use crate::explain::describe;
 use crate::plan::{Planner, QueryPlan, Unit};
-use crate::results::{Analysis, AnalyzedToken, FacetCount, Facets, Hit, Item, Relaxation, SearchResults, Source};
+use crate::results::{Analysis, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
 use crate::snippet::{render, Highlighter};
 use crate::syntax::parse_clauses;
 
@@ -224,7 +224,7 @@ impl SearchEngine {
     }
 
     /// Looks an item up by id.
-    pub fn document(&self, id: &str) -> Result<Item> {
+    pub fn document(&self, id: &str) -> Result<PolicyItem> {
         let searcher = self.reader.searcher();
         let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
         match top(&searcher, &query, 0, 1)?.first() {
@@ -248,20 +248,9 @@ impl SearchEngine {
         Ok(facets)
     }
 
-    fn item_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Item> {
+    fn item_at(&self, searcher: &Searcher, address: DocAddress) -> Result<PolicyItem> {
         let document: TantivyDocument = searcher.doc(address)?;
-        let text =
-            |field: Field| document.get_first(field).and_then(|value| value.as_str()).unwrap_or_default().to_string();
-        let number = |field: Field| document.get_first(field).and_then(|value| value.as_u64()).unwrap_or_default();
-        Ok(Item {
-            id: text(self.fields.id),
-            year: text(self.fields.year),
-            fiscal_year: number(self.fields.fiscal_year),
-            department: text(self.fields.department),
-            policy: text(self.fields.policy),
-            text: text(self.fields.text),
-            source: Source { file: text(self.fields.source_file), line: number(self.fields.source_line) },
-        })
+        Ok(PolicyItem::from_document(&document, &self.fields))
     }
 
     /// The tokens each analyzer makes of `text`, as the index stores them.
