@@ -10,9 +10,12 @@ serve: system-deps
 index: system-deps
 	cargo run --release -- index
 
-## Run every test: unit, integration (real index, real server) and doc tests.
+## Run every test: unit, integration (real index, real server) and doc tests,
+## then the format and lint checks.
 test: system-deps
 	cargo test --workspace
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
 
 system-deps:
 	@scripts/install-system-deps

@@ -50,7 +50,7 @@ fn every_way_of_typing_finds_its_item() {
         .filter_map(|&(query, expected, within, probe)| {
             let found = ids(&search(&engine, query));
             let rank = found.iter().position(|id| id == expected);
-            (!rank.is_some_and(|rank| rank < within))
+            rank.is_none_or(|rank| rank >= within)
                 .then(|| format!("{query} ({probe}): wanted {expected} in the first {within}, got {found:?}"))
         })
         .collect();

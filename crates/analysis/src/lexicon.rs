@@ -3,9 +3,9 @@
 //!
 //! - `variants.tsv` — 表記ゆれ. One group per line, forms separated by tabs; the
 //!   first form is the one every other is read as, in documents and queries alike
-//!   (子ども	子供). Used by the normalised fields, so an exact spelling still
+//!   (`子ども⇥子供`, ⇥ a tab). Used by the normalised fields, so an exact spelling still
 //!   outranks a variant one.
-//! - `synonyms.tsv` — one group per line, tab-separated (脱炭素	ゼロカーボン).
+//! - `synonyms.tsv` — one group per line, tab-separated (`脱炭素⇥ゼロカーボン`).
 //!   Applied only to queries, ranked below the word as typed.
 //! - `userdict.csv` — lindera's simple user dictionary (`surface,part_of_speech,reading`)
 //!   for words IPADIC lacks (マイナンバー, local place names).

@@ -189,7 +189,8 @@ mod tests {
     fn short_text_is_shown_whole_with_marks_and_escaped() {
         let text = "<script>図書館</script>";
         let start = text.find("図書館").unwrap();
-        let html = render(text, &[start..start + "図書館".len()]);
+        let library = start..start + "図書館".len();
+        let html = render(text, std::slice::from_ref(&library));
         assert_eq!(html, "&lt;script&gt;<mark>図書館</mark>&lt;/script&gt;");
     }
 
@@ -197,7 +198,8 @@ mod tests {
     fn long_text_is_cut_to_a_window_in_characters_around_the_match() {
         let text = format!("{}図書館{}", "あ".repeat(300), "い".repeat(300));
         let start = text.find("図書館").unwrap();
-        let html = render(&text, &[start..start + "図書館".len()]);
+        let library = start..start + "図書館".len();
+        let html = render(&text, std::slice::from_ref(&library));
         let visible: String = html.replace("<mark>", "").replace("</mark>", "");
         assert_eq!(visible.chars().count(), SNIPPET_CHARS + 2, "window plus two ellipses");
         assert!(visible.starts_with('…') && visible.ends_with('…'));
