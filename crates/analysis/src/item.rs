@@ -4,7 +4,7 @@ use serde::Serialize;
 use tantivy::schema::{Field, Value};
 use tantivy::{doc, TantivyDocument};
 
-use crate::schema::{department_facet, Fields};
+use crate::schema::{section_facet, Fields};
 
 /// Where an item was read from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,7 +42,7 @@ impl PolicyItem {
             fields.year => self.year.as_str(),
             fields.fiscal_year => self.fiscal_year,
             fields.department => self.department.as_str(),
-            fields.department_facet => department_facet(&self.department),
+            fields.section_facet => section_facet(&self.department, Some(&self.policy)),
             fields.policy => self.policy.as_str(),
             fields.policy_normalized => self.policy.as_str(),
             fields.policy_ngram => self.policy.as_str(),

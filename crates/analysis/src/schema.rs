@@ -12,7 +12,7 @@ use crate::ngram::NgramTokenizer;
 use crate::reading::ReadingTokenizer;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Name of the morphological analyzer keeping words as written.
 pub const SURFACE_TOKENIZER: &str = "hoshin_surface";
@@ -37,8 +37,9 @@ pub struct Fields {
     pub fiscal_year: Field,
     /// Department name, normalised morphologically.
     pub department: Field,
-    /// Department as a facet, for filtering and counts.
-    pub department_facet: Field,
+    /// `/department/heading` as a facet: departments for filtering and counts,
+    /// headings for finding an item's siblings.
+    pub section_facet: Field,
     /// Policy heading the item sits under, words as written.
     pub policy: Field,
     /// Policy heading, normalised words.
@@ -77,7 +78,7 @@ impl Fields {
             year: builder.add_text_field("year", STORED),
             fiscal_year: builder.add_u64_field("fiscal_year", INDEXED | STORED | FAST),
             department: builder.add_text_field("department", analysed(NORMALIZED_TOKENIZER).set_stored()),
-            department_facet: builder.add_facet_field("department_facet", FacetOptions::default()),
+            section_facet: builder.add_facet_field(SECTION_FACET_FIELD, FacetOptions::default()),
             policy: builder.add_text_field("policy", analysed(SURFACE_TOKENIZER).set_stored()),
             policy_normalized: builder.add_text_field("policy_normalized", analysed(NORMALIZED_TOKENIZER)),
             policy_ngram: builder.add_text_field("policy_ngram", analysed(NGRAM_TOKENIZER)),
@@ -100,7 +101,7 @@ impl Fields {
             year: field("year")?,
             fiscal_year: field("fiscal_year")?,
             department: field("department")?,
-            department_facet: field("department_facet")?,
+            section_facet: field(SECTION_FACET_FIELD)?,
             policy: field("policy")?,
             policy_normalized: field("policy_normalized")?,
             policy_ngram: field("policy_ngram")?,
@@ -115,9 +116,17 @@ impl Fields {
     }
 }
 
-/// The facet value of a department.
-pub fn department_facet(department: &str) -> Facet {
-    Facet::from_path([department])
+/// Name of the facet field, as tantivy's facet collector asks for it.
+pub const SECTION_FACET_FIELD: &str = "section_facet";
+
+/// The facet of a department, or of one heading in it. An item's facet is its
+/// heading's; tantivy indexes every ancestor too, so the department's facet
+/// matches all of the department's items.
+pub fn section_facet(department: &str, heading: Option<&str>) -> Facet {
+    match heading {
+        Some(heading) => Facet::from_path([department, heading]),
+        None => Facet::from_path([department]),
+    }
 }
 
 /// Registers hoshin's analyzers with an index's tokenizer manager.

@@ -4,6 +4,8 @@
 //! |---|---|
 //! | `GET /api/search?q=…&limit=10&offset=0&department=…` | [`SearchResults`](crate::SearchResults) |
 //! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
+//! | `GET /api/documents/{id}/siblings` | `{"items": [...]}`: the other items under its heading |
+//! | `GET /api/suggest?q=…&limit=8` | `{"query", "suggestions": [{"text", "reading", "count"}]}` |
 //! | `GET /api/analyze?text=…` | the terms each analyzer makes of `text` |
 //! | `GET /api/health` | `{"status": "ok", "documents": 118}` |
 //!
@@ -32,6 +34,10 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 pub const MAX_LIMIT: usize = 100;
 /// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 10;
+/// Suggestions when `limit` is not given.
+pub const DEFAULT_SUGGESTIONS: usize = 8;
+/// Most suggestions asked for at once.
+pub const MAX_SUGGESTIONS: usize = 20;
 /// Deepest `offset` accepted; paging further is not a resident's need and would
 /// make the engine rank that many items.
 pub const MAX_OFFSET: usize = 10_000;
@@ -41,6 +47,8 @@ pub fn router(engine: Arc<SearchEngine>) -> Router {
     Router::new()
         .route("/api/search", get(search))
         .route("/api/documents/{id}", get(document))
+        .route("/api/documents/{id}/siblings", get(siblings))
+        .route("/api/suggest", get(suggest))
         .route("/api/analyze", get(analyze))
         .route("/api/health", get(health))
         .fallback(no_such_endpoint)
@@ -57,6 +65,13 @@ struct SearchParams {
     offset: Option<String>,
     department: Option<String>,
     explain: Option<String>,
+}
+
+/// `/api/suggest` parameters.
+#[derive(Debug, Deserialize)]
+struct SuggestParams {
+    q: Option<String>,
+    limit: Option<String>,
 }
 
 /// `/api/analyze` parameters.
@@ -126,6 +141,20 @@ fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) ->
 
 async fn document(State(engine): State<Arc<SearchEngine>>, Path(id): Path<String>) -> Result<Json<PolicyItem>> {
     blocking(move || engine.document(&id)).await.map(Json)
+}
+
+async fn siblings(State(engine): State<Arc<SearchEngine>>, Path(id): Path<String>) -> Result<Json<Value>> {
+    blocking(move || Ok(json!({ "items": engine.siblings(&id)? }))).await.map(Json)
+}
+
+async fn suggest(
+    State(engine): State<Arc<SearchEngine>>,
+    ApiQuery(params): ApiQuery<SuggestParams>,
+) -> Result<Json<Value>> {
+    let prefix = checked_text(params.q)?;
+    let limit = parse_bounded(params.limit.as_deref(), DEFAULT_SUGGESTIONS, 1, MAX_SUGGESTIONS)
+        .map_err(|given| QueryError::InvalidLimit { given, max: MAX_SUGGESTIONS })?;
+    Ok(Json(json!({ "query": prefix, "suggestions": engine.suggest(&prefix, limit) })))
 }
 
 async fn analyze(

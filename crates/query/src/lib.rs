@@ -25,6 +25,7 @@ pub mod plan;
 pub mod results;
 mod search;
 pub mod snippet;
+pub mod suggest;
 pub mod syntax;
 
 pub use error::{QueryError, Result};

@@ -10,8 +10,8 @@
 
 use std::time::Instant;
 
-use hoshin_analysis::{department_facet, Fields, PolicyItem};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use hoshin_analysis::{section_facet, Fields, PolicyItem, SECTION_FACET_FIELD};
+use tantivy::collector::{Count, DocSetCollector, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -22,6 +22,7 @@ use crate::explain::describe;
 use crate::plan::{Planner, QueryPlan, Unit};
 use crate::results::{Analysis, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
 use crate::snippet::{render, Highlighter};
+use crate::suggest::{Suggester, Suggestion};
 use crate::syntax::parse_clauses;
 
 /// Below this many strict matches, a query of several words is relaxed.
@@ -49,6 +50,7 @@ pub struct SearchEngine {
     surface: TextAnalyzer,
     normalized: TextAnalyzer,
     highlighter: Highlighter,
+    suggester: Suggester,
     analyzers: Vec<(&'static str, Vec<&'static str>, TextAnalyzer)>,
     synonyms: Vec<Vec<String>>,
     departments: Vec<String>,
@@ -75,8 +77,12 @@ impl SearchEngine {
             ("reading", vec!["text_reading", "policy_reading"], index.tokenizer_for_field(fields.text_reading)?),
             ("ngram", vec!["text_ngram", "policy_ngram"], index.tokenizer_for_field(fields.text_ngram)?),
         ];
+        let reader = index.reader()?;
+        let mut reading = index.tokenizer_for_field(fields.text_reading)?;
+        let suggester = Suggester::build(&reader.searcher(), &[fields.text, fields.policy], &mut reading)?;
         let mut engine = SearchEngine {
-            reader: index.reader()?,
+            reader,
+            suggester,
             fields,
             surface: index.tokenizer_for_field(fields.text)?,
             normalized: index.tokenizer_for_field(fields.text_normalized)?,
@@ -114,7 +120,7 @@ impl SearchEngine {
                 return Err(QueryError::UnknownDepartment(department.to_string()));
             }
             Some(department) => {
-                let term = Term::from_facet(self.fields.department_facet, &department_facet(department));
+                let term = Term::from_facet(self.fields.section_facet, &section_facet(department, None));
                 let filter: Box<dyn Query> =
                     Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0));
                 Some(filter)
@@ -234,7 +240,7 @@ impl SearchEngine {
     }
 
     fn department_counts(&self, searcher: &Searcher, query: &dyn Query) -> Result<Vec<FacetCount>> {
-        let mut collector = FacetCollector::for_field("department_facet");
+        let mut collector = FacetCollector::for_field(SECTION_FACET_FIELD);
         collector.add_facet("/");
         let counts = searcher.search(query, &collector)?;
         let mut facets: Vec<FacetCount> = counts
@@ -251,6 +257,27 @@ impl SearchEngine {
     fn item_at(&self, searcher: &Searcher, address: DocAddress) -> Result<PolicyItem> {
         let document: TantivyDocument = searcher.doc(address)?;
         Ok(PolicyItem::from_document(&document, &self.fields))
+    }
+
+    /// Words of the index starting with `prefix`, or whose reading does.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
+        self.suggester.suggest(prefix, limit)
+    }
+
+    /// The other items under the same heading as item `id`, in document order.
+    pub fn siblings(&self, id: &str) -> Result<Vec<PolicyItem>> {
+        let item = self.document(id)?;
+        let searcher = self.reader.searcher();
+        let heading = section_facet(&item.department, Some(&item.policy));
+        let query = TermQuery::new(Term::from_facet(self.fields.section_facet, &heading), IndexRecordOption::Basic);
+        let addresses = searcher.search(&query, &DocSetCollector)?;
+        let mut siblings = addresses
+            .into_iter()
+            .map(|address| self.item_at(&searcher, address))
+            .filter(|sibling| sibling.as_ref().map_or(true, |sibling| sibling.id != item.id))
+            .collect::<Result<Vec<PolicyItem>>>()?;
+        siblings.sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
+        Ok(siblings)
     }
 
     /// The tokens each analyzer makes of `text`, as the index stores them.

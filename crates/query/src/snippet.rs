@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use hoshin_analysis::normalize::NormalizedText;
+use hoshin_analysis::reading::spelled_reading;
 use tantivy::tokenizer::TextAnalyzer;
 
 /// Characters of text an excerpt shows at most.
@@ -54,19 +55,8 @@ impl Highlighter {
         let normalized = NormalizedText::new(text);
         ranges.extend(occurrences(normalized.chars(), &terms.substrings).map(|found| normalized.origin(found)));
         if !terms.readings.is_empty() {
-            // The reading analyzer's unigrams spell the text's reading, one
-            // character per position, each pointing at the word it belongs to.
-            let mut reading = Vec::new();
-            let mut origins = Vec::new();
-            let mut stream = self.reading.token_stream(text);
-            while stream.advance() {
-                let token = stream.token();
-                let mut chars = token.text.chars();
-                if let (Some(c), None) = (chars.next(), chars.next()) {
-                    reading.push(c);
-                    origins.push(token.offset_from..token.offset_to);
-                }
-            }
+            let (reading, origins): (Vec<char>, Vec<Range<usize>>) =
+                spelled_reading(&mut self.reading, text).into_iter().unzip();
             ranges.extend(
                 occurrences(&reading, &terms.readings)
                     .map(|found| origins[found.start].start..origins[found.end - 1].end),

@@ -1,0 +1,109 @@
+//! Prefix completion over the words of the index and their readings.
+//!
+//! At start the suggester reads every word the surface analyzer indexed in item
+//! texts and headings, with the number of items holding it, and files each under
+//! two keys: the word itself (normalised) and its katakana reading. A prefix is
+//! looked up under both, so 図書 and としょ both suggest 図書館. Words of one
+//! character and bare numbers are left out: they complete nothing useful.
+
+use std::collections::HashMap;
+
+use hoshin_analysis::normalize::normalize;
+use hoshin_analysis::reading::{is_kana, reading_key, spelled_reading};
+use serde::Serialize;
+use tantivy::schema::Field;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Searcher;
+
+use crate::error::Result;
+
+/// One completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    /// The word as indexed.
+    pub text: String,
+    /// Its katakana reading.
+    pub reading: String,
+    /// Items holding it.
+    pub count: u64,
+}
+
+/// Sorted keys pointing at words, for prefix look-ups.
+pub struct Suggester {
+    words: Vec<Suggestion>,
+    keys: Vec<(String, usize)>,
+}
+
+impl Suggester {
+    /// Collects the words of `fields` in the index `searcher` reads; `reading`
+    /// is the index's reading analyzer.
+    pub fn build(searcher: &Searcher, fields: &[Field], reading: &mut TextAnalyzer) -> Result<Suggester> {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            for &field in fields {
+                let inverted_index = segment.inverted_index(field)?;
+                let mut terms = inverted_index.terms().stream().map_err(tantivy::TantivyError::from)?;
+                while terms.advance() {
+                    let Ok(word) = std::str::from_utf8(terms.key()) else { continue };
+                    if worth_suggesting(word) {
+                        *counts.entry(word.to_string()).or_default() += u64::from(terms.value().doc_freq);
+                    }
+                }
+            }
+        }
+        let mut words: Vec<Suggestion> = counts
+            .into_iter()
+            .map(|(text, count)| {
+                let reading: String = spelled_reading(reading, &text).into_iter().map(|(c, _)| c).collect();
+                Suggestion { text, reading, count }
+            })
+            .collect();
+        words.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let mut keys: Vec<(String, usize)> = Vec::with_capacity(words.len() * 2);
+        for (index, word) in words.iter().enumerate() {
+            keys.push((normalize(&word.text), index));
+            if !word.reading.is_empty() {
+                keys.push((word.reading.clone(), index));
+            }
+        }
+        keys.sort();
+        Ok(Suggester { words, keys })
+    }
+
+    /// Up to `limit` words starting with `prefix` (or, for a kana prefix, whose
+    /// reading does), most frequent first.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
+        let mut prefixes = vec![normalize(prefix.trim())];
+        if is_kana(prefix.trim()) {
+            prefixes.push(reading_key(prefix));
+        }
+        let mut found: Vec<usize> = prefixes
+            .iter()
+            .filter(|prefix| !prefix.is_empty())
+            .flat_map(|prefix| {
+                let start = self.keys.partition_point(|(key, _)| key.as_str() < prefix.as_str());
+                self.keys[start..].iter().take_while(move |(key, _)| key.starts_with(prefix.as_str()))
+            })
+            .map(|&(_, index)| index)
+            .collect();
+        // Word indexes follow frequency order, so sorting them ranks the words.
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().take(limit).map(|index| self.words[index].clone()).collect()
+    }
+}
+
+fn worth_suggesting(word: &str) -> bool {
+    word.chars().count() > 1 && word.chars().any(char::is_alphabetic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_characters_and_numbers_are_not_worth_suggesting() {
+        assert!(worth_suggesting("図書館") && worth_suggesting("dx"));
+        assert!(!worth_suggesting("市") && !worth_suggesting("2050") && !worth_suggesting("、、"));
+    }
+}
