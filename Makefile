@@ -1,21 +1,21 @@
 # The two commands of the README, and the steps they share.
 
-.PHONY: serve index test system-deps
+.PHONY: serve index test
 
 ## Build the dictionary and index when missing or stale, then serve on 127.0.0.1:3000.
-serve: system-deps
+serve:
+	@scripts/install-system-deps serve
 	cargo run --release -- serve
 
 ## Rebuild the index from seeds/ and publish it atomically.
-index: system-deps
+index:
+	@scripts/install-system-deps serve
 	cargo run --release -- index
 
-## Run every test: unit, integration (real index, real server) and doc tests,
-## then the format and lint checks.
-test: system-deps
+## Run every test: unit, integration (real index, real server, real browser) and
+## doc tests, then the format and lint checks.
+test:
+	@scripts/install-system-deps serve test
 	cargo test --workspace
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-
-system-deps:
-	@scripts/install-system-deps

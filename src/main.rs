@@ -65,7 +65,9 @@ async fn serve(addr: SocketAddr, engine: SearchEngine) -> anyhow::Result<()> {
     tracing::info!(%local, documents, "serving");
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");
-    axum::serve(listener, router(Arc::new(engine)).merge(hoshin_web::router())).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router(Arc::new(engine)).merge(hoshin_web::router()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -274,7 +274,8 @@ fn suggestions_complete_words_and_their_readings() {
     }
     let (_, body) = server.get(&format!("/api/suggest?q={}&limit=2", encode("ぼう")));
     assert_eq!(body["suggestions"].as_array().unwrap().len(), 2);
-    let counts: Vec<u64> = body["suggestions"].as_array().unwrap().iter().map(|s| s["count"].as_u64().unwrap()).collect();
+    let counts: Vec<u64> =
+        body["suggestions"].as_array().unwrap().iter().map(|s| s["count"].as_u64().unwrap()).collect();
     assert!(counts[0] >= counts[1], "most frequent first: {counts:?}");
     assert_error(&server, "/api/suggest?q=", 400, "empty_query");
     assert_error(&server, &format!("/api/suggest?q={}&limit=21", encode("と")), 400, "invalid_limit");
@@ -287,7 +288,11 @@ fn siblings_are_the_other_items_under_the_same_heading_in_order() {
     assert_eq!(status, 200, "{body}");
     let ids: Vec<&str> = body["items"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["komae-2022-policies-007", "komae-2022-policies-008"]);
-    assert!(body["items"].as_array().unwrap().iter().all(|item| item["policy"] == "人にやさしいまちに向けた取組の推進"));
+    assert!(body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|item| item["policy"] == "人にやさしいまちに向けた取組の推進"));
     let (status, body) = server.get("/api/documents/no-such-item/siblings");
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("document_not_found")));
 }

@@ -1,6 +1,7 @@
 //! hoshin's integration tests, one binary: the real seed, the real dictionary, a
 //! real tantivy index on disk and the real server on a loopback port.
 
+mod e2e;
 mod eval;
 mod http;
 mod index;

@@ -69,6 +69,11 @@ pub struct Server {
 impl Server {
     /// Starts the server binary over the seed with its own index directory.
     pub fn start() -> Server {
+        Server::start_with_seeds(&seeds_dir())
+    }
+
+    /// Starts the server binary over the seed files of `seeds`.
+    pub fn start_with_seeds(seeds: &Path) -> Server {
         let index_root = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_hoshin"))
             .arg("serve")
@@ -76,7 +81,7 @@ impl Server {
             .arg("--index")
             .arg(index_root.path())
             .arg("--seeds")
-            .arg(seeds_dir())
+            .arg(seeds)
             .arg("--dictionary")
             .arg(dictionary_dir())
             .arg("--data")
