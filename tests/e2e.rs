@@ -12,7 +12,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-use crate::util::{encode, seeds_dir, Server};
+use crate::util::{encode, seed_copy, Server};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -181,8 +181,7 @@ async fn a_resident_searches_narrows_pages_opens_an_item_and_goes_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markup_in_items_is_text_ime_composition_waits_and_misses_offer_nearby_words() {
-    let seeds = tempfile::tempdir().unwrap();
-    std::fs::copy(seeds_dir().join("komae-2022-policies.txt"), seeds.path().join("komae-2022-policies.txt")).unwrap();
+    let seeds = seed_copy();
     let hostile = "令和4年度「広報部の方針」(案)\n\n安全な表示\n\n- ▽ <script>window.injected=true</script>を含む項目を<b>そのまま</b>表示します。\n";
     std::fs::write(seeds.path().join("hostile.txt"), hostile).unwrap();
     let server = Server::start_with_seeds(seeds.path());

@@ -5,7 +5,7 @@ use std::fs;
 use hoshin_indexer::{build_index, open_or_build, IndexLayout, IndexerError};
 use hoshin_query::{SearchEngine, SearchRequest};
 
-use crate::util::{analysis, engine, inputs, seed_file, seed_index};
+use crate::util::{analysis, engine, inputs, seed_copy, seed_index};
 
 fn search_ids(engine: &SearchEngine, query: &str) -> Vec<String> {
     let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
@@ -27,8 +27,7 @@ fn the_seed_index_holds_every_item_and_finds_the_library_items() {
 #[test]
 fn an_up_to_date_index_is_reused_and_a_changed_seed_rebuilds_it() {
     let root = tempfile::tempdir().unwrap();
-    let seeds = tempfile::tempdir().unwrap();
-    fs::copy(seed_file(), seeds.path().join("komae-2022-policies.txt")).unwrap();
+    let seeds = seed_copy();
     let layout = IndexLayout::new(root.path());
     let analysis = analysis();
 
@@ -49,8 +48,7 @@ fn an_up_to_date_index_is_reused_and_a_changed_seed_rebuilds_it() {
 #[test]
 fn a_failed_build_leaves_the_previous_index_live() {
     let root = tempfile::tempdir().unwrap();
-    let seeds = tempfile::tempdir().unwrap();
-    fs::copy(seed_file(), seeds.path().join("komae-2022-policies.txt")).unwrap();
+    let seeds = seed_copy();
     let layout = IndexLayout::new(root.path());
     let analysis = analysis();
     build_index(&layout, &inputs(seeds.path(), &analysis)).unwrap();

@@ -25,6 +25,13 @@ pub fn seed_file() -> PathBuf {
     seeds_dir().join("komae-2022-policies.txt")
 }
 
+/// A temporary seed directory holding a copy of the seed, for tests that add to it.
+pub fn seed_copy() -> tempfile::TempDir {
+    let seeds = tempfile::tempdir().unwrap();
+    std::fs::copy(seed_file(), seeds.path().join("komae-2022-policies.txt")).unwrap();
+    seeds
+}
+
 /// The workspace's compiled dictionary, shared by every test process.
 pub fn dictionary_dir() -> PathBuf {
     workspace().join("index").join("dictionary")

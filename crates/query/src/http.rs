@@ -100,8 +100,7 @@ async fn search(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
     let query = checked_text(params.q)?;
-    let limit = parse_bounded(params.limit.as_deref(), DEFAULT_LIMIT, 1, MAX_LIMIT)
-        .map_err(|given| QueryError::InvalidLimit { given, max: MAX_LIMIT })?;
+    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = parse_bounded(params.offset.as_deref(), 0, 0, MAX_OFFSET)
         .map_err(|given| QueryError::InvalidOffset { given, max: MAX_OFFSET })?;
     let department = params.department.filter(|department| !department.is_empty());
@@ -130,6 +129,11 @@ fn checked_text(text: Option<String>) -> Result<String> {
     Ok(text)
 }
 
+/// A `limit` parameter: 1 to `max`, `default` when absent.
+fn page_size(given: Option<&str>, default: usize, max: usize) -> Result<usize> {
+    parse_bounded(given, default, 1, max).map_err(|given| QueryError::InvalidLimit { given, max })
+}
+
 /// A whole number within `min..=max`, `default` when absent; the offending
 /// text otherwise.
 fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) -> std::result::Result<usize, String> {
@@ -152,8 +156,7 @@ async fn suggest(
     ApiQuery(params): ApiQuery<SuggestParams>,
 ) -> Result<Json<Value>> {
     let prefix = checked_text(params.q)?;
-    let limit = parse_bounded(params.limit.as_deref(), DEFAULT_SUGGESTIONS, 1, MAX_SUGGESTIONS)
-        .map_err(|given| QueryError::InvalidLimit { given, max: MAX_SUGGESTIONS })?;
+    let limit = page_size(params.limit.as_deref(), DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS)?;
     Ok(Json(json!({ "query": prefix, "suggestions": engine.suggest(&prefix, limit) })))
 }
 
