@@ -3,7 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
+use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
+use hoshin_query::admission::AdmissionLimits;
+use hoshin_query::HttpConfig;
 
 /// hoshin: full-text search for Japanese municipal policy text.
 #[derive(Debug, Parser)]
@@ -22,12 +27,28 @@ enum CommandFlags {
         addr: SocketAddr,
         #[command(flatten)]
         paths: PathFlags,
+        #[command(flatten)]
+        http: HttpFlags,
     },
     /// Rebuild the index from the seeds and publish it atomically.
     Index {
         #[command(flatten)]
         paths: PathFlags,
     },
+}
+
+#[derive(Debug, Args)]
+struct HttpFlags {
+    /// An origin (scheme://host[:port]) whose pages may call the API; repeat for more.
+    /// Default: none, so browsers keep the API to its own origin.
+    #[arg(long = "cors-origin", env = "HOSHIN_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Requests handled at once; more wait up to a second, then get 503.
+    #[arg(long, default_value_t = AdmissionLimits::default().max_in_flight)]
+    max_in_flight: usize,
+    /// Longest a request may take, in milliseconds, before it is answered 408.
+    #[arg(long, default_value_t = AdmissionLimits::default().request_timeout.as_millis() as u64)]
+    request_timeout_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +89,8 @@ pub enum Config {
         addr: SocketAddr,
         /// Paths.
         paths: Paths,
+        /// Limits and cross-origin access.
+        http: HttpConfig,
     },
     /// Rebuild the index.
     Index {
@@ -76,12 +99,42 @@ pub enum Config {
     },
 }
 
-impl From<Flags> for Config {
-    fn from(flags: Flags) -> Self {
-        match flags.command {
-            CommandFlags::Serve { addr, paths } => Config::Serve { addr, paths: paths.into() },
+impl TryFrom<Flags> for Config {
+    type Error = anyhow::Error;
+
+    fn try_from(flags: Flags) -> anyhow::Result<Self> {
+        Ok(match flags.command {
+            CommandFlags::Serve { addr, paths, http } => {
+                Config::Serve { addr, paths: paths.into(), http: http.try_into()? }
+            }
             CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
-        }
+        })
+    }
+}
+
+impl TryFrom<HttpFlags> for HttpConfig {
+    type Error = anyhow::Error;
+
+    fn try_from(flags: HttpFlags) -> anyhow::Result<Self> {
+        let cors_origins = flags
+            .cors_origins
+            .iter()
+            .map(|origin| origin.trim())
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let valid = (origin.starts_with("http://") || origin.starts_with("https://")) && !origin.ends_with('/');
+                anyhow::ensure!(valid, "CORS origin `{origin}` must look like https://host[:port], without a path");
+                Ok(HeaderValue::from_str(origin)?)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(flags.max_in_flight > 0, "--max-in-flight must be at least 1");
+        anyhow::ensure!(flags.request_timeout_ms > 0, "--request-timeout-ms must be at least 1");
+        let limits = AdmissionLimits {
+            max_in_flight: flags.max_in_flight,
+            request_timeout: Duration::from_millis(flags.request_timeout_ms),
+            ..AdmissionLimits::default()
+        };
+        Ok(HttpConfig { limits, cors_origins })
     }
 }
 

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Parser;
 use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::{build_index, open_or_build, BuildInputs, IndexLayout};
-use hoshin_query::{router, SearchEngine};
+use hoshin_query::{router, HttpConfig, SearchEngine};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Flags, Paths};
@@ -20,7 +20,7 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn")))
         .with_writer(std::io::stderr)
         .init();
-    match run(Config::from(Flags::parse())) {
+    match Config::try_from(Flags::parse()).and_then(run) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -44,12 +44,12 @@ fn run(config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Config::Serve { addr, paths } => {
+        Config::Serve { addr, paths, http } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
             let index = open_or_build(&IndexLayout::new(&paths.index), &build_inputs(&paths, &analysis))?;
             let engine =
                 SearchEngine::new(&index, analysis.lexicon.synonyms.clone()).context("opening the index for search")?;
-            tokio::runtime::Runtime::new()?.block_on(serve(addr, engine))
+            tokio::runtime::Runtime::new()?.block_on(serve(addr, engine, http))
         }
     }
 }
@@ -58,14 +58,14 @@ fn build_inputs<'a>(paths: &'a Paths, analysis: &'a PreparedAnalysis) -> BuildIn
     BuildInputs { seeds_dir: &paths.seeds, resources: &analysis.resources, analysis_fingerprint: &analysis.fingerprint }
 }
 
-async fn serve(addr: SocketAddr, engine: SearchEngine) -> anyhow::Result<()> {
+async fn serve(addr: SocketAddr, engine: SearchEngine, http: HttpConfig) -> anyhow::Result<()> {
     let documents = engine.document_count();
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     tracing::info!(%local, documents, "serving");
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");
-    axum::serve(listener, router(Arc::new(engine)).merge(hoshin_web::router()))
+    axum::serve(listener, router(Arc::new(engine), &http, hoshin_web::router()))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -3,6 +3,7 @@
 
 mod e2e;
 mod eval;
+mod hostile;
 mod http;
 mod index;
 mod relevance;

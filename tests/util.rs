@@ -81,6 +81,11 @@ impl Server {
 
     /// Starts the server binary over the seed files of `seeds`.
     pub fn start_with_seeds(seeds: &Path) -> Server {
+        Server::start_with(seeds, &[])
+    }
+
+    /// Starts the server binary over `seeds` with extra `serve` flags.
+    pub fn start_with(seeds: &Path, flags: &[&str]) -> Server {
         let index_root = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_hoshin"))
             .arg("serve")
@@ -93,6 +98,7 @@ impl Server {
             .arg(dictionary_dir())
             .arg("--data")
             .arg(data_dir())
+            .args(flags)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -106,6 +112,44 @@ impl Server {
             .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
             .to_string();
         Server { child, base, _index_root: index_root }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the server to exit by itself, for at most `patience`.
+    pub fn wait_for_exit(&mut self, patience: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < patience {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Sends `request_head` (request line and headers, without the blank line)
+    /// as written, byte for byte, and returns the status and the body.
+    pub fn raw(&self, request_head: &[u8]) -> (u16, Vec<u8>) {
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        stream.write_all(request_head).unwrap();
+        stream.write_all(b"\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let head_end = response.windows(4).position(|window| window == b"\r\n\r\n").expect("a complete response");
+        let head = String::from_utf8_lossy(&response[..head_end]).to_string();
+        let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).expect("a status code");
+        let mut body = response[head_end + 4..].to_vec();
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            body = unchunk(&body);
+        }
+        (status, body)
     }
 
     /// GETs `path_and_query` and returns the status and the JSON body.
@@ -158,4 +202,17 @@ pub fn encode(value: &str) -> String {
 /// The ids of a search answer's hits, in order.
 pub fn hit_ids(results: &Value) -> Vec<String> {
     results["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn unchunk(mut chunked: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = chunked.windows(2).position(|window| window == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&chunked[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&chunked[line_end + 2..line_end + 2 + size]);
+        chunked = &chunked[line_end + 2 + size + 2..];
+    }
 }

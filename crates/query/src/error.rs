@@ -1,6 +1,7 @@
 //! The one error type of the query crate, and the one place it becomes HTTP.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -55,6 +56,15 @@ pub enum QueryError {
     /// No route matches the path.
     #[error("no such endpoint: {0}")]
     NoSuchEndpoint(String),
+    /// The request took longer than allowed.
+    #[error("the request took longer than {} ms", limit.as_millis())]
+    Timeout {
+        /// The limit.
+        limit: std::time::Duration,
+    },
+    /// Every request slot is taken; the client should retry shortly.
+    #[error("the server is busy; retry in a second")]
+    Overloaded,
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -86,6 +96,8 @@ impl QueryError {
             QueryError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
             QueryError::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "not_found"),
             QueryError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            QueryError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            QueryError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             QueryError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -98,6 +110,10 @@ impl IntoResponse for QueryError {
             tracing::error!(%details, "request failed");
         }
         let body = json!({ "error": { "code": code, "message": self.to_string() } });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let QueryError::Overloaded = self {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }

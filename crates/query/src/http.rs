@@ -10,13 +10,19 @@
 //! | `GET /api/health` | `{"status": "ok", "documents": 118}` |
 //!
 //! Every error, unknown routes and methods included, is
-//! `{"error": {"code", "message"}}` with a 4xx status (see [`QueryError`]).
+//! `{"error": {"code", "message"}}` with a 4xx status (see [`QueryError`]), but
+//! for 503 when the server is overloaded. Every request passes through
+//! [`crate::admission`]; cross-origin calls are allowed only from the origins
+//! in [`HttpConfig::cors_origins`].
 
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::Uri;
+use axum::http::{HeaderValue, Method};
+use axum::middleware;
 use axum::routing::get;
 use axum::{Json, Router};
 use hoshin_analysis::PolicyItem;
@@ -24,6 +30,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::admission::{admit, Admission, AdmissionLimits};
 use crate::error::{QueryError, Result};
 use crate::results::SearchResults;
 use crate::search::{SearchEngine, SearchRequest};
@@ -42,9 +51,20 @@ pub const MAX_SUGGESTIONS: usize = 20;
 /// make the engine rank that many items.
 pub const MAX_OFFSET: usize = 10_000;
 
-/// Builds the API router over a search engine.
-pub fn router(engine: Arc<SearchEngine>) -> Router {
-    Router::new()
+/// How the HTTP layer is configured.
+#[derive(Debug, Clone, Default)]
+pub struct HttpConfig {
+    /// Concurrency and time limits.
+    pub limits: AdmissionLimits,
+    /// Origins other than the server's own whose pages may call the API; none
+    /// by default, which leaves browsers to their same-origin rule.
+    pub cors_origins: Vec<HeaderValue>,
+}
+
+/// Builds the API router over a search engine, with `extra` routes (the search
+/// page) behind the same admission control.
+pub fn router(engine: Arc<SearchEngine>, config: &HttpConfig, extra: Router) -> Router {
+    let api = Router::new()
         .route("/api/search", get(search))
         .route("/api/documents/{id}", get(document))
         .route("/api/documents/{id}/siblings", get(siblings))
@@ -54,6 +74,18 @@ pub fn router(engine: Arc<SearchEngine>) -> Router {
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(engine)
+        .merge(extra);
+    let api = if config.cors_origins.is_empty() {
+        api
+    } else {
+        api.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
+                .allow_methods([Method::GET])
+                .allow_headers([CONTENT_TYPE, AUTHORIZATION]),
+        )
+    };
+    api.layer(middleware::from_fn_with_state(Admission::new(config.limits), admit))
 }
 
 /// `/api/search` parameters as received: strings, so that a bad number gets our
@@ -143,11 +175,26 @@ fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) ->
     text.trim().parse::<usize>().ok().filter(|value| (min..=max).contains(value)).ok_or_else(|| text.to_string())
 }
 
-async fn document(State(engine): State<Arc<SearchEngine>>, Path(id): Path<String>) -> Result<Json<PolicyItem>> {
+/// axum's `Path` with its rejection (an id that is not UTF-8, say) turned into a
+/// [`QueryError`].
+struct ApiPath<T>(T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = QueryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))
+    }
+}
+
+async fn document(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<PolicyItem>> {
     blocking(move || engine.document(&id)).await.map(Json)
 }
 
-async fn siblings(State(engine): State<Arc<SearchEngine>>, Path(id): Path<String>) -> Result<Json<Value>> {
+async fn siblings(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<Value>> {
     blocking(move || Ok(json!({ "items": engine.siblings(&id)? }))).await.map(Json)
 }
 

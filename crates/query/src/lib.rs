@@ -6,18 +6,19 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use hoshin_query::{router, SearchEngine, SearchRequest};
+//! use hoshin_query::{router, HttpConfig, SearchEngine, SearchRequest};
 //!
 //! # fn example(index: tantivy::Index) -> hoshin_query::Result<()> {
 //! let engine = SearchEngine::new(&index, Vec::new())?;
 //! let request = SearchRequest { query: "図書館", limit: 10, offset: 0, department: None, explain: false };
 //! let results = engine.search(&request)?;
 //! println!("{} items", results.total);
-//! let app = router(Arc::new(engine));
+//! let app = router(Arc::new(engine), &HttpConfig::default(), axum::Router::new());
 //! # Ok(())
 //! # }
 //! ```
 
+pub mod admission;
 mod error;
 pub mod explain;
 pub mod http;
@@ -29,6 +30,6 @@ pub mod suggest;
 pub mod syntax;
 
 pub use error::{QueryError, Result};
-pub use http::router;
+pub use http::{router, HttpConfig};
 pub use results::{Hit, SearchResults};
 pub use search::{SearchEngine, SearchRequest, RELAX_BELOW};

@@ -1,0 +1,159 @@
+//! What every request passes through before a handler: a request id, a bound on
+//! how many requests run at once, a time limit, and one log line with the
+//! latency when it is answered.
+//!
+//! A request that finds every slot taken waits up to [`AdmissionLimits::queue_wait`]
+//! for one and is then refused with 503 and `Retry-After`, so overload is answered
+//! at once rather than by a hang; one that runs longer than
+//! [`AdmissionLimits::request_timeout`] is answered 408.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
+
+use crate::error::QueryError;
+
+/// The header carrying the request id, taken from the client when it sends a
+/// sensible one and generated otherwise.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Limits on concurrent and slow requests.
+#[derive(Debug, Clone, Copy)]
+pub struct AdmissionLimits {
+    /// Requests handled at once.
+    pub max_in_flight: usize,
+    /// How long a request may wait for a slot before it is refused.
+    pub queue_wait: Duration,
+    /// How long a request may take once admitted.
+    pub request_timeout: Duration,
+}
+
+impl Default for AdmissionLimits {
+    fn default() -> Self {
+        AdmissionLimits {
+            max_in_flight: 256,
+            queue_wait: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Shared state of the admission middleware.
+pub struct Admission {
+    limits: AdmissionLimits,
+    slots: Semaphore,
+    next_id: AtomicU64,
+}
+
+impl Admission {
+    /// Admission under `limits`.
+    pub fn new(limits: AdmissionLimits) -> Arc<Admission> {
+        Arc::new(Admission { limits, slots: Semaphore::new(limits.max_in_flight), next_id: AtomicU64::new(1) })
+    }
+
+    fn request_id(&self, request: &Request) -> String {
+        request
+            .headers()
+            .get(&REQUEST_ID_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .filter(|id| !id.is_empty() && id.len() <= 64 && id.bytes().all(|byte| byte.is_ascii_graphic()))
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{:08x}", self.next_id.fetch_add(1, Ordering::Relaxed)))
+    }
+}
+
+/// The middleware: `axum::middleware::from_fn_with_state(admission, admit)`.
+pub async fn admit(State(admission): State<Arc<Admission>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = admission.request_id(&request);
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let limits = admission.limits;
+    let mut response = match tokio::time::timeout(limits.queue_wait, admission.slots.acquire()).await {
+        Ok(Ok(_slot)) => match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => QueryError::Timeout { limit: limits.request_timeout }.into_response(),
+        },
+        _ => QueryError::Overloaded.into_response(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    tracing::info!(
+        request_id,
+        %method,
+        path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn app(limits: AdmissionLimits, handler_sleep: Duration) -> Router {
+        Router::new()
+            .route(
+                "/",
+                get(move || async move {
+                    tokio::time::sleep(handler_sleep).await;
+                    "done"
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(Admission::new(limits), admit))
+    }
+
+    fn request() -> Request {
+        Request::builder().uri("/").body(Body::empty()).unwrap()
+    }
+
+    const TIGHT: AdmissionLimits = AdmissionLimits {
+        max_in_flight: 1,
+        queue_wait: Duration::from_millis(50),
+        request_timeout: Duration::from_millis(400),
+    };
+
+    #[tokio::test]
+    async fn a_slow_request_is_answered_408_in_json() {
+        let response = app(TIGHT, Duration::from_secs(5)).oneshot(request()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        assert!(response.headers().contains_key(&REQUEST_ID_HEADER));
+    }
+
+    #[tokio::test]
+    async fn a_request_finding_no_free_slot_gets_503_with_retry_after() {
+        let app = app(TIGHT, Duration::from_millis(300));
+        let first = tokio::spawn(app.clone().oneshot(request()));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let second = app.oneshot(request()).await.unwrap();
+        assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(second.headers()["retry-after"], "1");
+        assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_sensible_client_request_id_is_kept_and_a_bad_one_replaced() {
+        let app = app(TIGHT, Duration::ZERO);
+        let with_id = Request::builder().uri("/").header("x-request-id", "abc-123").body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(with_id).await.unwrap();
+        assert_eq!(response.headers()[&REQUEST_ID_HEADER], "abc-123");
+        let spaced = Request::builder().uri("/").header("x-request-id", "a b").body(Body::empty()).unwrap();
+        let response = app.oneshot(spaced).await.unwrap();
+        assert_ne!(response.headers()[&REQUEST_ID_HEADER], "a b");
+    }
+}
