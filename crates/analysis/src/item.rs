@@ -1,13 +1,13 @@
 //! The policy item: what the parser produces, the index stores and the API returns.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::schema::{Field, Value};
 use tantivy::{doc, TantivyDocument};
 
 use crate::schema::{section_facet, Fields};
 
 /// Where an item was read from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     /// Seed file name.
     pub file: String,
@@ -16,7 +16,7 @@ pub struct Source {
 }
 
 /// One ▽ item, the unit hoshin searches and returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyItem {
     /// Stable id: the seed file's stem and the item's ordinal in it, e.g. `komae-2022-policies-001`.
     pub id: String,

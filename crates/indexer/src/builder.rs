@@ -1,5 +1,8 @@
 //! Building a generation from seed files, and deciding when one is stale.
 //!
+//! A build indexes the seed items, then replays the journal of documents
+//! written through the API on top of them (see [`crate::journal`]).
+//!
 //! Each generation carries a manifest of what it was built from: the schema
 //! version, a digest of the seed files and the fingerprint of the dictionary and
 //! word lists. The
@@ -15,8 +18,10 @@ use sha2::{Digest, Sha256};
 use tantivy::{Index, IndexWriter};
 
 use crate::error::{IndexerError, Result};
+use crate::journal::Journal;
 use crate::layout::IndexLayout;
 use crate::seed::read_seeds_dir;
+use crate::writer::{apply, commit};
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
 
@@ -111,7 +116,7 @@ fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildR
     let mut manifest = wanted_manifest(inputs)?;
     manifest.documents = items.len();
     let generation = layout.new_generation_dir()?;
-    let written = write_generation(&generation, &items, inputs.resources, &manifest);
+    let written = write_generation(&generation, &items, &layout.journal_path(), inputs.resources, &manifest);
     if let Err(error) = written {
         layout.discard(&generation);
         return Err(error);
@@ -140,6 +145,7 @@ fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildR
 fn write_generation(
     generation: &Path,
     items: &[PolicyItem],
+    journal: &Path,
     resources: &AnalysisResources,
     manifest: &Manifest,
 ) -> Result<()> {
@@ -153,7 +159,12 @@ fn write_generation(
             tracing::info!(documents = done + 1, total = items.len(), "indexing");
         }
     }
-    writer.commit()?;
+    // Documents written through the API outlive rebuilds: replay them on top.
+    let (entries, _) = Journal::read(journal)?;
+    for entry in &entries {
+        apply(&writer, &fields, &entry.batch);
+    }
+    commit(&mut writer, entries.last().map_or(0, |entry| entry.end))?;
     writer.wait_merging_threads()?;
     let path = generation.join(MANIFEST_FILE);
     let json = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");

@@ -3,6 +3,7 @@
 //! ```text
 //! index/
 //!   CURRENT                  name of the live generation (replaced by rename)
+//!   journal.jsonl            documents written through the API (see crate::journal)
 //!   generations/<name>/      a tantivy index plus hoshin-manifest.json
 //! ```
 //!
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{IndexerError, Result};
 
 const CURRENT_FILE: &str = "CURRENT";
+const JOURNAL_FILE: &str = "journal.jsonl";
 const GENERATIONS_DIR: &str = "generations";
 
 /// How many generations to keep: the live one and its predecessor, which a
@@ -37,6 +39,11 @@ impl IndexLayout {
     /// The index root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The journal of documents written through the API.
+    pub fn journal_path(&self) -> PathBuf {
+        self.root.join(JOURNAL_FILE)
     }
 
     /// The directory of the live generation, if one has been published.

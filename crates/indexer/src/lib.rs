@@ -2,7 +2,9 @@
 //!
 //! [`seed`] parses the seed format (department → policy heading → ▽ item) into
 //! `hoshin_analysis::PolicyItem`s; [`builder`] analyses them with hoshin's analyzers into a
-//! tantivy index, built aside and published atomically through [`IndexLayout`].
+//! tantivy index, built aside and published atomically through [`IndexLayout`];
+//! [`DocumentWriter`] writes documents into the live index through the
+//! [`journal`], which is their source of truth.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -23,9 +25,13 @@
 
 pub mod builder;
 mod error;
+pub mod journal;
 pub mod layout;
 pub mod seed;
+pub mod writer;
 
 pub use builder::{build_index, open_current, open_or_build, BuildInputs, BuildReport, Manifest};
 pub use error::{IndexerError, Result, UnplacedLine};
+pub use journal::{Batch, Operation};
 pub use layout::IndexLayout;
+pub use writer::DocumentWriter;

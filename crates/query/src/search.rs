@@ -8,14 +8,15 @@
 //! matching strategy or Elasticsearch's `minimum_should_match` behave. This is
 //! plain synchronous code: the HTTP layer runs it on a blocking thread.
 
-use std::time::Instant;
+use std::sync::RwLock;
+use std::time::{Instant, SystemTime};
 
 use hoshin_analysis::{section_facet, Fields, PolicyItem, SECTION_FACET_FIELD};
 use tantivy::collector::{Count, DocSetCollector, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::error::{QueryError, Result};
 use crate::explain::describe;
@@ -50,10 +51,17 @@ pub struct SearchEngine {
     surface: TextAnalyzer,
     normalized: TextAnalyzer,
     highlighter: Highlighter,
-    suggester: Suggester,
+    reading: TextAnalyzer,
     analyzers: Vec<(&'static str, Vec<&'static str>, TextAnalyzer)>,
     synonyms: Vec<Vec<String>>,
+    catalog: RwLock<Catalog>,
+}
+
+/// What the engine knows of the whole index, rebuilt after every write.
+struct Catalog {
     departments: Vec<String>,
+    suggester: Suggester,
+    last_commit: Option<SystemTime>,
 }
 
 /// The strict and relaxed queries of a request, filters applied.
@@ -77,12 +85,11 @@ impl SearchEngine {
             ("reading", vec!["text_reading", "policy_reading"], index.tokenizer_for_field(fields.text_reading)?),
             ("ngram", vec!["text_ngram", "policy_ngram"], index.tokenizer_for_field(fields.text_ngram)?),
         ];
-        let reader = index.reader()?;
-        let mut reading = index.tokenizer_for_field(fields.text_reading)?;
-        let suggester = Suggester::build(&reader.searcher(), &[fields.text, fields.policy], &mut reading)?;
-        let mut engine = SearchEngine {
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let catalog =
+            RwLock::new(Catalog { departments: Vec::new(), suggester: Suggester::empty(), last_commit: None });
+        let engine = SearchEngine {
             reader,
-            suggester,
             fields,
             surface: index.tokenizer_for_field(fields.text)?,
             normalized: index.tokenizer_for_field(fields.text_normalized)?,
@@ -90,16 +97,35 @@ impl SearchEngine {
                 normalized: index.tokenizer_for_field(fields.text_normalized)?,
                 reading: index.tokenizer_for_field(fields.text_reading)?,
             },
+            reading: index.tokenizer_for_field(fields.text_reading)?,
             analyzers,
             synonyms,
-            departments: Vec::new(),
+            catalog,
         };
-        engine.departments = engine
-            .department_counts(&engine.reader.searcher(), &AllQuery)?
-            .into_iter()
-            .map(|facet| facet.value)
-            .collect();
+        engine.refresh()?;
         Ok(engine)
+    }
+
+    /// Makes the last commit searchable and brings departments and suggestions
+    /// up to date with it.
+    pub fn refresh(&self) -> Result<()> {
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let departments = self.department_counts(&searcher, &AllQuery)?.into_iter().map(|facet| facet.value).collect();
+        let suggester =
+            Suggester::build(&searcher, &[self.fields.text, self.fields.policy], &mut self.reading.clone())?;
+        let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *catalog = Catalog { departments, suggester, last_commit: Some(SystemTime::now()) };
+        Ok(())
+    }
+
+    /// When the index was last opened or written to.
+    pub fn last_commit(&self) -> Option<SystemTime> {
+        self.catalog().last_commit
+    }
+
+    fn catalog(&self) -> std::sync::RwLockReadGuard<'_, Catalog> {
+        self.catalog.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Number of items in the index.
@@ -108,15 +134,15 @@ impl SearchEngine {
     }
 
     /// The departments in the index, most items first.
-    pub fn departments(&self) -> &[String] {
-        &self.departments
+    pub fn departments(&self) -> Vec<String> {
+        self.catalog().departments.clone()
     }
 
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let started = Instant::now();
         let department_filter = match request.department {
-            Some(department) if !self.departments.iter().any(|known| known == department) => {
+            Some(department) if !self.catalog().departments.iter().any(|known| known == department) => {
                 return Err(QueryError::UnknownDepartment(department.to_string()));
             }
             Some(department) => {
@@ -261,7 +287,7 @@ impl SearchEngine {
 
     /// Words of the index starting with `prefix`, or whose reading does.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
-        self.suggester.suggest(prefix, limit)
+        self.catalog().suggester.suggest(prefix, limit)
     }
 
     /// The other items under the same heading as item `id`, in document order.

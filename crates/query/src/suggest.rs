@@ -35,6 +35,11 @@ pub struct Suggester {
 }
 
 impl Suggester {
+    /// A suggester that knows no words.
+    pub fn empty() -> Suggester {
+        Suggester { words: Vec::new(), keys: Vec::new() }
+    }
+
     /// Collects the words of `fields` in the index `searcher` reads; `reading`
     /// is the index's reading analyzer.
     pub fn build(searcher: &Searcher, fields: &[Field], reading: &mut TextAnalyzer) -> Result<Suggester> {
