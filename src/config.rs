@@ -3,11 +3,15 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use anyhow::Context;
 
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 use hoshin_query::admission::AdmissionLimits;
+use hoshin_query::write::ApiTokens;
 use hoshin_query::HttpConfig;
 
 /// hoshin: full-text search for Japanese municipal policy text.
@@ -46,6 +50,14 @@ struct HttpFlags {
     /// Requests handled at once; more wait up to a second, then get 503.
     #[arg(long, default_value_t = AdmissionLimits::default().max_in_flight)]
     max_in_flight: usize,
+    /// File of API tokens allowed to write, one per line (blank lines and # comments
+    /// ignored). Without any token, writing through the API is refused.
+    #[arg(long)]
+    api_token_file: Option<PathBuf>,
+    /// API tokens allowed to write, comma-separated (prefer --api-token-file: the
+    /// environment of a process is easy to read).
+    #[arg(long = "api-token", env = "HOSHIN_API_TOKENS", value_delimiter = ',', hide_env_values = true)]
+    api_tokens: Vec<String>,
     /// Longest a request may take, in milliseconds, before it is answered 408.
     #[arg(long, default_value_t = AdmissionLimits::default().request_timeout.as_millis() as u64)]
     request_timeout_ms: u64,
@@ -91,6 +103,8 @@ pub enum Config {
         paths: Paths,
         /// Limits and cross-origin access.
         http: HttpConfig,
+        /// Who may write.
+        tokens: Arc<ApiTokens>,
     },
     /// Rebuild the index.
     Index {
@@ -105,10 +119,22 @@ impl TryFrom<Flags> for Config {
     fn try_from(flags: Flags) -> anyhow::Result<Self> {
         Ok(match flags.command {
             CommandFlags::Serve { addr, paths, http } => {
-                Config::Serve { addr, paths: paths.into(), http: http.try_into()? }
+                let tokens = Arc::new(http.tokens()?);
+                Config::Serve { addr, paths: paths.into(), http: http.try_into()?, tokens }
             }
             CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
         })
+    }
+}
+
+impl HttpFlags {
+    fn tokens(&self) -> anyhow::Result<ApiTokens> {
+        let from_file = match &self.api_token_file {
+            Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            None => String::new(),
+        };
+        let lines = from_file.lines().filter(|line| !line.trim_start().starts_with('#'));
+        Ok(ApiTokens::new(lines.chain(self.api_tokens.iter().map(String::as_str))))
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use hoshin_analysis::PreparedAnalysis;
-use hoshin_indexer::{build_index, open_or_build, BuildInputs, IndexLayout};
-use hoshin_query::{router, HttpConfig, SearchEngine};
+use hoshin_indexer::{build_index, open_or_build, BuildInputs, DocumentWriter, IndexLayout};
+use hoshin_query::{router, AppState, HttpConfig, SearchEngine};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Flags, Paths};
@@ -44,12 +44,19 @@ fn run(config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Config::Serve { addr, paths, http } => {
+        Config::Serve { addr, paths, http, tokens } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
-            let index = open_or_build(&IndexLayout::new(&paths.index), &build_inputs(&paths, &analysis))?;
+            let layout = IndexLayout::new(&paths.index);
+            let index = open_or_build(&layout, &build_inputs(&paths, &analysis))?;
+            let writer =
+                DocumentWriter::open(&index, &layout.journal_path()).context("opening the index for writing")?;
             let engine =
                 SearchEngine::new(&index, analysis.lexicon.synonyms.clone()).context("opening the index for search")?;
-            tokio::runtime::Runtime::new()?.block_on(serve(addr, engine, http))
+            if tokens.is_empty() {
+                tracing::warn!("no API tokens configured: writing through the API is refused");
+            }
+            let state = AppState { engine: Arc::new(engine), writer: Arc::new(writer), tokens };
+            tokio::runtime::Runtime::new()?.block_on(serve(addr, state, http))
         }
     }
 }
@@ -58,16 +65,14 @@ fn build_inputs<'a>(paths: &'a Paths, analysis: &'a PreparedAnalysis) -> BuildIn
     BuildInputs { seeds_dir: &paths.seeds, resources: &analysis.resources, analysis_fingerprint: &analysis.fingerprint }
 }
 
-async fn serve(addr: SocketAddr, engine: SearchEngine, http: HttpConfig) -> anyhow::Result<()> {
-    let documents = engine.document_count();
+async fn serve(addr: SocketAddr, state: AppState, http: HttpConfig) -> anyhow::Result<()> {
+    let documents = state.engine.document_count();
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     tracing::info!(%local, documents, "serving");
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");
-    axum::serve(listener, router(Arc::new(engine), &http, hoshin_web::router()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, router(state, &http, hoshin_web::router())).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

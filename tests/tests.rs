@@ -9,3 +9,4 @@ mod index;
 mod relevance;
 mod seed;
 mod util;
+mod writes;

@@ -70,7 +70,7 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    _index_root: tempfile::TempDir,
+    own_index_root: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -87,11 +87,18 @@ impl Server {
     /// Starts the server binary over `seeds` with extra `serve` flags.
     pub fn start_with(seeds: &Path, flags: &[&str]) -> Server {
         let index_root = tempfile::tempdir().unwrap();
+        let mut server = Server::start_at(index_root.path(), seeds, flags);
+        server.own_index_root = Some(index_root);
+        server
+    }
+
+    /// Starts the server binary on the index root `index`, which outlives it.
+    pub fn start_at(index: &Path, seeds: &Path, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hoshin"))
             .arg("serve")
             .args(["--addr", "127.0.0.1:0"])
             .arg("--index")
-            .arg(index_root.path())
+            .arg(index)
             .arg("--seeds")
             .arg(seeds)
             .arg("--dictionary")
@@ -111,7 +118,7 @@ impl Server {
             .strip_prefix("hoshin listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
             .to_string();
-        Server { child, base, _index_root: index_root }
+        Server { child, base, own_index_root: None }
     }
 
     /// The server's process id.
@@ -155,6 +162,29 @@ impl Server {
     /// GETs `path_and_query` and returns the status and the JSON body.
     pub fn get(&self, path_and_query: &str) -> (u16, Value) {
         self.request("GET", path_and_query)
+    }
+
+    /// Sends `body` as JSON with `method`, with `Authorization: Bearer token`
+    /// when `token` is given.
+    pub fn send_json(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        self.send(method, path, token, "application/json", body.to_string().as_bytes())
+    }
+
+    /// Sends `body` of `content_type` with `method` and an optional bearer token.
+    pub fn send(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> (u16, Value) {
+        let url = format!("{}{}", self.base, path);
+        let mut request = ureq::request(method, &url).set("Content-Type", content_type);
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let response = match request.send_bytes(body) {
+            Ok(response) => response,
+            Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => panic!("{method} {url}: {error}"),
+        };
+        let status = response.status();
+        let text = response.into_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url} answered non-JSON {text:?}")))
     }
 
     /// Sends a body-less request with `method`.

@@ -1,6 +1,6 @@
 //! The one error type of the query crate, and the one place it becomes HTTP.
 
-use axum::http::header::RETRY_AFTER;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -56,6 +56,26 @@ pub enum QueryError {
     /// No route matches the path.
     #[error("no such endpoint: {0}")]
     NoSuchEndpoint(String),
+    /// A write without a valid bearer token.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// A document or import that cannot be written as it is.
+    #[error("invalid document: {0}")]
+    InvalidDocument(String),
+    /// More documents in one batch than allowed.
+    #[error("a batch may hold at most {max} documents, not {given}")]
+    BatchTooLarge {
+        /// Documents sent.
+        given: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// A request body over the size limit.
+    #[error("the request body is larger than {max} bytes")]
+    PayloadTooLarge {
+        /// The limit.
+        max: usize,
+    },
     /// The request took longer than allowed.
     #[error("the request took longer than {} ms", limit.as_millis())]
     Timeout {
@@ -75,6 +95,12 @@ pub enum QueryError {
 
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, QueryError>;
+
+impl From<hoshin_indexer::IndexerError> for QueryError {
+    fn from(error: hoshin_indexer::IndexerError) -> Self {
+        QueryError::Internal(error.to_string())
+    }
+}
 
 impl From<tantivy::TantivyError> for QueryError {
     fn from(error: tantivy::TantivyError) -> Self {
@@ -96,6 +122,10 @@ impl QueryError {
             QueryError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
             QueryError::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "not_found"),
             QueryError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            QueryError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            QueryError::InvalidDocument(_) => (StatusCode::BAD_REQUEST, "invalid_document"),
+            QueryError::BatchTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large"),
+            QueryError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             QueryError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             QueryError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             QueryError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -111,8 +141,14 @@ impl IntoResponse for QueryError {
         }
         let body = json!({ "error": { "code": code, "message": self.to_string() } });
         let mut response = (status, Json(body)).into_response();
-        if let QueryError::Overloaded = self {
-            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        match self {
+            QueryError::Overloaded => {
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            QueryError::Unauthorized(_) => {
+                response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
         }
         response
     }

@@ -7,7 +7,10 @@
 //! | `GET /api/documents/{id}/siblings` | `{"items": [...]}`: the other items under its heading |
 //! | `GET /api/suggest?q=…&limit=8` | `{"query", "suggestions": [{"text", "reading", "count"}]}` |
 //! | `GET /api/analyze?text=…` | the terms each analyzer makes of `text` |
-//! | `GET /api/health` | `{"status": "ok", "documents": 118}` |
+//! | `GET /api/health` | `{"status": "ok", "documents": 118, "last_commit": 1795514506}` |
+//!
+//! Writes (`PUT`/`DELETE /api/documents/{id}`, `POST /api/documents`,
+//! `POST /api/import`) are described in [`crate::write`].
 //!
 //! Every error, unknown routes and methods included, is
 //! `{"error": {"code", "message"}}` with a 4xx status (see [`QueryError`]), but
@@ -17,13 +20,16 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use std::time::UNIX_EPOCH;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::Uri;
-use axum::http::{HeaderValue, Method};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use hoshin_analysis::PolicyItem;
 use serde::de::DeserializeOwned;
@@ -32,10 +38,15 @@ use serde_json::{json, Value};
 
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use hoshin_indexer::{Batch, DocumentWriter, Operation};
+
 use crate::admission::{admit, Admission, AdmissionLimits};
 use crate::error::{QueryError, Result};
 use crate::results::SearchResults;
 use crate::search::{SearchEngine, SearchRequest};
+use crate::write::{
+    batch_from_import, batch_from_input, item_from_input, ApiTokens, BatchInput, DocumentInput, MAX_BODY_BYTES,
+};
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -61,19 +72,39 @@ pub struct HttpConfig {
     pub cors_origins: Vec<HeaderValue>,
 }
 
-/// Builds the API router over a search engine, with `extra` routes (the search
-/// page) behind the same admission control.
-pub fn router(engine: Arc<SearchEngine>, config: &HttpConfig, extra: Router) -> Router {
+/// What the handlers share: the engine that reads, the writer, the tokens.
+#[derive(Clone)]
+pub struct AppState {
+    /// Searches and look-ups.
+    pub engine: Arc<SearchEngine>,
+    /// Writes into the live index.
+    pub writer: Arc<DocumentWriter>,
+    /// Who may write.
+    pub tokens: Arc<ApiTokens>,
+}
+
+impl FromRef<AppState> for Arc<SearchEngine> {
+    fn from_ref(state: &AppState) -> Self {
+        state.engine.clone()
+    }
+}
+
+/// Builds the API router, with `extra` routes (the search page) behind the
+/// same admission control.
+pub fn router(state: AppState, config: &HttpConfig, extra: Router) -> Router {
     let api = Router::new()
         .route("/api/search", get(search))
-        .route("/api/documents/{id}", get(document))
+        .route("/api/documents", post(post_documents))
+        .route("/api/documents/{id}", get(document).put(put_document).delete(delete_document))
+        .route("/api/import", post(import))
         .route("/api/documents/{id}/siblings", get(siblings))
         .route("/api/suggest", get(suggest))
         .route("/api/analyze", get(analyze))
         .route("/api/health", get(health))
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(engine)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
         .merge(extra);
     let api = if config.cors_origins.is_empty() {
         api
@@ -81,7 +112,7 @@ pub fn router(engine: Arc<SearchEngine>, config: &HttpConfig, extra: Router) -> 
         api.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
-                .allow_methods([Method::GET])
+                .allow_methods([Method::GET, Method::PUT, Method::POST, Method::DELETE])
                 .allow_headers([CONTENT_TYPE, AUTHORIZATION]),
         )
     };
@@ -216,7 +247,130 @@ async fn analyze(
 }
 
 async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<Value> {
-    Json(json!({ "status": "ok", "documents": engine.document_count() }))
+    let last_commit =
+        engine.last_commit().and_then(|time| time.duration_since(UNIX_EPOCH).ok()).map(|age| age.as_secs());
+    Json(json!({ "status": "ok", "documents": engine.document_count(), "last_commit": last_commit }))
+}
+
+/// A request bearing a valid API token; checked before the body is read.
+struct Authorized;
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = QueryError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        state.tokens.authorize(&parts.headers).map(|()| Authorized)
+    }
+}
+
+/// axum's `Json` with its rejections (malformed JSON, wrong fields, too large)
+/// turned into [`QueryError`]s.
+struct ApiJson<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = QueryError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self> {
+        refuse_declared_oversize(&request)?;
+        Json::<T>::from_request(request, state).await.map(|Json(value)| ApiJson(value)).map_err(|rejection| {
+            match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => QueryError::PayloadTooLarge { max: MAX_BODY_BYTES },
+                _ => QueryError::MalformedRequest(rejection.body_text()),
+            }
+        })
+    }
+}
+
+/// A raw request body, size-checked like [`ApiJson`].
+struct ApiBody(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBody {
+    type Rejection = QueryError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self> {
+        refuse_declared_oversize(&request)?;
+        Bytes::from_request(request, state).await.map(ApiBody).map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => QueryError::PayloadTooLarge { max: MAX_BODY_BYTES },
+            _ => QueryError::MalformedRequest(rejection.body_text()),
+        })
+    }
+}
+
+/// Refuses a body whose declared length is over the limit before reading any
+/// of it, rather than waiting for bytes that will be thrown away.
+fn refuse_declared_oversize(request: &axum::extract::Request) -> Result<()> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > MAX_BODY_BYTES as u64 => Err(QueryError::PayloadTooLarge { max: MAX_BODY_BYTES }),
+        _ => Ok(()),
+    }
+}
+
+/// Journals and commits a batch, then makes it searchable.
+async fn write_batch(state: AppState, batch: Batch) -> Result<usize> {
+    let written = batch.len();
+    blocking(move || {
+        state.writer.write(&batch)?;
+        state.engine.refresh()
+    })
+    .await?;
+    Ok(written)
+}
+
+async fn put_document(
+    State(state): State<AppState>,
+    _: Authorized,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<DocumentInput>,
+) -> Result<Json<Value>> {
+    let batch = vec![Operation::Put(item_from_input(&id, input)?)];
+    let written = write_batch(state, batch).await?;
+    Ok(Json(json!({ "written": written })))
+}
+
+async fn post_documents(
+    State(state): State<AppState>,
+    _: Authorized,
+    ApiJson(input): ApiJson<BatchInput>,
+) -> Result<Json<Value>> {
+    let written = write_batch(state, batch_from_input(input)?).await?;
+    Ok(Json(json!({ "written": written })))
+}
+
+async fn delete_document(
+    State(state): State<AppState>,
+    _: Authorized,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>> {
+    let engine = state.engine.clone();
+    let looked_up = id.clone();
+    blocking(move || engine.document(&looked_up)).await?;
+    write_batch(state, vec![Operation::Delete(id.clone())]).await?;
+    Ok(Json(json!({ "deleted": id })))
+}
+
+/// `/api/import` parameters.
+#[derive(Debug, Deserialize)]
+struct ImportParams {
+    file: Option<String>,
+}
+
+async fn import(
+    State(state): State<AppState>,
+    _: Authorized,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    ApiBody(body): ApiBody,
+) -> Result<Json<Value>> {
+    let file = params.file.unwrap_or_default();
+    let text = std::str::from_utf8(&body)
+        .map_err(|error| QueryError::InvalidDocument(format!("the policy text is not UTF-8: {error}")))?;
+    let batch = batch_from_import(&file, text)?;
+    let written = write_batch(state, batch).await?;
+    Ok(Json(json!({ "written": written, "file": file })))
 }
 
 async fn no_such_endpoint(uri: Uri) -> QueryError {

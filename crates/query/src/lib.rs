@@ -28,8 +28,9 @@ mod search;
 pub mod snippet;
 pub mod suggest;
 pub mod syntax;
+pub mod write;
 
 pub use error::{QueryError, Result};
-pub use http::{router, HttpConfig};
+pub use http::{router, AppState, HttpConfig};
 pub use results::{Hit, SearchResults};
 pub use search::{SearchEngine, SearchRequest, RELAX_BELOW};
