@@ -22,17 +22,14 @@ use std::sync::Arc;
 
 use std::time::UNIX_EPOCH;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, FromRequestParts, Path, Query, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::Uri;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method};
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hoshin_analysis::PolicyItem;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -42,6 +39,7 @@ use hoshin_indexer::{Batch, DocumentWriter, Operation};
 
 use crate::admission::{admit, Admission, AdmissionLimits};
 use crate::error::{QueryError, Result};
+use crate::extract::{ApiBody, ApiJson, ApiPath, ApiQuery, Authorized};
 use crate::results::SearchResults;
 use crate::search::{SearchEngine, SearchRequest};
 use crate::write::{
@@ -143,21 +141,6 @@ struct AnalyzeParams {
     text: Option<String>,
 }
 
-/// axum's `Query` with its rejection turned into a [`QueryError`], so a query
-/// string that cannot be decoded gets the same JSON error shape as everything else.
-struct ApiQuery<T>(T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = QueryError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(params)| ApiQuery(params))
-            .map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))
-    }
-}
-
 async fn search(
     State(engine): State<Arc<SearchEngine>>,
     ApiQuery(params): ApiQuery<SearchParams>,
@@ -206,21 +189,6 @@ fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) ->
     text.trim().parse::<usize>().ok().filter(|value| (min..=max).contains(value)).ok_or_else(|| text.to_string())
 }
 
-/// axum's `Path` with its rejection (an id that is not UTF-8, say) turned into a
-/// [`QueryError`].
-struct ApiPath<T>(T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = QueryError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(value)| ApiPath(value))
-            .map_err(|rejection| QueryError::MalformedRequest(rejection.body_text()))
-    }
-}
-
 async fn document(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<PolicyItem>> {
     blocking(move || engine.document(&id)).await.map(Json)
 }
@@ -250,64 +218,6 @@ async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<Value> {
     let last_commit =
         engine.last_commit().and_then(|time| time.duration_since(UNIX_EPOCH).ok()).map(|age| age.as_secs());
     Json(json!({ "status": "ok", "documents": engine.document_count(), "last_commit": last_commit }))
-}
-
-/// A request bearing a valid API token; checked before the body is read.
-struct Authorized;
-
-impl FromRequestParts<AppState> for Authorized {
-    type Rejection = QueryError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        state.tokens.authorize(&parts.headers).map(|()| Authorized)
-    }
-}
-
-/// axum's `Json` with its rejections (malformed JSON, wrong fields, too large)
-/// turned into [`QueryError`]s.
-struct ApiJson<T>(T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = QueryError;
-
-    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self> {
-        refuse_declared_oversize(&request)?;
-        Json::<T>::from_request(request, state).await.map(|Json(value)| ApiJson(value)).map_err(|rejection| {
-            match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => QueryError::PayloadTooLarge { max: MAX_BODY_BYTES },
-                _ => QueryError::MalformedRequest(rejection.body_text()),
-            }
-        })
-    }
-}
-
-/// A raw request body, size-checked like [`ApiJson`].
-struct ApiBody(Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for ApiBody {
-    type Rejection = QueryError;
-
-    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self> {
-        refuse_declared_oversize(&request)?;
-        Bytes::from_request(request, state).await.map(ApiBody).map_err(|rejection| match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => QueryError::PayloadTooLarge { max: MAX_BODY_BYTES },
-            _ => QueryError::MalformedRequest(rejection.body_text()),
-        })
-    }
-}
-
-/// Refuses a body whose declared length is over the limit before reading any
-/// of it, rather than waiting for bytes that will be thrown away.
-fn refuse_declared_oversize(request: &axum::extract::Request) -> Result<()> {
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    match declared {
-        Some(length) if length > MAX_BODY_BYTES as u64 => Err(QueryError::PayloadTooLarge { max: MAX_BODY_BYTES }),
-        _ => Ok(()),
-    }
 }
 
 /// Journals and commits a batch, then makes it searchable.

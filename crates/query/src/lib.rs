@@ -21,6 +21,7 @@
 pub mod admission;
 mod error;
 pub mod explain;
+mod extract;
 pub mod http;
 pub mod plan;
 pub mod results;
