@@ -6,6 +6,7 @@ mod eval;
 mod hostile;
 mod http;
 mod index;
+mod openapi;
 mod relevance;
 mod seed;
 mod util;

@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{Field, Value};
 use tantivy::{doc, TantivyDocument};
+use utoipa::ToSchema;
 
 use crate::schema::{section_facet, Fields};
 
 /// Where an item was read from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Source {
     /// Seed file name.
     pub file: String,
@@ -16,7 +17,7 @@ pub struct Source {
 }
 
 /// One ▽ item, the unit hoshin searches and returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PolicyItem {
     /// Stable id: the seed file's stem and the item's ordinal in it, e.g. `komae-2022-policies-001`.
     pub id: String,

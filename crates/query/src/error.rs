@@ -4,7 +4,8 @@ use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Everything a search or look-up can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
@@ -133,13 +134,29 @@ impl QueryError {
     }
 }
 
+/// The body of every error answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs and for people.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_limit`.
+    pub code: String,
+    /// Explanation for people.
+    pub message: String,
+}
+
 impl IntoResponse for QueryError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if let QueryError::Internal(details) = &self {
             tracing::error!(%details, "request failed");
         }
-        let body = json!({ "error": { "code": code, "message": self.to_string() } });
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string() } };
         let mut response = (status, Json(body)).into_response();
         match self {
             QueryError::Overloaded => {

@@ -7,6 +7,7 @@
 //! | `GET /api/documents/{id}/siblings` | `{"items": [...]}`: the other items under its heading |
 //! | `GET /api/suggest?q=…&limit=8` | `{"query", "suggestions": [{"text", "reading", "count"}]}` |
 //! | `GET /api/analyze?text=…` | the terms each analyzer makes of `text` |
+//! | `GET /api/openapi.json` | the OpenAPI 3.1 description of all of this |
 //! | `GET /api/health` | `{"status": "ok", "documents": 118, "last_commit": 1795514506}` |
 //!
 //! Writes (`PUT`/`DELETE /api/documents/{id}`, `POST /api/documents`,
@@ -19,28 +20,26 @@
 //! in [`HttpConfig::cors_origins`].
 
 use std::sync::Arc;
-
 use std::time::UNIX_EPOCH;
 
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::Uri;
-use axum::http::{HeaderValue, Method};
+use axum::http::{HeaderValue, Method, Uri};
 use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hoshin_analysis::PolicyItem;
-use serde::Deserialize;
-use serde_json::{json, Value};
-
-use tower_http::cors::{AllowOrigin, CorsLayer};
-
 use hoshin_indexer::{Batch, DocumentWriter, Operation};
+use serde::Deserialize;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::admission::{admit, Admission, AdmissionLimits};
-use crate::error::{QueryError, Result};
+use crate::error::{ErrorBody, QueryError, Result};
 use crate::extract::{ApiBody, ApiJson, ApiPath, ApiQuery, Authorized};
-use crate::results::SearchResults;
+use crate::results::{AnalyzeResult, Deleted, HealthStatus, SearchResults, Siblings, Suggestions, Written};
 use crate::search::{SearchEngine, SearchRequest};
 use crate::write::{
     batch_from_import, batch_from_input, item_from_input, ApiTokens, BatchInput, DocumentInput, MAX_BODY_BYTES,
@@ -98,6 +97,7 @@ pub fn router(state: AppState, config: &HttpConfig, extra: Router) -> Router {
         .route("/api/documents/{id}/siblings", get(siblings))
         .route("/api/suggest", get(suggest))
         .route("/api/analyze", get(analyze))
+        .route("/api/openapi.json", get(openapi))
         .route("/api/health", get(health))
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
@@ -141,6 +141,21 @@ struct AnalyzeParams {
     text: Option<String>,
 }
 
+/// Searches the items: ranked, highlighted, faceted.
+#[utoipa::path(get, path = "/api/search", tag = "search",
+    params(
+        ("q" = String, Query, description = "Words (all must match), \"phrases\", -exclusions; at most 1,000 characters"),
+        ("limit" = Option<u32>, Query, description = "Hits per page, 1 to 100 (default 10)"),
+        ("offset" = Option<u32>, Query, description = "Hits to skip, 0 to 10,000 (default 0)"),
+        ("department" = Option<String>, Query, description = "Only this department"),
+        ("explain" = Option<bool>, Query, description = "Attach score explanations"),
+    ),
+    responses(
+        (status = 200, description = "Results", body = SearchResults),
+        (status = 400, description = "Invalid parameters", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn search(
     State(engine): State<Arc<SearchEngine>>,
     ApiQuery(params): ApiQuery<SearchParams>,
@@ -189,35 +204,80 @@ fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) ->
     text.trim().parse::<usize>().ok().filter(|value| (min..=max).contains(value)).ok_or_else(|| text.to_string())
 }
 
+/// One item by id.
+#[utoipa::path(get, path = "/api/documents/{id}", tag = "documents",
+    params(("id" = String, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "The item", body = PolicyItem),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 400, description = "Invalid parameters", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn document(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<PolicyItem>> {
     blocking(move || engine.document(&id)).await.map(Json)
 }
 
-async fn siblings(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<Value>> {
-    blocking(move || Ok(json!({ "items": engine.siblings(&id)? }))).await.map(Json)
+/// The other items under the same heading.
+#[utoipa::path(get, path = "/api/documents/{id}/siblings", tag = "documents",
+    params(("id" = String, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "Its siblings", body = Siblings),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 400, description = "Invalid parameters", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
+async fn siblings(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<Siblings>> {
+    blocking(move || Ok(Siblings { items: engine.siblings(&id)? })).await.map(Json)
 }
 
+/// Completions of a prefix, by spelling or reading.
+#[utoipa::path(get, path = "/api/suggest", tag = "search",
+    params(
+        ("q" = String, Query, description = "The prefix typed so far"),
+        ("limit" = Option<u32>, Query, description = "Suggestions, 1 to 20 (default 8)"),
+    ),
+    responses(
+        (status = 200, description = "Suggestions", body = Suggestions),
+        (status = 400, description = "Invalid parameters", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn suggest(
     State(engine): State<Arc<SearchEngine>>,
     ApiQuery(params): ApiQuery<SuggestParams>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Suggestions>> {
     let prefix = checked_text(params.q)?;
     let limit = page_size(params.limit.as_deref(), DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS)?;
-    Ok(Json(json!({ "query": prefix, "suggestions": engine.suggest(&prefix, limit) })))
+    let suggestions = engine.suggest(&prefix, limit);
+    Ok(Json(Suggestions { query: prefix, suggestions }))
 }
 
+/// The terms each analyzer makes of a text.
+#[utoipa::path(get, path = "/api/analyze", tag = "search",
+    params(("text" = String, Query, description = "Text to analyse, at most 1,000 characters")),
+    responses(
+        (status = 200, description = "Terms per analyzer", body = AnalyzeResult),
+        (status = 400, description = "Invalid parameters", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn analyze(
     State(engine): State<Arc<SearchEngine>>,
     ApiQuery(params): ApiQuery<AnalyzeParams>,
-) -> Result<Json<Value>> {
+) -> Result<Json<AnalyzeResult>> {
     let text = checked_text(params.text)?;
-    blocking(move || Ok(json!({ "text": text, "analyzers": engine.analyze(&text) }))).await.map(Json)
+    blocking(move || Ok(AnalyzeResult { analyzers: engine.analyze(&text), text })).await.map(Json)
 }
 
-async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<Value> {
+/// Whether the server is up, and what it holds.
+#[utoipa::path(get, path = "/api/health", tag = "operations",
+    responses((status = 200, description = "Up", body = HealthStatus)))]
+async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<HealthStatus> {
     let last_commit =
         engine.last_commit().and_then(|time| time.duration_since(UNIX_EPOCH).ok()).map(|age| age.as_secs());
-    Json(json!({ "status": "ok", "documents": engine.document_count(), "last_commit": last_commit }))
+    Json(HealthStatus { status: "ok", documents: engine.document_count(), last_commit })
 }
 
 /// Journals and commits a batch, then makes it searchable.
@@ -231,36 +291,74 @@ async fn write_batch(state: AppState, batch: Batch) -> Result<usize> {
     Ok(written)
 }
 
+/// Writes one document, replacing any with its id.
+#[utoipa::path(put, path = "/api/documents/{id}", tag = "documents",
+    params(("id" = String, Path, description = "Id: 1 to 128 of A-Z a-z 0-9 - _ .")),
+    request_body = DocumentInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Written and searchable", body = Written),
+        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn put_document(
     State(state): State<AppState>,
     _: Authorized,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<DocumentInput>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Written>> {
     let batch = vec![Operation::Put(item_from_input(&id, input)?)];
     let written = write_batch(state, batch).await?;
-    Ok(Json(json!({ "written": written })))
+    Ok(Json(Written { written, file: None }))
 }
 
+/// Writes a batch of documents, all or none.
+#[utoipa::path(post, path = "/api/documents", tag = "documents",
+    request_body = BatchInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Written and searchable", body = Written),
+        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn post_documents(
     State(state): State<AppState>,
     _: Authorized,
     ApiJson(input): ApiJson<BatchInput>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Written>> {
     let written = write_batch(state, batch_from_input(input)?).await?;
-    Ok(Json(json!({ "written": written })))
+    Ok(Json(Written { written, file: None }))
 }
 
+/// Deletes one document.
+#[utoipa::path(delete, path = "/api/documents/{id}", tag = "documents",
+    params(("id" = String, Path, description = "Item id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn delete_document(
     State(state): State<AppState>,
     _: Authorized,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Deleted>> {
     let engine = state.engine.clone();
     let looked_up = id.clone();
     blocking(move || engine.document(&looked_up)).await?;
     write_batch(state, vec![Operation::Delete(id.clone())]).await?;
-    Ok(Json(json!({ "deleted": id })))
+    Ok(Json(Deleted { deleted: id }))
 }
 
 /// `/api/import` parameters.
@@ -269,18 +367,59 @@ struct ImportParams {
     file: Option<String>,
 }
 
+/// Imports a policy text file in the seed format.
+#[utoipa::path(post, path = "/api/import", tag = "documents",
+    params(("file" = String, Query, description = "File name, NAME.txt; ids become NAME-001…")),
+    request_body(content = String, content_type = "text/plain"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Written and searchable", body = Written),
+        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+    ))]
 async fn import(
     State(state): State<AppState>,
     _: Authorized,
     ApiQuery(params): ApiQuery<ImportParams>,
     ApiBody(body): ApiBody,
-) -> Result<Json<Value>> {
+) -> Result<Json<Written>> {
     let file = params.file.unwrap_or_default();
     let text = std::str::from_utf8(&body)
         .map_err(|error| QueryError::InvalidDocument(format!("the policy text is not UTF-8: {error}")))?;
     let batch = batch_from_import(&file, text)?;
     let written = write_batch(state, batch).await?;
-    Ok(Json(json!({ "written": written, "file": file })))
+    Ok(Json(Written { written, file: Some(file) }))
+}
+
+/// This API's OpenAPI 3.1 description.
+async fn openapi() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "application/json")], openapi_json())
+}
+
+/// The OpenAPI document, generated from the handlers' annotations.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "hoshin", description = "Full-text search for Japanese municipal policy text"),
+    paths(search, suggest, analyze, document, siblings, health, put_document, post_documents, delete_document, import),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The OpenAPI document as JSON.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_json().expect("the OpenAPI document serialises")
 }
 
 async fn no_such_endpoint(uri: Uri) -> QueryError {

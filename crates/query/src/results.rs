@@ -31,9 +31,12 @@
 
 use hoshin_analysis::PolicyItem;
 use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::suggest::Suggestion;
 
 /// One ranked search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Hit {
     /// The item.
     #[serde(flatten)]
@@ -49,11 +52,12 @@ pub struct Hit {
     /// "weight", "score"}], "tree"}`, the terms that matched field by field and
     /// tantivy's full account of the score (see [`crate::explain`]).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub explanation: Option<serde_json::Value>,
 }
 
 /// How many matching items one department holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FacetCount {
     /// Department name.
     pub value: String,
@@ -62,7 +66,7 @@ pub struct FacetCount {
 }
 
 /// Counts of the matching items by facet.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Facets {
     /// Per department, most items first. Counted over every item matching the
     /// query, ignoring the `department` filter itself, so a client can show what
@@ -71,7 +75,7 @@ pub struct Facets {
 }
 
 /// The answer to a search.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchResults {
     /// The query as received.
     pub query: String,
@@ -91,7 +95,7 @@ pub struct SearchResults {
 }
 
 /// How a query was relaxed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Relaxation {
     /// Items matching every word; they rank first.
     pub exact_total: u64,
@@ -102,7 +106,7 @@ pub struct Relaxation {
 }
 
 /// What one analyzer makes of a text (`GET /api/analyze`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Analysis {
     /// Analyzer name: `surface`, `normalized`, `reading` or `ngram`.
     pub analyzer: &'static str,
@@ -113,7 +117,7 @@ pub struct Analysis {
 }
 
 /// One term an analyzer produced.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AnalyzedToken {
     /// The term as indexed.
     pub term: String,
@@ -121,4 +125,57 @@ pub struct AnalyzedToken {
     pub position: usize,
     /// The part of the input it came from.
     pub source: String,
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HealthStatus {
+    /// Always `ok` when the server answers.
+    pub status: &'static str,
+    /// Items in the index.
+    pub documents: u64,
+    /// When the index was last opened or written to, in seconds since the Unix epoch.
+    pub last_commit: Option<u64>,
+}
+
+/// `GET /api/documents/{id}/siblings`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Siblings {
+    /// The other items under the same heading, in document order.
+    pub items: Vec<PolicyItem>,
+}
+
+/// `GET /api/suggest`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suggestions {
+    /// The prefix as received.
+    pub query: String,
+    /// Completions, most frequent first.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// `GET /api/analyze`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AnalyzeResult {
+    /// The text as received.
+    pub text: String,
+    /// What each analyzer makes of it.
+    pub analyzers: Vec<Analysis>,
+}
+
+/// The answer to a write.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Written {
+    /// Documents written.
+    pub written: usize,
+    /// For an import, the file name the ids were made from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// The answer to a delete.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Deleted {
+    /// The id that was deleted.
+    pub deleted: String,
 }

@@ -14,11 +14,12 @@ use serde::Serialize;
 use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Searcher;
+use utoipa::ToSchema;
 
 use crate::error::Result;
 
 /// One completion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Suggestion {
     /// The word as indexed.
     pub text: String,

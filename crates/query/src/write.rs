@@ -21,6 +21,7 @@ use hoshin_indexer::seed::{parse_seed, western_fiscal_year};
 use hoshin_indexer::{Batch, IndexerError, Operation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::error::{QueryError, Result};
 
@@ -94,7 +95,7 @@ fn equal_in_constant_time(a: &[u8; 32], b: &[u8; 32]) -> bool {
 }
 
 /// A document as a client sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     /// The id; in a batch only (a `PUT` takes it from the path).
@@ -114,7 +115,7 @@ pub struct DocumentInput {
 }
 
 /// `POST /api/documents` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchInput {
     /// The documents.
