@@ -13,9 +13,11 @@ index:
 	cargo run --release -- index
 
 ## Run every test: unit, integration (real index, real server, real browser) and
-## doc tests, then the format and lint checks.
+## doc tests, schemathesis against the running server's OpenAPI document, then
+## the format and lint checks.
 test:
 	@scripts/install-system-deps serve test
 	cargo test --workspace
+	scripts/contract-test
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings

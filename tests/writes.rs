@@ -100,7 +100,7 @@ fn a_batch_is_written_whole_or_not_at_all() {
 
     let too_many: Vec<Value> = (0..1001).map(|n| document(&format!("m-{n}"), "多すぎる")).collect();
     let (status, answer) = server.send_json("POST", "/api/documents", Some(TOKEN), &json!({ "documents": too_many }));
-    assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("batch_too_large")));
+    assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("batch_too_large")));
     // The declared length alone is refused; the body is never read.
     let head = format!(
         "POST /api/documents HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}",

@@ -125,7 +125,9 @@ impl QueryError {
             QueryError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             QueryError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             QueryError::InvalidDocument(_) => (StatusCode::BAD_REQUEST, "invalid_document"),
-            QueryError::BatchTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large"),
+            // A batch over the limit breaks the request schema (maxItems): 400 like
+            // every other schema violation; 413 is for bodies over the byte limit.
+            QueryError::BatchTooLarge { .. } => (StatusCode::BAD_REQUEST, "batch_too_large"),
             QueryError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             QueryError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             QueryError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),

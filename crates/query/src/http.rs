@@ -26,7 +26,6 @@ use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, Uri};
 use axum::middleware;
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hoshin_analysis::PolicyItem;
@@ -144,9 +143,10 @@ struct AnalyzeParams {
 /// Searches the items: ranked, highlighted, faceted.
 #[utoipa::path(get, path = "/api/search", tag = "search",
     params(
-        ("q" = String, Query, description = "Words (all must match), \"phrases\", -exclusions; at most 1,000 characters"),
-        ("limit" = Option<u32>, Query, description = "Hits per page, 1 to 100 (default 10)"),
-        ("offset" = Option<u32>, Query, description = "Hits to skip, 0 to 10,000 (default 0)"),
+        ("q" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S",
+            description = "Words (all must match), \"phrases\", -exclusions; at most 1,000 characters"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits per page (default 10)"),
+        ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Hits to skip (default 0)"),
         ("department" = Option<String>, Query, description = "Only this department"),
         ("explain" = Option<bool>, Query, description = "Attach score explanations"),
     ),
@@ -164,10 +164,10 @@ async fn search(
     let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = parse_bounded(params.offset.as_deref(), 0, 0, MAX_OFFSET)
         .map_err(|given| QueryError::InvalidOffset { given, max: MAX_OFFSET })?;
-    let department = params.department.filter(|department| !department.is_empty());
+    let department = params.department;
     let explain = match params.explain.as_deref() {
-        None | Some("false") | Some("0") => false,
-        Some("true") | Some("1") => true,
+        None | Some("false") => false,
+        Some("true") => true,
         Some(other) => return Err(QueryError::InvalidFlag { name: "explain", given: other.to_string() }),
     };
     blocking(move || {
@@ -180,7 +180,7 @@ async fn search(
 /// A text to search or analyse: present, not blank, not too long.
 fn checked_text(text: Option<String>) -> Result<String> {
     let text = text.unwrap_or_default();
-    if text.trim().is_empty() {
+    if is_blank(&text) {
         return Err(QueryError::EmptyQuery);
     }
     let length = text.chars().count();
@@ -188,6 +188,19 @@ fn checked_text(text: Option<String>) -> Result<String> {
         return Err(QueryError::QueryTooLong { length, max: MAX_QUERY_CHARS });
     }
     Ok(text)
+}
+
+/// Whether `text` has nothing but white space, white space as the OpenAPI
+/// document's `\S` patterns (ECMAScript regular expressions) count it, so that
+/// the document and the server agree on every input.
+pub(crate) fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        matches!(
+            c,
+            '\t' | '\n' | '\u{B}' | '\u{C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
+        )
+    })
 }
 
 /// A `limit` parameter: 1 to `max`, `default` when absent.
@@ -235,8 +248,8 @@ async fn siblings(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<
 /// Completions of a prefix, by spelling or reading.
 #[utoipa::path(get, path = "/api/suggest", tag = "search",
     params(
-        ("q" = String, Query, description = "The prefix typed so far"),
-        ("limit" = Option<u32>, Query, description = "Suggestions, 1 to 20 (default 8)"),
+        ("q" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S", description = "The prefix typed so far"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 20, description = "Suggestions (default 8)"),
     ),
     responses(
         (status = 200, description = "Suggestions", body = Suggestions),
@@ -256,7 +269,7 @@ async fn suggest(
 
 /// The terms each analyzer makes of a text.
 #[utoipa::path(get, path = "/api/analyze", tag = "search",
-    params(("text" = String, Query, description = "Text to analyse, at most 1,000 characters")),
+    params(("text" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S", description = "Text to analyse")),
     responses(
         (status = 200, description = "Terms per analyzer", body = AnalyzeResult),
         (status = 400, description = "Invalid parameters", body = ErrorBody),
@@ -293,15 +306,15 @@ async fn write_batch(state: AppState, batch: Batch) -> Result<usize> {
 
 /// Writes one document, replacing any with its id.
 #[utoipa::path(put, path = "/api/documents/{id}", tag = "documents",
-    params(("id" = String, Path, description = "Id: 1 to 128 of A-Z a-z 0-9 - _ .")),
+    params(("id" = String, Path, pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$", description = "Item id")),
     request_body = DocumentInput,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Written and searchable", body = Written),
-        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
         (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
     ))]
 async fn put_document(
@@ -321,10 +334,10 @@ async fn put_document(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Written and searchable", body = Written),
-        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
         (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
     ))]
 async fn post_documents(
@@ -343,10 +356,10 @@ async fn post_documents(
     responses(
         (status = 200, description = "Deleted", body = Deleted),
         (status = 404, description = "No such item", body = ErrorBody),
-        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
         (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
     ))]
 async fn delete_document(
@@ -369,15 +382,16 @@ struct ImportParams {
 
 /// Imports a policy text file in the seed format.
 #[utoipa::path(post, path = "/api/import", tag = "documents",
-    params(("file" = String, Query, description = "File name, NAME.txt; ids become NAME-001…")),
+    params(("file" = String, Query, pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,123}\.txt$",
+        description = "File name, NAME.txt; ids become NAME-001…")),
     request_body(content = String, content_type = "text/plain"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Written and searchable", body = Written),
-        (status = 400, description = "Invalid document or body", body = ErrorBody),
+        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body or batch too large", body = ErrorBody),
+        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
         (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
     ))]
 async fn import(
@@ -394,9 +408,17 @@ async fn import(
     Ok(Json(Written { written, file: Some(file) }))
 }
 
-/// This API's OpenAPI 3.1 description.
-async fn openapi() -> impl IntoResponse {
-    ([(CONTENT_TYPE, "application/json")], openapi_json())
+/// This API's OpenAPI 3.1 description, with the departments the index holds
+/// now as the values `department` may take.
+async fn openapi(State(engine): State<Arc<SearchEngine>>) -> Json<serde_json::Value> {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
+    if let Some(parameters) = document.pointer_mut("/paths/~1api~1search/get/parameters").and_then(|p| p.as_array_mut())
+    {
+        for parameter in parameters.iter_mut().filter(|parameter| parameter["name"] == "department") {
+            parameter["schema"]["enum"] = engine.departments().into();
+        }
+    }
+    Json(document)
 }
 
 /// The OpenAPI document, generated from the handlers' annotations.
@@ -415,11 +437,6 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
-}
-
-/// The OpenAPI document as JSON.
-pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_json().expect("the OpenAPI document serialises")
 }
 
 async fn no_such_endpoint(uri: Uri) -> QueryError {

@@ -32,6 +32,6 @@ pub mod syntax;
 pub mod write;
 
 pub use error::{ErrorBody, QueryError, Result};
-pub use http::{openapi_json, router, AppState, HttpConfig};
+pub use http::{router, AppState, HttpConfig};
 pub use results::{Hit, SearchResults};
 pub use search::{SearchEngine, SearchRequest, RELAX_BELOW};

@@ -4,15 +4,13 @@
 //! | route | body | answer |
 //! |---|---|---|
 //! | `PUT /api/documents/{id}` | a [`DocumentInput`] | `{"written": 1}` |
-//! | `POST /api/documents` | `{"documents": [DocumentInput with "id"]}`, at most [`MAX_BATCH`] | `{"written": n}` |
+//! | `POST /api/documents` | `{"documents": [BatchDocument]}`, at most [`MAX_BATCH`] | `{"written": n}` |
 //! | `DELETE /api/documents/{id}` | | `{"deleted": id}`, or 404 |
 //! | `POST /api/import?file=NAME.txt` | policy text in the seed format | `{"written": n}` |
 //!
 //! Each needs `Authorization: Bearer <token>` with a configured token; without
 //! one, or with a wrong one, the answer is 401 and nothing changes. A batch is
 //! written whole or not at all (see `hoshin_indexer::writer`).
-
-use std::collections::HashSet;
 
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
@@ -24,6 +22,10 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::{QueryError, Result};
+use crate::http::is_blank;
+
+/// The source file name of documents written through the API.
+pub const API_SOURCE: &str = "api";
 
 /// Most documents in one batch.
 pub const MAX_BATCH: usize = 1_000;
@@ -94,60 +96,66 @@ fn equal_in_constant_time(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |difference, (x, y)| difference | (x ^ y)) == 0
 }
 
-/// A document as a client sends it.
+/// A document as a client sends it to `PUT /api/documents/{id}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct DocumentInput {
-    /// The id; in a batch only (a `PUT` takes it from the path).
-    pub id: Option<String>,
-    /// The year as written, e.g. 令和5年度.
+    /// The year as written: an era (令和, 平成, 昭和) or none, a year (元 or 1–4
+    /// digits) and 年度. The western fiscal year is worked out from it.
+    #[schema(pattern = r"^(令和|平成|昭和)?(元|[1-9１-９][0-9０-９]{0,3})年度$")]
     pub year: String,
-    /// The western fiscal year; worked out from `year` when absent.
-    pub fiscal_year: Option<u64>,
     /// Department.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub department: String,
     /// Policy heading.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub policy: String,
     /// Item text.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: String,
-    /// Where it comes from; `{"file": "api", "line": 0}` when absent.
-    pub source: Option<Source>,
 }
 
-/// `POST /api/documents` body.
+/// A document of a batch: an id and the rest.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct BatchDocument {
+    /// The id: 1 to 128 of `A-Z a-z 0-9 - _ .`, not starting with `.`.
+    #[schema(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")]
+    pub id: String,
+    /// The document.
+    #[serde(flatten)]
+    pub document: DocumentInput,
+}
+
+/// `POST /api/documents` body. A later document with an id already in the
+/// batch replaces the earlier one.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct BatchInput {
     /// The documents.
-    pub documents: Vec<DocumentInput>,
+    #[schema(max_items = 1000)]
+    pub documents: Vec<BatchDocument>,
 }
 
-/// Checks a document and makes it an item.
+/// Checks a document and makes it an item. Every rule here is also in the
+/// OpenAPI schema above, so that what the document allows is accepted.
 pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
     let invalid = |message: String| Err(QueryError::InvalidDocument(message));
-    let id_ok = !id.is_empty()
-        && id.chars().count() <= MAX_ID_CHARS
-        && !id.starts_with('.')
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !id_ok {
+    if !is_plain_name(id, MAX_ID_CHARS) {
         return invalid(format!("id `{id}` must be 1 to {MAX_ID_CHARS} of A-Z a-z 0-9 - _ . and not start with ."));
     }
-    if input.id.as_deref().is_some_and(|body_id| body_id != id) {
-        return invalid(format!("the body's id differs from `{id}`"));
-    }
     for (name, value, max) in [
-        ("year", &input.year, MAX_LABEL_CHARS),
         ("department", &input.department, MAX_LABEL_CHARS),
         ("policy", &input.policy, MAX_LABEL_CHARS),
         ("text", &input.text, MAX_TEXT_CHARS),
     ] {
         let length = value.chars().count();
-        if value.trim().is_empty() || length > max {
-            return invalid(format!("{id}: `{name}` must have 1 to {max} characters, not {length}"));
+        if is_blank(value) || length > max {
+            return invalid(format!(
+                "{id}: `{name}` must have 1 to {max} characters, not only spaces; it has {length}"
+            ));
         }
     }
-    let Some(fiscal_year) = input.fiscal_year.or_else(|| western_fiscal_year(&input.year)) else {
-        return invalid(format!("{id}: cannot read the year `{}`; give `fiscal_year` too", input.year));
+    let fiscal_year = western_fiscal_year(&input.year).filter(|_| year_is_well_formed(&input.year));
+    let Some(fiscal_year) = fiscal_year else {
+        return invalid(format!("{id}: cannot read the year `{}` (like 令和5年度 or 2023年度)", input.year));
     };
     Ok(PolicyItem {
         id: id.to_string(),
@@ -156,44 +164,55 @@ pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
         department: input.department,
         policy: input.policy,
         text: input.text,
-        source: input.source.unwrap_or(Source { file: "api".to_string(), line: 0 }),
+        source: Source { file: API_SOURCE.to_string(), line: 0 },
     })
 }
 
-/// Checks a batch; ids must be present and distinct.
+/// 1 to `max` of `A-Z a-z 0-9 - _ .`, not starting with `.`: ids and file names.
+fn is_plain_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= max
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `(令和|平成|昭和)?(元|[1-9１-９][0-9０-９]{0,3})年度`, exactly.
+fn year_is_well_formed(year: &str) -> bool {
+    let Some(number) = year.strip_suffix("年度") else { return false };
+    let number = ["令和", "平成", "昭和"].iter().find_map(|era| number.strip_prefix(era)).unwrap_or(number);
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let digits: Vec<char> = number.chars().collect();
+    number == "元"
+        || (!digits.is_empty()
+            && digits.len() <= 4
+            && digits.iter().all(|&c| digit(c))
+            && !matches!(digits[0], '0' | '０'))
+}
+
+/// Checks a batch.
 pub fn batch_from_input(input: BatchInput) -> Result<Batch> {
     if input.documents.len() > MAX_BATCH {
         return Err(QueryError::BatchTooLarge { given: input.documents.len(), max: MAX_BATCH });
     }
-    let mut seen = HashSet::new();
     input
         .documents
         .into_iter()
-        .enumerate()
-        .map(|(position, document)| {
-            let Some(id) = document.id.clone() else {
-                return Err(QueryError::InvalidDocument(format!("document {position} has no `id`")));
-            };
-            if !seen.insert(id.clone()) {
-                return Err(QueryError::InvalidDocument(format!("id `{id}` appears twice in the batch")));
-            }
-            item_from_input(&id, document).map(Operation::Put)
-        })
+        .map(|document| item_from_input(&document.id, document.document).map(Operation::Put))
         .collect()
 }
 
 /// Parses an uploaded policy text file into a batch.
 pub fn batch_from_import(file: &str, text: &str) -> Result<Batch> {
-    let file_ok = file.ends_with(".txt")
-        && !file.starts_with('.')
-        && file.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !file_ok {
+    if !(is_plain_name(file, MAX_ID_CHARS) && file.ends_with(".txt")) {
         return Err(QueryError::InvalidDocument(format!("`file` must be a plain NAME.txt, not `{file}`")));
     }
     let items = parse_seed(file, text).map_err(|error| match error {
         IndexerError::Unplaced(_) => QueryError::InvalidDocument(error.to_string()),
         other => QueryError::Internal(other.to_string()),
     })?;
+    if items.is_empty() {
+        return Err(QueryError::InvalidDocument(format!("{file} holds no ▽ item")));
+    }
     if items.len() > MAX_BATCH {
         return Err(QueryError::BatchTooLarge { given: items.len(), max: MAX_BATCH });
     }
@@ -227,13 +246,10 @@ mod tests {
 
     fn input() -> DocumentInput {
         DocumentInput {
-            id: None,
             year: "令和5年度".into(),
-            fiscal_year: None,
             department: "教育部".into(),
             policy: "見出し".into(),
             text: "本文".into(),
-            source: None,
         }
     }
 
@@ -244,18 +260,23 @@ mod tests {
         for bad_id in ["", "../etc", "a/b", ".hidden", "スペース", &"x".repeat(129)] {
             assert!(item_from_input(bad_id, input()).is_err(), "{bad_id}");
         }
-        let empty_text = DocumentInput { text: " ".into(), ..input() };
-        assert!(item_from_input("x", empty_text).is_err());
-        let unknown_year = DocumentInput { year: "来年度".into(), ..input() };
-        assert!(item_from_input("x", unknown_year).is_err());
+        for blank in [" ", "\u{3000}", "\u{feff}\n"] {
+            let blank_text = DocumentInput { text: blank.into(), ..input() };
+            assert!(item_from_input("x", blank_text).is_err(), "{blank:?}");
+        }
+        for year in ["令和５年度", "2023年度", "平成元年度"] {
+            assert!(item_from_input("x", DocumentInput { year: year.into(), ..input() }).is_ok(), "{year}");
+        }
+        for year in ["来年度", "令和0年度", "令和05年度", "12345年度", "令和5年", " 令和5年度"] {
+            assert!(item_from_input("x", DocumentInput { year: year.into(), ..input() }).is_err(), "{year}");
+        }
     }
 
     #[test]
-    fn a_batch_needs_distinct_ids_and_a_bounded_size() {
-        let with_id = |id: &str| DocumentInput { id: Some(id.into()), ..input() };
+    fn a_batch_is_checked_document_by_document_and_bounded_in_size() {
+        let with_id = |id: &str| BatchDocument { id: id.into(), document: input() };
         assert_eq!(batch_from_input(BatchInput { documents: vec![with_id("a"), with_id("b")] }).unwrap().len(), 2);
-        assert!(batch_from_input(BatchInput { documents: vec![with_id("a"), with_id("a")] }).is_err());
-        assert!(batch_from_input(BatchInput { documents: vec![input()] }).is_err());
+        assert!(batch_from_input(BatchInput { documents: vec![with_id("a"), with_id("../b")] }).is_err());
         let too_many = BatchInput { documents: (0..=MAX_BATCH).map(|n| with_id(&n.to_string())).collect() };
         assert!(matches!(batch_from_input(too_many), Err(QueryError::BatchTooLarge { .. })));
     }
