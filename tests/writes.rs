@@ -161,7 +161,9 @@ fn searches_keep_answering_while_batches_are_written() {
 fn a_sigkill_mid_batch_loses_no_commit_and_leaves_no_half_batch() {
     let seeds = seed_copy();
     let index = tempfile::tempdir().unwrap();
-    for (trial, delay_ms) in [5u64, 40, 120].into_iter().enumerate() {
+    // A 1,000-document batch takes about half a second here: the early kills
+    // land while it is sent or indexed, the last after it is committed.
+    for (trial, delay_ms) in [5u64, 40, 120, 400, 3000].into_iter().enumerate() {
         let server = writable(seeds.path(), index.path());
         let earlier = format!("earlier-{trial}");
         let (status, _) =

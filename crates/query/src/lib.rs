@@ -1,19 +1,25 @@
 //! Searching a hoshin index and serving the results as JSON over HTTP.
 //!
 //! [`syntax`] reads what a resident typed, [`plan`] turns it into tantivy
-//! queries, [`SearchEngine`] runs them and [`snippet`] marks why each matched; [`router`] exposes it all as the HTTP
-//! API whose JSON is described in [`results`].
+//! queries, [`SearchEngine`] runs them and [`snippet`] marks why each matched;
+//! [`write`] checks what other systems write. [`router`] exposes it all as the
+//! HTTP API whose JSON is described in [`results`], behind [`admission`].
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use hoshin_query::{router, HttpConfig, SearchEngine, SearchRequest};
+//! use hoshin_indexer::DocumentWriter;
+//! use hoshin_query::write::ApiTokens;
+//! use hoshin_query::{router, AppState, HttpConfig, SearchEngine, SearchRequest};
 //!
-//! # fn example(index: tantivy::Index) -> hoshin_query::Result<()> {
+//! # fn example(index: tantivy::Index) -> Result<(), Box<dyn std::error::Error>> {
 //! let engine = SearchEngine::new(&index, Vec::new())?;
 //! let request = SearchRequest { query: "図書館", limit: 10, offset: 0, department: None, explain: false };
 //! let results = engine.search(&request)?;
 //! println!("{} items", results.total);
-//! let app = router(Arc::new(engine), &HttpConfig::default(), axum::Router::new());
+//! let writer = DocumentWriter::open(&index, std::path::Path::new("index/journal.jsonl"))?;
+//! let tokens = ApiTokens::new(["a-secret-token"]);
+//! let state = AppState { engine: Arc::new(engine), writer: Arc::new(writer), tokens: Arc::new(tokens) };
+//! let app = router(state, &HttpConfig::default(), axum::Router::new());
 //! # Ok(())
 //! # }
 //! ```
