@@ -1,5 +1,5 @@
-//! Writing through the API: bearer tokens, document validation, and the
-//! handlers that turn requests into journaled batches.
+//! Writing through the API: bearer tokens, and the checks that turn request
+//! bodies into batches for the journal (the handlers are in [`crate::http`]).
 //!
 //! | route | body | answer |
 //! |---|---|---|
