@@ -39,6 +39,22 @@ enum CommandFlags {
         #[command(flatten)]
         paths: PathFlags,
     },
+    /// Write a deterministic corpus of any size in the seed format, recombined
+    /// from the seeds, for benchmarks.
+    Generate {
+        /// How many items to write.
+        #[arg(long)]
+        items: usize,
+        /// Seed of the generator; the same seed and size give the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory to write the files into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Directory of the seed files to recombine.
+        #[arg(long, default_value = "seeds")]
+        seeds: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +127,17 @@ pub enum Config {
         /// Paths.
         paths: Paths,
     },
+    /// Generate a corpus.
+    Generate {
+        /// Items to write.
+        items: usize,
+        /// Generator seed.
+        seed: u64,
+        /// Output directory.
+        out: PathBuf,
+        /// Seed files to recombine.
+        seeds: PathBuf,
+    },
 }
 
 impl TryFrom<Flags> for Config {
@@ -123,6 +150,7 @@ impl TryFrom<Flags> for Config {
                 Config::Serve { addr, paths: paths.into(), http: http.try_into()?, tokens }
             }
             CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
+            CommandFlags::Generate { items, seed, out, seeds } => Config::Generate { items, seed, out, seeds },
         })
     }
 }

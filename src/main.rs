@@ -1,5 +1,6 @@
 //! The `hoshin` binary: parses flags, prepares the dictionary and the index, and
-//! either rebuilds the index or serves the search API until told to stop.
+//! either rebuilds the index, serves the search API until told to stop, or
+//! generates a benchmark corpus.
 
 mod config;
 
@@ -9,6 +10,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use hoshin_analysis::PreparedAnalysis;
+use hoshin_indexer::generate::generate_corpus;
+use hoshin_indexer::seed::read_seeds_dir;
 use hoshin_indexer::{build_index, open_or_build, BuildInputs, DocumentWriter, IndexLayout};
 use hoshin_query::{router, AppState, HttpConfig, SearchEngine};
 use tracing_subscriber::EnvFilter;
@@ -41,6 +44,18 @@ fn run(config: Config) -> anyhow::Result<()> {
                 paths.seeds.display(),
                 report.elapsed.as_secs_f64(),
                 report.bytes_on_disk
+            );
+            Ok(())
+        }
+        Config::Generate { items, seed, out, seeds } => {
+            let material = read_seeds_dir(&seeds)?;
+            let corpus = generate_corpus(&material, items, seed, &out)?;
+            println!(
+                "wrote {} items in {} files ({} bytes) to {}",
+                corpus.items,
+                corpus.files,
+                corpus.bytes,
+                out.display()
             );
             Ok(())
         }

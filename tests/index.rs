@@ -73,3 +73,15 @@ fn an_empty_seed_directory_is_an_error_not_an_empty_index() {
     let error = build_index(&IndexLayout::new(root.path()), &inputs(seeds.path(), &analysis)).unwrap_err();
     assert!(matches!(error, IndexerError::NoSeeds(_)), "{error}");
 }
+
+#[test]
+fn a_generated_corpus_from_the_seed_parses_and_indexes_whole() {
+    let corpus = tempfile::tempdir().unwrap();
+    let material = hoshin_indexer::seed::read_seeds_dir(&crate::util::seeds_dir()).unwrap();
+    let written = hoshin_indexer::generate::generate_corpus(&material, 300, 11, corpus.path()).unwrap();
+    assert_eq!((written.items, written.files), (300, 3));
+    let root = tempfile::tempdir().unwrap();
+    let analysis = analysis();
+    let report = build_index(&IndexLayout::new(root.path()), &inputs(corpus.path(), &analysis)).unwrap();
+    assert_eq!(report.documents, 300);
+}

@@ -25,6 +25,7 @@
 
 pub mod builder;
 mod error;
+pub mod generate;
 pub mod journal;
 pub mod layout;
 pub mod seed;
