@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// Everything a search or look-up can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +150,42 @@ pub struct ErrorDetail {
     pub code: String,
     /// Explanation for people.
     pub message: String,
+}
+
+/// The errors any read may answer with, for the OpenAPI document.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // only the derived OpenAPI description is used
+pub(crate) enum ReadErrors {
+    /// A parameter is missing or out of range.
+    #[response(status = 400, description = "Invalid parameters")]
+    Invalid(ErrorBody),
+    /// Admitted but too slow.
+    #[response(status = 408, description = "The request took too long")]
+    Timeout(ErrorBody),
+    /// No slot free within a second.
+    #[response(status = 503, description = "Overloaded; retry after a second")]
+    Overloaded(ErrorBody),
+}
+
+/// The errors any write may answer with, for the OpenAPI document.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // only the derived OpenAPI description is used
+pub(crate) enum WriteErrors {
+    /// Invalid document, body or batch size.
+    #[response(status = 400, description = "Invalid document, body or batch size")]
+    Invalid(ErrorBody),
+    /// No valid bearer token.
+    #[response(status = 401, description = "No valid bearer token")]
+    Unauthorized(ErrorBody),
+    /// Admitted but too slow.
+    #[response(status = 408, description = "The request took too long")]
+    Timeout(ErrorBody),
+    /// Body over the byte limit.
+    #[response(status = 413, description = "Body over 8 MiB")]
+    TooLarge(ErrorBody),
+    /// No slot free within a second.
+    #[response(status = 503, description = "Overloaded; retry after a second")]
+    Overloaded(ErrorBody),
 }
 
 impl IntoResponse for QueryError {

@@ -36,7 +36,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::admission::{admit, Admission, AdmissionLimits};
-use crate::error::{ErrorBody, QueryError, Result};
+use crate::error::{ErrorBody, QueryError, ReadErrors, Result, WriteErrors};
 use crate::extract::{ApiBody, ApiJson, ApiPath, ApiQuery, Authorized};
 use crate::results::{AnalyzeResult, Deleted, HealthStatus, SearchResults, Siblings, Suggestions, Written};
 use crate::search::{SearchEngine, SearchRequest};
@@ -152,9 +152,7 @@ struct AnalyzeParams {
     ),
     responses(
         (status = 200, description = "Results", body = SearchResults),
-        (status = 400, description = "Invalid parameters", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        ReadErrors,
     ))]
 async fn search(
     State(engine): State<Arc<SearchEngine>>,
@@ -223,9 +221,7 @@ fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) ->
     responses(
         (status = 200, description = "The item", body = PolicyItem),
         (status = 404, description = "No such item", body = ErrorBody),
-        (status = 400, description = "Invalid parameters", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        ReadErrors,
     ))]
 async fn document(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<PolicyItem>> {
     blocking(move || engine.document(&id)).await.map(Json)
@@ -237,9 +233,7 @@ async fn document(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<
     responses(
         (status = 200, description = "Its siblings", body = Siblings),
         (status = 404, description = "No such item", body = ErrorBody),
-        (status = 400, description = "Invalid parameters", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        ReadErrors,
     ))]
 async fn siblings(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<Siblings>> {
     blocking(move || Ok(Siblings { items: engine.siblings(&id)? })).await.map(Json)
@@ -253,9 +247,7 @@ async fn siblings(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<
     ),
     responses(
         (status = 200, description = "Suggestions", body = Suggestions),
-        (status = 400, description = "Invalid parameters", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        ReadErrors,
     ))]
 async fn suggest(
     State(engine): State<Arc<SearchEngine>>,
@@ -272,9 +264,7 @@ async fn suggest(
     params(("text" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S", description = "Text to analyse")),
     responses(
         (status = 200, description = "Terms per analyzer", body = AnalyzeResult),
-        (status = 400, description = "Invalid parameters", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        ReadErrors,
     ))]
 async fn analyze(
     State(engine): State<Arc<SearchEngine>>,
@@ -311,11 +301,7 @@ async fn write_batch(state: AppState, batch: Batch) -> Result<usize> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Written and searchable", body = Written),
-        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
-        (status = 401, description = "No valid bearer token", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        WriteErrors,
     ))]
 async fn put_document(
     State(state): State<AppState>,
@@ -334,11 +320,7 @@ async fn put_document(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Written and searchable", body = Written),
-        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
-        (status = 401, description = "No valid bearer token", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        WriteErrors,
     ))]
 async fn post_documents(
     State(state): State<AppState>,
@@ -356,11 +338,7 @@ async fn post_documents(
     responses(
         (status = 200, description = "Deleted", body = Deleted),
         (status = 404, description = "No such item", body = ErrorBody),
-        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
-        (status = 401, description = "No valid bearer token", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        WriteErrors,
     ))]
 async fn delete_document(
     State(state): State<AppState>,
@@ -388,11 +366,7 @@ struct ImportParams {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Written and searchable", body = Written),
-        (status = 400, description = "Invalid document, body or batch size", body = ErrorBody),
-        (status = 401, description = "No valid bearer token", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "Body over 8 MiB", body = ErrorBody),
-        (status = 503, description = "Overloaded; retry after a second", body = ErrorBody),
+        WriteErrors,
     ))]
 async fn import(
     State(state): State<AppState>,
