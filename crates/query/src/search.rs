@@ -67,6 +67,7 @@ struct Catalog {
 /// The strict and relaxed queries of a request, filters applied.
 struct Queries {
     strict: Box<dyn Query>,
+    strict_total: usize,
     relaxed: Option<(Box<dyn Query>, Relaxation)>,
 }
 
@@ -167,20 +168,18 @@ impl SearchEngine {
         };
 
         let unfiltered = self.queries(&searcher, &plan, &|query| query)?;
-        let queries = match department_filter {
-            Some(_) => self.queries(&searcher, &plan, &filtered)?,
-            None => Queries {
-                strict: unfiltered.strict.box_clone(),
-                relaxed: unfiltered.relaxed.as_ref().map(|(query, relaxation)| (query.box_clone(), relaxation.clone())),
-            },
+        let filtered_queries = match department_filter {
+            Some(_) => Some(self.queries(&searcher, &plan, &filtered)?),
+            None => None,
         };
+        let queries = filtered_queries.as_ref().unwrap_or(&unfiltered);
         let facet_query: Box<dyn Query> = match &unfiltered.relaxed {
             Some((relaxed, _)) => either(unfiltered.strict.box_clone(), relaxed.box_clone()),
             None => unfiltered.strict.box_clone(),
         };
         let facets = Facets { department: self.department_counts(&searcher, facet_query.as_ref())? };
 
-        let strict_total = searcher.search(queries.strict.as_ref(), &Count)?;
+        let strict_total = queries.strict_total;
         let mut page = top(&searcher, queries.strict.as_ref(), request.offset, request.limit)?
             .into_iter()
             .map(|(score, address)| (score, address, false))
@@ -235,8 +234,9 @@ impl SearchEngine {
         filtered: &dyn Fn(Box<dyn Query>) -> Box<dyn Query>,
     ) -> Result<Queries> {
         let strict = filtered(strict_query(plan));
-        if plan.units.is_empty() || searcher.search(strict.as_ref(), &Count)? >= RELAX_BELOW {
-            return Ok(Queries { strict, relaxed: None });
+        let strict_total = searcher.search(strict.as_ref(), &Count)?;
+        if plan.units.is_empty() || strict_total >= RELAX_BELOW {
+            return Ok(Queries { strict, strict_total, relaxed: None });
         }
         let words = plan.units.len();
         let minimum_matched = words - (words / 3).max(1);
@@ -248,11 +248,15 @@ impl SearchEngine {
             vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, strict_query(plan))];
         relaxed.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
         let relaxation = Relaxation {
-            exact_total: searcher.search(strict.as_ref(), &Count)? as u64,
+            exact_total: strict_total as u64,
             words: plan.units.iter().map(|unit| unit.label.clone()).collect(),
             minimum_matched,
         };
-        Ok(Queries { strict, relaxed: Some((filtered(Box::new(BooleanQuery::new(relaxed))), relaxation)) })
+        Ok(Queries {
+            strict,
+            strict_total,
+            relaxed: Some((filtered(Box::new(BooleanQuery::new(relaxed))), relaxation)),
+        })
     }
 
     /// Looks an item up by id.
