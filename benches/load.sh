@@ -13,10 +13,7 @@ cd "$(dirname "$0")/.."
 connections=${CONNECTIONS:-64}
 duration=${DURATION:-30s}
 
-command -v wrk >/dev/null || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
-}
-scripts/install-system-deps serve
+scripts/install-system-deps serve bench
 cargo build --release --quiet
 
 work=$(mktemp -d)

@@ -55,6 +55,13 @@ enum CommandFlags {
         #[arg(long, default_value = "seeds")]
         seeds: PathBuf,
     },
+    /// Print every item of the seed files as one JSON object per line, for
+    /// loading the same corpus into other systems (the Groonga comparison).
+    Export {
+        /// Directory of the seed files to read.
+        #[arg(long, default_value = "seeds")]
+        seeds: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +145,11 @@ pub enum Config {
         /// Seed files to recombine.
         seeds: PathBuf,
     },
+    /// Print the seed files' items as JSON lines.
+    Export {
+        /// Seed files to read.
+        seeds: PathBuf,
+    },
 }
 
 impl TryFrom<Flags> for Config {
@@ -151,6 +163,7 @@ impl TryFrom<Flags> for Config {
             }
             CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
             CommandFlags::Generate { items, seed, out, seeds } => Config::Generate { items, seed, out, seeds },
+            CommandFlags::Export { seeds } => Config::Export { seeds },
         })
     }
 }

@@ -1,9 +1,10 @@
 //! The `hoshin` binary: parses flags, prepares the dictionary and the index, and
-//! either rebuilds the index, serves the search API until told to stop, or
-//! generates a benchmark corpus.
+//! either rebuilds the index, serves the search API until told to stop,
+//! generates a benchmark corpus or exports a corpus as JSON lines.
 
 mod config;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -58,6 +59,14 @@ fn run(config: Config) -> anyhow::Result<()> {
                 out.display()
             );
             Ok(())
+        }
+        Config::Export { seeds } => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for item in read_seeds_dir(&seeds)? {
+                serde_json::to_writer(&mut out, &item)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(out.flush()?)
         }
         Config::Serve { addr, paths, http, tokens } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# What it measures: hoshin and Groonga side by side, in one run on this
+# machine, over the same generated corpus and the same query list
+# (benches/queries.tsv):
+#   - index build: wall time (items/s, MB/s of corpus text), peak memory (GNU
+#     time's maximum resident set) and size on disk. hoshin builds with
+#     `hoshin index` (four analyses per field, both cores); Groonga loads the
+#     same items first and then builds its index over policy and text
+#     (TokenMecab + NormalizerAuto), the static-indexing way.
+#   - cold start: from starting the server to its first answered query.
+#   - HTTP: requests/s, p50 and p99 from wrk (keep-alive, CONNECTIONS
+#     connections, DURATION) asking each engine for a results page: top 10,
+#     highlighted snippets, per-department counts. Groonga is served by
+#     groonga-httpd (its built-in server closes every connection) with its
+#     result cache off (groonga_cache_limit 0) and as many workers as cores.
+# It ends with a table of hoshin/Groonga ratios, and fails if an engine
+# answered anything but 2xx.
+#
+# Usage: benches/compare.sh                 (100,000 items, 30 s per engine)
+#        ITEMS=1000000 benches/compare.sh   (the issue's full run)
+#        ITEMS=118 DURATION=10s CONNECTIONS=32 benches/compare.sh
+# ITEMS=118 runs on the seed itself; other sizes come from `hoshin generate
+# --seed 1`, kept under target/bench-corpus/ for later runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+items=${ITEMS:-100000}
+connections=${CONNECTIONS:-32}
+duration=${DURATION:-30s}
+cores=$(nproc)
+
+scripts/install-system-deps serve bench
+cargo build --release --quiet
+hoshin=target/release/hoshin
+
+if [ "$items" = 118 ]; then
+  corpus=seeds
+else
+  corpus=target/bench-corpus/$items
+  [ -d "$corpus" ] || "$hoshin" generate --items "$items" --seed 1 --out "$corpus" >&2
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_until_answered() { # url → seconds until the first 200
+  local started=$1 url=$2
+  for _ in $(seq 1 6000); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; then
+      python3 -c "print($(now) - $started)"
+      return
+    fi
+    sleep 0.05
+  done
+  echo "no answer from $url" >&2
+  return 1
+}
+
+"$hoshin" export --seeds "$corpus" > "$work/items.jsonl"
+text_bytes=$(python3 -c '
+import json, sys
+print(sum(len((i["policy"] + i["text"]).encode()) for i in map(json.loads, open(sys.argv[1]))))' "$work/items.jsonl")
+echo "corpus: $items items, $text_bytes bytes of policy and item text, from $corpus" >&2
+
+echo "building hoshin's index" >&2
+RUST_LOG=warn /usr/bin/time -v -o "$work/hoshin-build.time" \
+  "$hoshin" index --index "$work/hoshin" --seeds "$corpus" --dictionary index/dictionary >&2
+
+echo "building Groonga's database" >&2
+python3 -c '
+import json, sys
+out = sys.stdout
+out.write("load --table Items\n[\n")
+for n, line in enumerate(open(sys.argv[1])):
+    item = json.loads(line)
+    row = {"_key": item["id"], "department": item["department"], "policy": item["policy"], "text": item["text"]}
+    out.write(("," if n else "") + json.dumps(row, ensure_ascii=False) + "\n")
+out.write("]\n")' "$work/items.jsonl" > "$work/load.grn"
+mkdir "$work/groonga"
+groonga -n "$work/groonga/db" > /dev/null <<'EOF'
+table_create Items TABLE_HASH_KEY ShortText
+column_create Items department COLUMN_SCALAR ShortText
+column_create Items policy COLUMN_SCALAR ShortText
+column_create Items text COLUMN_SCALAR Text
+EOF
+/usr/bin/time -v -o "$work/groonga-load.time" groonga "$work/groonga/db" < "$work/load.grn" > "$work/groonga-load.out"
+/usr/bin/time -v -o "$work/groonga-index.time" groonga "$work/groonga/db" > "$work/groonga-index.out" <<'EOF'
+table_create Terms TABLE_PAT_KEY ShortText --default_tokenizer TokenMecab --normalizer NormalizerAuto
+column_create Terms items_index COLUMN_INDEX|WITH_POSITION|WITH_SECTION Items policy,text
+EOF
+loaded=$(grep -o '^\[\[0,[^]]*\],[0-9]*\]' "$work/groonga-load.out" | sed 's/.*\],\([0-9]*\)\]$/\1/')
+[ "$loaded" = "$items" ] || { echo "Groonga loaded '$loaded' of $items items" >&2; exit 1; }
+grep -q '^\[\[-' "$work/groonga-index.out" && { cat "$work/groonga-index.out" >&2; exit 1; }
+
+echo "starting both servers" >&2
+hoshin_port=$(free_port)
+started=$(now)
+RUST_LOG=warn "$hoshin" serve --addr "127.0.0.1:$hoshin_port" --index "$work/hoshin" --seeds "$corpus" \
+  --dictionary index/dictionary > "$work/hoshin-serve.out" 2> "$work/hoshin-serve.err" &
+pids+=($!)
+hoshin_cold=$(wait_until_answered "$started" "http://127.0.0.1:$hoshin_port/api/search?q=%E5%9B%B3%E6%9B%B8%E9%A4%A8")
+
+groonga_port=$(free_port)
+cat > "$work/groonga-httpd.conf" <<EOF
+worker_processes $cores;
+daemon off;
+user root root;
+pid $work/groonga-httpd.pid;
+error_log $work/groonga-httpd.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_timeout 65;
+  keepalive_requests 100000000;
+  groonga_database $work/groonga/db;
+  groonga_log_path $work/groonga.log;
+  groonga_query_log_path off;
+  groonga_cache_limit 0;
+  server {
+    listen 127.0.0.1:$groonga_port;
+    location /d/ { groonga on; }
+  }
+}
+EOF
+started=$(now)
+groonga-httpd -p "$work" -c "$work/groonga-httpd.conf" 2> "$work/groonga-httpd.stderr" &
+pids+=($!)
+groonga_cold=$(wait_until_answered "$started" \
+  "http://127.0.0.1:$groonga_port/d/select?table=Items&match_columns=text&query=%E5%9B%B3%E6%9B%B8%E9%A4%A8&limit=10")
+
+echo "hits per query (hoshin counts items matching all words, or most words when few do):" >&2
+python3 - "$hoshin_port" "$groonga_port" benches/queries.tsv >&2 <<'EOF'
+import json, sys, urllib.parse, urllib.request
+hoshin, groonga, queries = sys.argv[1:]
+for line in open(queries, encoding="utf-8"):
+    if not line.strip() or line.startswith("#"):
+        continue
+    kind, query = line.rstrip("\n").split("\t")
+    q = urllib.parse.quote(query)
+    h = json.load(urllib.request.urlopen(f"http://127.0.0.1:{hoshin}/api/search?limit=10&q={q}"))["total"]
+    g = json.load(urllib.request.urlopen(
+        f"http://127.0.0.1:{groonga}/d/select?table=Items&match_columns=policy*2||text&limit=0&query={q}"))[1][0][0][0]
+    print(f"  {kind:14} {query:24} hoshin {h:>8}  groonga {g:>8}")
+EOF
+
+load() { # engine port → wrk's report
+  ENGINE=$1 wrk -t2 -c"$connections" -d"$duration" --latency -s benches/compare-queries.lua \
+    "http://127.0.0.1:$2" > "$work/wrk-$1.out"
+  cat "$work/wrk-$1.out" >&2
+  if grep -qE "Non-2xx|Socket errors" "$work/wrk-$1.out"; then
+    echo "FAILED: $1 answered with errors under load" >&2
+    exit 1
+  fi
+}
+echo "load: wrk, $connections keep-alive connections, $duration per engine" >&2
+load hoshin "$hoshin_port"
+load groonga "$groonga_port"
+
+python3 - "$work" "$items" "$text_bytes" "$hoshin_cold" "$groonga_cold" <<'EOF'
+import os, re, sys
+work, items, text_bytes, hoshin_cold, groonga_cold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+
+def time_report(name):
+    report = open(os.path.join(work, name)).read()
+    clock = re.search(r"Elapsed \(wall clock\) time .*: (.*)", report).group(1).split(":")
+    seconds = 0.0
+    for part in clock:
+        seconds = seconds * 60 + float(part)
+    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).group(1))
+    return seconds, peak_kb / 1024
+
+def size_mb(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs) / 1e6
+
+def to_ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 1e-3, "ms": 1, "s": 1e3, "m": 6e4}[unit]
+
+def wrk(engine):
+    report = open(os.path.join(work, f"wrk-{engine}.out")).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", report).group(1))
+    p50 = to_ms(re.search(r"\n\s+50%\s+(\S+)", report).group(1))
+    p99 = to_ms(re.search(r"\n\s+99%\s+(\S+)", report).group(1))
+    return rps, p50, p99
+
+hoshin_build, hoshin_peak = time_report("hoshin-build.time")
+load_s, load_peak = time_report("groonga-load.time")
+index_s, index_peak = time_report("groonga-index.time")
+groonga_build, groonga_peak = load_s + index_s, max(load_peak, index_peak)
+hoshin_size, groonga_size = size_mb(os.path.join(work, "hoshin")), size_mb(os.path.join(work, "groonga"))
+h_rps, h_p50, h_p99 = wrk("hoshin")
+g_rps, g_p50, g_p99 = wrk("groonga")
+
+rows = [
+    ("index build (s)", hoshin_build, groonga_build, "{:.1f}"),
+    ("build items/s", items / hoshin_build, items / groonga_build, "{:,.0f}"),
+    ("build MB/s of text", text_bytes / 1e6 / hoshin_build, text_bytes / 1e6 / groonga_build, "{:.2f}"),
+    ("build peak memory (MB)", hoshin_peak, groonga_peak, "{:,.0f}"),
+    ("index size (MB)", hoshin_size, groonga_size, "{:,.1f}"),
+    ("cold start to first answer (s)", hoshin_cold, groonga_cold, "{:.2f}"),
+    ("requests/s", h_rps, g_rps, "{:,.0f}"),
+    ("p50 (ms)", h_p50, g_p50, "{:.2f}"),
+    ("p99 (ms)", h_p99, g_p99, "{:.2f}"),
+]
+print(f"\n{items:,} items, {text_bytes / 1e6:.2f} MB of text; Groonga build = load {load_s:.1f} s + index {index_s:.1f} s\n")
+print("| measure | hoshin | Groonga | hoshin/Groonga |")
+print("|---|---:|---:|---:|")
+for name, h, g, fmt in rows:
+    print(f"| {name} | {fmt.format(h)} | {fmt.format(g)} | {h / g:.2f} |")
+EOF
