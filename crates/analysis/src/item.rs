@@ -44,6 +44,7 @@ impl PolicyItem {
             fields.fiscal_year => self.fiscal_year,
             fields.department => self.department.as_str(),
             fields.section_facet => section_facet(&self.department, Some(&self.policy)),
+            fields.department_facet => section_facet(&self.department, None),
             fields.policy => self.policy.as_str(),
             fields.policy_normalized => self.policy.as_str(),
             fields.policy_ngram => self.policy.as_str(),

@@ -36,6 +36,6 @@ pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;
 pub use prepared::PreparedAnalysis;
 pub use schema::{
-    register_analyzers, section_facet, Fields, NGRAM_TOKENIZER, NORMALIZED_TOKENIZER, READING_TOKENIZER,
-    SCHEMA_VERSION, SECTION_FACET_FIELD, SURFACE_TOKENIZER,
+    register_analyzers, section_facet, Fields, DEPARTMENT_FACET_FIELD, NGRAM_TOKENIZER, NORMALIZED_TOKENIZER,
+    READING_TOKENIZER, SCHEMA_VERSION, SECTION_FACET_FIELD, SURFACE_TOKENIZER,
 };

@@ -12,7 +12,7 @@ use crate::ngram::NgramTokenizer;
 use crate::reading::ReadingTokenizer;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Name of the morphological analyzer keeping words as written.
 pub const SURFACE_TOKENIZER: &str = "hoshin_surface";
@@ -37,9 +37,12 @@ pub struct Fields {
     pub fiscal_year: Field,
     /// Department name, normalised morphologically.
     pub department: Field,
-    /// `/department/heading` as a facet: departments for filtering and counts,
-    /// headings for finding an item's siblings.
+    /// `/department/heading` as a facet, for finding an item's siblings.
     pub section_facet: Field,
+    /// `/department` alone as a facet, for filtering and counting by department.
+    /// Counting streams the facet's whole dictionary in every segment, which
+    /// for `section_facet` at a million items means every heading there is.
+    pub department_facet: Field,
     /// Policy heading the item sits under, words as written.
     pub policy: Field,
     /// Policy heading, normalised words.
@@ -79,6 +82,7 @@ impl Fields {
             fiscal_year: builder.add_u64_field("fiscal_year", INDEXED | STORED | FAST),
             department: builder.add_text_field("department", analysed(NORMALIZED_TOKENIZER).set_stored()),
             section_facet: builder.add_facet_field(SECTION_FACET_FIELD, FacetOptions::default()),
+            department_facet: builder.add_facet_field(DEPARTMENT_FACET_FIELD, FacetOptions::default()),
             policy: builder.add_text_field("policy", analysed(SURFACE_TOKENIZER).set_stored()),
             policy_normalized: builder.add_text_field("policy_normalized", analysed(NORMALIZED_TOKENIZER)),
             policy_ngram: builder.add_text_field("policy_ngram", analysed(NGRAM_TOKENIZER)),
@@ -102,6 +106,7 @@ impl Fields {
             fiscal_year: field("fiscal_year")?,
             department: field("department")?,
             section_facet: field(SECTION_FACET_FIELD)?,
+            department_facet: field(DEPARTMENT_FACET_FIELD)?,
             policy: field("policy")?,
             policy_normalized: field("policy_normalized")?,
             policy_ngram: field("policy_ngram")?,
@@ -116,8 +121,11 @@ impl Fields {
     }
 }
 
-/// Name of the facet field, as tantivy's facet collector asks for it.
+/// Name of the heading facet field.
 pub const SECTION_FACET_FIELD: &str = "section_facet";
+
+/// Name of the department facet field, as tantivy's facet collector asks for it.
+pub const DEPARTMENT_FACET_FIELD: &str = "department_facet";
 
 /// The facet of a department, or of one heading in it. An item's facet is its
 /// heading's; tantivy indexes every ancestor too, so the department's facet

@@ -13,12 +13,19 @@
 //! | the clause's reading, for a clause written in kana | `*_reading` | 1.0, 0.5 |
 //! | the clause as a substring | `*_ngram` | 1.0, 0.5 |
 //! | the clause with one synonym swapped in, as words or substring | all of the above | × 0.4 |
-//! | most of the clause's character bigrams (OCR-like near misses) | `*_ngram` | 0.3 |
+//! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` | 0.3 |
+//!
+//! Near misses are an escalation, planned only when asked for: the engine
+//! first runs the query without them and asks again when it finds too few
+//! items, the way Groonga's `match_escalation_threshold` does. Their bigram
+//! disjunctions walk the posting lists of the commonest bigrams, which in a
+//! large corpus costs far more than the rest of the query, and they only ever
+//! rank behind the exact matches they would add to.
 //!
 //! The clause's parts are also offered as [`Unit`]s, so the engine can relax a
 //! query that matches too few items to "most words".
 
-use hoshin_analysis::ngram::substring_terms;
+use hoshin_analysis::ngram::{covering_terms, substring_terms};
 use hoshin_analysis::normalize::normalize;
 use hoshin_analysis::reading::{is_kana, reading_key};
 use hoshin_analysis::Fields;
@@ -71,6 +78,8 @@ pub struct QueryPlan {
     pub units: Vec<Unit>,
     /// What to highlight in the hits.
     pub highlight: HighlightTerms,
+    /// Whether asking for near misses would add alternatives to this plan.
+    pub near_misses_left_out: bool,
 }
 
 /// Builds [`QueryPlan`]s; holds the query-side analyzers.
@@ -79,6 +88,8 @@ pub struct Planner<'a> {
     surface: TextAnalyzer,
     normalized: TextAnalyzer,
     synonyms: &'a [Vec<String>],
+    near_misses: bool,
+    near_misses_left_out: bool,
 }
 
 /// A text after every analysis a clause goes through.
@@ -90,14 +101,16 @@ struct Analysed {
 }
 
 impl<'a> Planner<'a> {
-    /// A planner using the index's own analyzers.
+    /// A planner using the index's own analyzers; it plans near misses when
+    /// `near_misses` is set.
     pub fn new(
         fields: &'a Fields,
         surface: TextAnalyzer,
         normalized: TextAnalyzer,
         synonyms: &'a [Vec<String>],
+        near_misses: bool,
     ) -> Self {
-        Planner { fields, surface, normalized, synonyms }
+        Planner { fields, surface, normalized, synonyms, near_misses, near_misses_left_out: false }
     }
 
     /// Plans the query for `clauses`.
@@ -107,7 +120,9 @@ impl<'a> Planner<'a> {
             excluded: Vec::new(),
             units: Vec::new(),
             highlight: HighlightTerms::default(),
+            near_misses_left_out: false,
         };
+        self.near_misses_left_out = false;
         let mut clause_units = Vec::new();
         let mut single_clause_terms = Vec::new();
         for clause in clauses {
@@ -140,6 +155,7 @@ impl<'a> Planner<'a> {
         if plan.units.len() < 2 {
             plan.units.clear();
         }
+        plan.near_misses_left_out = self.near_misses_left_out;
         plan
     }
 
@@ -172,9 +188,13 @@ impl<'a> Planner<'a> {
             let synonym_analysed = self.analyse(&synonym);
             alternatives.extend(self.literal_alternatives(&synonym_analysed, kind, SYNONYM_FACTOR));
         }
-        if kind == ClauseKind::Word {
-            for field in [self.fields.text_ngram, self.fields.policy_ngram] {
-                alternatives.extend(near_miss_query(field, &analysed.substring).map(|q| boosted(q, NEAR_MISS_WEIGHT)));
+        if kind == ClauseKind::Word && analysed.substring.chars().count() >= NEAR_MISS_MIN_CHARS {
+            if self.near_misses {
+                for field in [self.fields.text_ngram, self.fields.policy_ngram] {
+                    alternatives.push(boosted(near_miss_query(field, &analysed.substring), NEAR_MISS_WEIGHT));
+                }
+            } else {
+                self.near_misses_left_out = true;
             }
         }
         any_of(alternatives)
@@ -295,7 +315,7 @@ fn substring_query(field: Field, substring: &str) -> Option<Box<dyn Query>> {
     if substring.is_empty() {
         return None;
     }
-    let terms: Vec<(usize, Term)> = substring_terms(substring)
+    let terms: Vec<(usize, Term)> = covering_terms(substring)
         .into_iter()
         .map(|(position, text)| (position, Term::from_field_text(field, &text)))
         .collect();
@@ -307,17 +327,14 @@ fn substring_query(field: Field, substring: &str) -> Option<Box<dyn Query>> {
 
 /// Items containing most of the substring's bigrams: a word misprinted by a
 /// character or two (粕江 for 狛江, びたり for ぴったり) keeps the rest of its bigrams.
-fn near_miss_query(field: Field, substring: &str) -> Option<Box<dyn Query>> {
-    if substring.chars().count() < NEAR_MISS_MIN_CHARS {
-        return None;
-    }
+fn near_miss_query(field: Field, substring: &str) -> Box<dyn Query> {
     let mut bigrams: Vec<String> = substring_terms(substring).into_iter().map(|(_, text)| text).collect();
     bigrams.sort_unstable();
     bigrams.dedup();
     let by_share = ((bigrams.len() as f32) * NEAR_MISS_SHARE).ceil() as usize;
     let required = by_share.max(bigrams.len().saturating_sub(NEAR_MISS_LOST_BIGRAMS));
     let clauses = bigrams.iter().map(|bigram| (Occur::Should, term_query(field, bigram))).collect();
-    Some(Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required.max(1))))
+    Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required.max(1)))
 }
 
 fn any_of(queries: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {

@@ -5,14 +5,18 @@
 //! matches); excluded clauses must not. When fewer than [`RELAX_BELOW`] items
 //! match that way and the query has several words, items matching most of the
 //! words follow the strict ones, never ahead of them, the way Meilisearch's
-//! matching strategy or Elasticsearch's `minimum_should_match` behave. This is
-//! plain synchronous code: the HTTP layer runs it on a blocking thread.
+//! matching strategy or Elasticsearch's `minimum_should_match` behave. Near
+//! misses escalate the same way: a query with long words first runs without
+//! them (see [`crate::plan`]). Strict and relaxed matches are each counted,
+//! tallied by department and paged in one pass over the index. This is plain
+//! synchronous code: the HTTP layer runs it on a blocking thread.
 
+use std::collections::BTreeMap;
 use std::sync::RwLock;
 use std::time::{Instant, SystemTime};
 
-use hoshin_analysis::{section_facet, Fields, PolicyItem, SECTION_FACET_FIELD};
-use tantivy::collector::{Count, DocSetCollector, FacetCollector, TopDocs};
+use hoshin_analysis::{section_facet, Fields, PolicyItem, DEPARTMENT_FACET_FIELD};
+use tantivy::collector::{Count, DocSetCollector, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -24,7 +28,7 @@ use crate::plan::{Planner, QueryPlan, Unit};
 use crate::results::{Analysis, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
 use crate::snippet::{render, Highlighter};
 use crate::suggest::{Suggester, Suggestion};
-use crate::syntax::parse_clauses;
+use crate::syntax::{parse_clauses, Clause};
 
 /// Below this many strict matches, a query of several words is relaxed.
 pub const RELAX_BELOW: usize = 10;
@@ -64,11 +68,19 @@ struct Catalog {
     last_commit: Option<SystemTime>,
 }
 
-/// The strict and relaxed queries of a request, filters applied.
-struct Queries {
-    strict: Box<dyn Query>,
-    strict_total: usize,
-    relaxed: Option<(Box<dyn Query>, Relaxation)>,
+/// A query and what one pass over its matches gathered.
+struct Pass {
+    query: Box<dyn Query>,
+    total: usize,
+    departments: FacetCounts,
+    page: Vec<(f32, DocAddress)>,
+}
+
+/// The strict and relaxed matches of a request, filters applied. The two are
+/// disjoint: the relaxed query excludes the strict one.
+struct Matches {
+    strict: Pass,
+    relaxed: Option<(Pass, Relaxation)>,
 }
 
 impl SearchEngine {
@@ -112,7 +124,8 @@ impl SearchEngine {
     pub fn refresh(&self) -> Result<()> {
         self.reader.reload()?;
         let searcher = self.reader.searcher();
-        let departments = self.department_counts(&searcher, &AllQuery)?.into_iter().map(|facet| facet.value).collect();
+        let everything = searcher.search(&AllQuery, &department_collector())?;
+        let departments = department_list([&everything]).into_iter().map(|facet| facet.value).collect();
         let suggester =
             Suggester::build(&searcher, &[self.fields.text, self.fields.policy], &mut self.reading.clone())?;
         let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -147,7 +160,7 @@ impl SearchEngine {
                 return Err(QueryError::UnknownDepartment(department.to_string()));
             }
             Some(department) => {
-                let term = Term::from_facet(self.fields.section_facet, &section_facet(department, None));
+                let term = Term::from_facet(self.fields.department_facet, &section_facet(department, None));
                 let filter: Box<dyn Query> =
                     Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0));
                 Some(filter)
@@ -155,45 +168,32 @@ impl SearchEngine {
             None => None,
         };
         let clauses = parse_clauses(request.query);
-        let plan =
-            Planner::new(&self.fields, self.surface.clone(), self.normalized.clone(), &self.synonyms).plan(&clauses);
         let searcher = self.reader.searcher();
-        let filtered = |query: Box<dyn Query>| -> Box<dyn Query> {
-            match &department_filter {
-                Some(filter) => {
-                    Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, filter.box_clone())]))
-                }
-                None => query,
-            }
-        };
+        let page = (request.offset, request.limit);
+        let mut plan = self.plan(&clauses, false);
+        let mut matches = self.matches(&searcher, &plan, page)?;
+        if plan.near_misses_left_out && matches.strict.total < RELAX_BELOW {
+            plan = self.plan(&clauses, true);
+            matches = self.matches(&searcher, &plan, page)?;
+        }
+        // The facet shows the whole query's departments, whichever one is chosen.
+        let facets = Facets { department: matches.departments() };
+        if let Some(filter) = &department_filter {
+            let filtered = |query: Box<dyn Query>| -> Box<dyn Query> {
+                Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, filter.box_clone())]))
+            };
+            matches = self.filtered_matches(&searcher, &plan, page, &filtered)?;
+        }
 
-        let unfiltered = self.queries(&searcher, &plan, &|query| query)?;
-        let filtered_queries = match department_filter {
-            Some(_) => Some(self.queries(&searcher, &plan, &filtered)?),
-            None => None,
-        };
-        let queries = filtered_queries.as_ref().unwrap_or(&unfiltered);
-        let facet_query: Box<dyn Query> = match &unfiltered.relaxed {
-            Some((relaxed, _)) => either(unfiltered.strict.box_clone(), relaxed.box_clone()),
-            None => unfiltered.strict.box_clone(),
-        };
-        let facets = Facets { department: self.department_counts(&searcher, facet_query.as_ref())? };
-
-        let strict_total = queries.strict_total;
-        let mut page = top(&searcher, queries.strict.as_ref(), request.offset, request.limit)?
-            .into_iter()
-            .map(|(score, address)| (score, address, false))
-            .collect::<Vec<_>>();
+        let strict_total = matches.strict.total;
         let mut total = strict_total as u64;
+        let mut page: Vec<(f32, DocAddress, bool)> =
+            matches.strict.page.iter().map(|&(score, address)| (score, address, false)).collect();
         let mut relaxation = None;
-        if let Some((relaxed, summary)) = &queries.relaxed {
-            let relaxed_total = searcher.search(relaxed.as_ref(), &Count)?;
-            total += relaxed_total as u64;
-            let wanted = request.limit - page.len();
-            let skip = request.offset.saturating_sub(strict_total);
-            let relaxed_hits = top(&searcher, relaxed.as_ref(), skip, wanted)?;
-            page.extend(relaxed_hits.into_iter().map(|(score, address)| (score, address, true)));
-            relaxation = (relaxed_total > 0).then(|| summary.clone());
+        if let Some((relaxed, summary)) = &matches.relaxed {
+            total += relaxed.total as u64;
+            page.extend(relaxed.page.iter().map(|&(score, address)| (score, address, true)));
+            relaxation = (relaxed.total > 0).then(|| summary.clone());
         }
 
         let mut highlighter = self.highlighter.clone();
@@ -205,9 +205,9 @@ impl SearchEngine {
                 let missing_words =
                     if is_relaxed { missing_words(&searcher, &plan.units, address) } else { Vec::new() };
                 let explanation = if request.explain {
-                    let query = match (&queries.relaxed, is_relaxed) {
-                        (Some((relaxed, _)), true) => relaxed.as_ref(),
-                        _ => queries.strict.as_ref(),
+                    let query = match (&matches.relaxed, is_relaxed) {
+                        (Some((relaxed, _)), true) => relaxed.query.as_ref(),
+                        _ => matches.strict.query.as_ref(),
                     };
                     Some(describe(&query.explain(&searcher, address)?, searcher.schema()))
                 } else {
@@ -226,17 +226,27 @@ impl SearchEngine {
         })
     }
 
-    /// The strict query, and the relaxed one when the strict one finds too few.
-    fn queries(
+    fn plan(&self, clauses: &[Clause], near_misses: bool) -> QueryPlan {
+        Planner::new(&self.fields, self.surface.clone(), self.normalized.clone(), &self.synonyms, near_misses)
+            .plan(clauses)
+    }
+
+    /// The strict matches of `plan`, and the relaxed ones when the strict ones
+    /// are too few, each counted and paged in one pass.
+    fn matches(&self, searcher: &Searcher, plan: &QueryPlan, page: (usize, usize)) -> Result<Matches> {
+        self.filtered_matches(searcher, plan, page, &|query| query)
+    }
+
+    fn filtered_matches(
         &self,
         searcher: &Searcher,
         plan: &QueryPlan,
+        (offset, limit): (usize, usize),
         filtered: &dyn Fn(Box<dyn Query>) -> Box<dyn Query>,
-    ) -> Result<Queries> {
-        let strict = filtered(strict_query(plan));
-        let strict_total = searcher.search(strict.as_ref(), &Count)?;
-        if plan.units.is_empty() || strict_total >= RELAX_BELOW {
-            return Ok(Queries { strict, strict_total, relaxed: None });
+    ) -> Result<Matches> {
+        let strict = Pass::run(searcher, filtered(strict_query(plan)), offset, limit)?;
+        if plan.units.is_empty() || strict.total >= RELAX_BELOW {
+            return Ok(Matches { strict, relaxed: None });
         }
         let words = plan.units.len();
         let minimum_matched = words - (words / 3).max(1);
@@ -248,15 +258,16 @@ impl SearchEngine {
             vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, strict_query(plan))];
         relaxed.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
         let relaxation = Relaxation {
-            exact_total: strict_total as u64,
+            exact_total: strict.total as u64,
             words: plan.units.iter().map(|unit| unit.label.clone()).collect(),
             minimum_matched,
         };
-        Ok(Queries {
-            strict,
-            strict_total,
-            relaxed: Some((filtered(Box::new(BooleanQuery::new(relaxed))), relaxation)),
-        })
+        // Relaxed matches follow every strict one, so the page goes on where the strict ones end.
+        let relaxed_offset = offset.saturating_sub(strict.total);
+        let relaxed_limit = limit - strict.page.len();
+        let relaxed =
+            Pass::run(searcher, filtered(Box::new(BooleanQuery::new(relaxed))), relaxed_offset, relaxed_limit)?;
+        Ok(Matches { strict, relaxed: Some((relaxed, relaxation)) })
     }
 
     /// Looks an item up by id.
@@ -267,21 +278,6 @@ impl SearchEngine {
             Some((_, address)) => self.item_at(&searcher, *address),
             None => Err(QueryError::DocumentNotFound(id.to_string())),
         }
-    }
-
-    fn department_counts(&self, searcher: &Searcher, query: &dyn Query) -> Result<Vec<FacetCount>> {
-        let mut collector = FacetCollector::for_field(SECTION_FACET_FIELD);
-        collector.add_facet("/");
-        let counts = searcher.search(query, &collector)?;
-        let mut facets: Vec<FacetCount> = counts
-            .get("/")
-            .map(|(facet, count)| FacetCount {
-                value: facet.to_path().last().copied().unwrap_or_default().to_string(),
-                count,
-            })
-            .collect();
-        facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        Ok(facets)
     }
 
     fn item_at(&self, searcher: &Searcher, address: DocAddress) -> Result<PolicyItem> {
@@ -344,16 +340,53 @@ fn strict_query(plan: &QueryPlan) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-fn either(first: Box<dyn Query>, second: Box<dyn Query>) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(vec![(Occur::Should, first), (Occur::Should, second)]))
-}
-
 /// One page of the best-scoring items.
 fn top(searcher: &Searcher, query: &dyn Query, offset: usize, limit: usize) -> Result<Vec<(f32, DocAddress)>> {
     if limit == 0 {
         return Ok(Vec::new());
     }
     Ok(searcher.search(query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score())?)
+}
+
+impl Pass {
+    /// Counts the matches of `query`, tallies their departments and keeps one
+    /// page of the best, in a single pass: at a million items every pass over
+    /// the matches costs milliseconds.
+    fn run(searcher: &Searcher, query: Box<dyn Query>, offset: usize, limit: usize) -> Result<Pass> {
+        // TopDocs needs room for one hit; a page of none keeps none of it.
+        let best = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
+        let (total, departments, mut page) = searcher.search(query.as_ref(), &(Count, department_collector(), best))?;
+        page.truncate(limit);
+        Ok(Pass { query, total, departments, page })
+    }
+}
+
+impl Matches {
+    /// Matching items per department, strict and relaxed together.
+    fn departments(&self) -> Vec<FacetCount> {
+        let relaxed = self.relaxed.iter().map(|(pass, _)| &pass.departments);
+        department_list(std::iter::once(&self.strict.departments).chain(relaxed))
+    }
+}
+
+fn department_collector() -> FacetCollector {
+    let mut collector = FacetCollector::for_field(DEPARTMENT_FACET_FIELD);
+    collector.add_facet("/");
+    collector
+}
+
+/// Departments by items, most first, summed over disjoint sets of matches.
+fn department_list<'a>(tallies: impl IntoIterator<Item = &'a FacetCounts>) -> Vec<FacetCount> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for tally in tallies {
+        for (facet, count) in tally.get("/") {
+            let department = facet.to_path().last().copied().unwrap_or_default().to_string();
+            *counts.entry(department).or_default() += count;
+        }
+    }
+    let mut facets: Vec<FacetCount> = counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect();
+    facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    facets
 }
 
 /// The units an item does not match.
