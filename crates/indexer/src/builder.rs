@@ -25,8 +25,12 @@ use crate::writer::{apply, commit};
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
 
-/// Memory the tantivy writer may use while indexing.
-const WRITER_MEMORY_BYTES: usize = 200_000_000;
+/// Memory the tantivy writer may use while indexing, split between its
+/// threads (one per core). Large enough that a million items make a handful of
+/// segments: the log merge policy then has nothing to merge during the build,
+/// and searches visit few segments. A build's peak memory is this plus the
+/// parsed items (see the README's performance table).
+const WRITER_MEMORY_BYTES: usize = 1_000_000_000;
 
 /// How often a build reports progress, in documents.
 const PROGRESS_EVERY: usize = 10_000;
