@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use hoshin_analysis::PolicyItem;
 use hoshin_indexer::seed::{read_seed_file, read_seeds_dir};
 
 use crate::util::{seed_file, seeds_dir};
@@ -78,6 +79,21 @@ fn item_text_is_the_line_without_its_marker_and_the_source_points_at_it() {
 #[test]
 fn the_seed_directory_reads_the_same_items() {
     assert_eq!(read_seeds_dir(&seeds_dir()).unwrap(), read_seed_file(&seed_file()).unwrap());
+}
+
+/// What `hoshin export` prints is what the indexer reads: the Groonga
+/// comparison loads exactly the items hoshin indexes.
+#[test]
+fn export_prints_every_item_as_one_json_line() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hoshin"))
+        .args(["export", "--seeds"])
+        .arg(seeds_dir())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let exported: Vec<PolicyItem> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(exported, read_seeds_dir(&seeds_dir()).unwrap());
 }
 
 /// The seed must stay byte-identical to the city's published text, noise and

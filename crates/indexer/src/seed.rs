@@ -39,12 +39,13 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
         return Err(IndexerError::NoSeeds(seeds_dir.to_path_buf()));
     }
     paths.sort();
+    let files = paths.len();
     let mut items = Vec::new();
     let mut unplaced = Vec::new();
     for path in paths {
         match read_seed_file(&path) {
             Ok(file_items) => {
-                tracing::info!(file = %path.display(), items = file_items.len(), "seed file parsed");
+                tracing::debug!(file = %path.display(), items = file_items.len(), "seed file parsed");
                 items.extend(file_items);
             }
             Err(IndexerError::Unplaced(lines)) => unplaced.extend(lines),
@@ -52,6 +53,8 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
         }
     }
     if unplaced.is_empty() {
+        // One line per directory: a generated corpus has thousands of files.
+        tracing::info!(dir = %seeds_dir.display(), files, items = items.len(), "seed files parsed");
         Ok(items)
     } else {
         Err(IndexerError::Unplaced(unplaced))
