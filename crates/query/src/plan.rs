@@ -135,7 +135,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             self.add_highlights(&analysed, &mut plan.highlight);
-            for synonym in self.synonym_texts(&analysed.substring) {
+            for synonym in synonym_texts(self.synonyms, &analysed.substring) {
                 let synonym_analysed = self.analyse(&synonym);
                 self.add_highlights(&synonym_analysed, &mut plan.highlight);
             }
@@ -184,7 +184,7 @@ impl<'a> Planner<'a> {
                 alternatives.extend(substring_query(field, reading).map(|query| boosted(query, weight)));
             }
         }
-        for synonym in self.synonym_texts(&analysed.substring) {
+        for synonym in synonym_texts(self.synonyms, &analysed.substring) {
             let synonym_analysed = self.analyse(&synonym);
             alternatives.extend(self.literal_alternatives(&synonym_analysed, kind, SYNONYM_FACTOR));
         }
@@ -203,7 +203,11 @@ impl<'a> Planner<'a> {
     /// Words as written, normalised words, phrase bonus and substring, scaled by `factor`.
     fn literal_alternatives(&self, analysed: &Analysed, kind: ClauseKind, factor: f32) -> Vec<Box<dyn Query>> {
         let fields = self.fields;
-        let exact = [(fields.text, TEXT_WEIGHT), (fields.policy, POLICY_WEIGHT)];
+        // The phrase bonus of a one-word clause is the same term query on `text`
+        // once more: weighing that term by both is the same score, one scorer less.
+        let single_word = kind == ClauseKind::Word && analysed.surface.len() == 1;
+        let text_weight = if single_word { TEXT_WEIGHT + PHRASE_BONUS_WEIGHT } else { TEXT_WEIGHT };
+        let exact = [(fields.text, text_weight), (fields.policy, POLICY_WEIGHT)];
         let normalized = [
             (fields.text_normalized, TEXT_NORMALIZED_WEIGHT),
             (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
@@ -222,7 +226,7 @@ impl<'a> Planner<'a> {
             };
             alternatives.extend(query);
         }
-        if kind == ClauseKind::Word {
+        if kind == ClauseKind::Word && !single_word {
             let bonus = phrase_query(fields.text, &analysed.surface);
             alternatives.extend(bonus.map(|query| boosted(query, PHRASE_BONUS_WEIGHT * factor)));
         }
@@ -231,23 +235,6 @@ impl<'a> Planner<'a> {
                 .extend(substring_query(field, &analysed.substring).map(|query| boosted(query, weight * factor)));
         }
         alternatives
-    }
-
-    /// The clause with each synonym of each group member it contains swapped in.
-    fn synonym_texts(&self, substring: &str) -> Vec<String> {
-        let mut texts = Vec::new();
-        for group in self.synonyms {
-            for member in group.iter().filter(|member| substring.contains(member.as_str())) {
-                for other in group.iter().filter(|other| *other != member) {
-                    let text = substring.replace(member.as_str(), other);
-                    if !texts.contains(&text) && text != substring {
-                        texts.push(text);
-                    }
-                }
-            }
-        }
-        texts.truncate(MAX_SYNONYM_ALTERNATIVES);
-        texts
     }
 
     /// One normalised term anywhere in text, heading or department: a relaxation unit.
@@ -261,6 +248,38 @@ impl<'a> Planner<'a> {
         ];
         every_term_in_some_field(&single, &weights, 1.0).expect("one term makes a query")
     }
+}
+
+/// The clause with one synonym swapped in, for each synonym of each group
+/// member it contains. A member inside a longer member that the clause
+/// also contains is not swapped on its own: 新型コロナウイルス感染症対策
+/// becomes コロナ対策 or COVID-19対策, never 新型COVID-19ウイルス感染症対策.
+fn synonym_texts(synonyms: &[Vec<String>], substring: &str) -> Vec<String> {
+    let occurrences: Vec<(usize, usize, &Vec<String>)> = synonyms
+        .iter()
+        .flat_map(|group| {
+            group.iter().flat_map(move |member| {
+                substring.match_indices(member.as_str()).map(move |(start, _)| (start, start + member.len(), group))
+            })
+        })
+        .collect();
+    let outermost = occurrences.iter().filter(|&&(start, end, _)| {
+        !occurrences.iter().any(|&(other_start, other_end, _)| {
+            other_start <= start && end <= other_end && other_end - other_start > end - start
+        })
+    });
+    let mut texts = Vec::new();
+    for &(start, end, group) in outermost {
+        let member = &substring[start..end];
+        for other in group.iter().filter(|other| other.as_str() != member) {
+            let text = format!("{}{other}{}", &substring[..start], &substring[end..]);
+            if !texts.contains(&text) {
+                texts.push(text);
+            }
+        }
+    }
+    texts.truncate(MAX_SYNONYM_ALTERNATIVES);
+    texts
 }
 
 fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
@@ -346,4 +365,33 @@ fn any_of(queries: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
 
 fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, weight))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn groups(lines: &[&[&str]]) -> Vec<Vec<String>> {
+        lines.iter().map(|group| group.iter().map(|word| word.to_string()).collect()).collect()
+    }
+
+    #[test]
+    fn synonyms_swap_the_longest_member_a_clause_contains() {
+        let synonyms = groups(&[&["コロナ", "新型コロナウイルス", "新型コロナウイルス感染症", "covid-19"]]);
+        assert_eq!(
+            synonym_texts(&synonyms, "新型コロナウイルス感染症対策"),
+            ["コロナ対策", "新型コロナウイルス対策", "covid-19対策"]
+        );
+        assert_eq!(
+            synonym_texts(&synonyms, "コロナ禍"),
+            ["新型コロナウイルス禍", "新型コロナウイルス感染症禍", "covid-19禍"]
+        );
+    }
+
+    #[test]
+    fn synonyms_of_separate_members_are_swapped_one_at_a_time() {
+        let synonyms = groups(&[&["ごみ", "廃棄物"], &["減量", "削減"]]);
+        assert_eq!(synonym_texts(&synonyms, "ごみ減量"), ["廃棄物減量", "ごみ削減"]);
+        assert!(synonym_texts(&synonyms, "図書館").is_empty());
+    }
 }
