@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | every word as written, each in the text or heading | `text`, `policy` | 3.0, 1.5 |
 //! | every normalised word (variant, inflection), each in text, heading or department | `*_normalized`, `department` | 2.0, 1.0, 1.5 |
-//! | the words standing together as typed | `text` | +2.0 |
+//! | the words standing together as typed (on the word's `text` term, the `text_ngram` substring or a phrase query of its own) | `text` | +2.0 |
 //! | the clause's reading, for a clause written in kana | `*_reading` | 1.0, 0.5 |
 //! | the clause as a substring | `*_ngram` | 1.0, 0.5 |
 //! | the clause with one synonym swapped in, as words or substring | all of the above | × 0.4 |
@@ -98,6 +98,20 @@ struct Analysed {
     normalized: Vec<(usize, String)>,
     substring: String,
     reading: Option<String>,
+}
+
+/// Where a word clause's phrase bonus is counted (see `literal_alternatives`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PhraseBonus {
+    /// Phrases, which require their words to stand together, and clauses
+    /// without words.
+    NotCounted,
+    /// A single word: on its term query in `text`.
+    OnTextTerm,
+    /// Words typed together: on the substring query in `text_ngram`.
+    OnSubstring,
+    /// Words with a particle between them: a phrase query of its own.
+    OwnPhraseQuery,
 }
 
 impl<'a> Planner<'a> {
@@ -203,11 +217,23 @@ impl<'a> Planner<'a> {
     /// Words as written, normalised words, phrase bonus and substring, scaled by `factor`.
     fn literal_alternatives(&self, analysed: &Analysed, kind: ClauseKind, factor: f32) -> Vec<Box<dyn Query>> {
         let fields = self.fields;
-        // The phrase bonus of a one-word clause is the same term query on `text`
-        // once more: weighing that term by both is the same score, one scorer less.
-        let single_word = kind == ClauseKind::Word && analysed.surface.len() == 1;
-        let text_weight = if single_word { TEXT_WEIGHT + PHRASE_BONUS_WEIGHT } else { TEXT_WEIGHT };
-        let exact = [(fields.text, text_weight), (fields.policy, POLICY_WEIGHT)];
+        // The phrase bonus rewards the clause's words standing together as
+        // typed. For one word that is the word's own term query on `text`, and
+        // for words typed with nothing between them (a compound) it is what the
+        // substring query on `text_ngram` already finds: the bonus then weighs
+        // those queries instead of running a phrase query of its own, which at
+        // a million items costs a third of a long compound's search. Only words
+        // with a dropped particle between them (ごみの減量) need the phrase query,
+        // whose position gap lets another particle stand there.
+        let bonus = match (kind, analysed.surface.len()) {
+            (ClauseKind::Phrase, _) | (ClauseKind::Word, 0) => PhraseBonus::NotCounted,
+            (ClauseKind::Word, 1) => PhraseBonus::OnTextTerm,
+            (ClauseKind::Word, _) if words_adjacent(&analysed.surface) => PhraseBonus::OnSubstring,
+            (ClauseKind::Word, _) => PhraseBonus::OwnPhraseQuery,
+        };
+        let bonus_weight = |applies: PhraseBonus| if bonus == applies { PHRASE_BONUS_WEIGHT } else { 0.0 };
+        let exact =
+            [(fields.text, TEXT_WEIGHT + bonus_weight(PhraseBonus::OnTextTerm)), (fields.policy, POLICY_WEIGHT)];
         let normalized = [
             (fields.text_normalized, TEXT_NORMALIZED_WEIGHT),
             (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
@@ -226,11 +252,15 @@ impl<'a> Planner<'a> {
             };
             alternatives.extend(query);
         }
-        if kind == ClauseKind::Word && !single_word {
-            let bonus = phrase_query(fields.text, &analysed.surface);
-            alternatives.extend(bonus.map(|query| boosted(query, PHRASE_BONUS_WEIGHT * factor)));
+        if bonus == PhraseBonus::OwnPhraseQuery {
+            let phrase = phrase_query(fields.text, &analysed.surface);
+            alternatives.extend(phrase.map(|query| boosted(query, PHRASE_BONUS_WEIGHT * factor)));
         }
-        for (field, weight) in [(fields.text_ngram, TEXT_NGRAM_WEIGHT), (fields.policy_ngram, POLICY_NGRAM_WEIGHT)] {
+        let substring_weights = [
+            (fields.text_ngram, TEXT_NGRAM_WEIGHT + bonus_weight(PhraseBonus::OnSubstring)),
+            (fields.policy_ngram, POLICY_NGRAM_WEIGHT),
+        ];
+        for (field, weight) in substring_weights {
             alternatives
                 .extend(substring_query(field, &analysed.substring).map(|query| boosted(query, weight * factor)));
         }
@@ -280,6 +310,11 @@ fn synonym_texts(synonyms: &[Vec<String>], substring: &str) -> Vec<String> {
     }
     texts.truncate(MAX_SYNONYM_ALTERNATIVES);
     texts
+}
+
+/// Whether no analysed-away token (a particle, a symbol) stands between the words.
+fn words_adjacent(terms: &[(usize, String)]) -> bool {
+    terms.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1)
 }
 
 fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
