@@ -256,7 +256,8 @@ fn explain_attaches_the_scoring_of_each_hit() {
     let matched = explanation["matched"].as_array().unwrap();
     let text_match = matched.iter().find(|term| term["field"] == "text").expect("the surface text field matched");
     assert_eq!(text_match["term"], "図書館");
-    assert_eq!(text_match["weight"], 3.0);
+    // The word's weight in `text` (3.0) plus its bonus for standing as typed (2.0).
+    assert_eq!(text_match["weight"], 5.0);
     let summed: f64 = matched.iter().map(|term| term["score"].as_f64().unwrap()).sum();
     assert!(summed <= value + 1e-3, "term scores are parts of the total: {summed} vs {value}");
     assert_error(&server, &format!("/api/search?q={}&explain=maybe", encode("図書館")), 400, "invalid_flag");
