@@ -81,6 +81,9 @@ struct HttpFlags {
     /// environment of a process is easy to read).
     #[arg(long = "api-token", env = "HOSHIN_API_TOKENS", value_delimiter = ',', hide_env_values = true)]
     api_tokens: Vec<String>,
+    /// Searches, look-ups and writes run at once; more wait their turn [default: 1.5 per core + 1].
+    #[arg(long)]
+    index_workers: Option<usize>,
     /// Longest a request may take, in milliseconds, before it is answered 408.
     #[arg(long, default_value_t = AdmissionLimits::default().request_timeout.as_millis() as u64)]
     request_timeout_ms: u64,
@@ -196,10 +199,13 @@ impl TryFrom<HttpFlags> for HttpConfig {
             .collect::<anyhow::Result<Vec<_>>>()?;
         anyhow::ensure!(flags.max_in_flight > 0, "--max-in-flight must be at least 1");
         anyhow::ensure!(flags.request_timeout_ms > 0, "--request-timeout-ms must be at least 1");
+        anyhow::ensure!(flags.index_workers != Some(0), "--index-workers must be at least 1");
+        let defaults = AdmissionLimits::default();
         let limits = AdmissionLimits {
             max_in_flight: flags.max_in_flight,
             request_timeout: Duration::from_millis(flags.request_timeout_ms),
-            ..AdmissionLimits::default()
+            index_workers: flags.index_workers.unwrap_or(defaults.index_workers),
+            ..defaults
         };
         Ok(HttpConfig { limits, cors_origins })
     }

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
 use crate::error::QueryError;
+use crate::workers::IndexWorkers;
 
 /// The header carrying the request id, taken from the client when it sends a
 /// sensible one and generated otherwise.
@@ -32,6 +33,9 @@ pub struct AdmissionLimits {
     pub queue_wait: Duration,
     /// How long a request may take once admitted.
     pub request_timeout: Duration,
+    /// Admitted requests whose index work (searching, looking up, writing)
+    /// runs at once; the others wait their turn (see [`crate::workers`]).
+    pub index_workers: usize,
 }
 
 impl Default for AdmissionLimits {
@@ -40,6 +44,7 @@ impl Default for AdmissionLimits {
             max_in_flight: 256,
             queue_wait: Duration::from_secs(1),
             request_timeout: Duration::from_secs(10),
+            index_workers: IndexWorkers::default_count(),
         }
     }
 }
@@ -126,6 +131,7 @@ mod tests {
         max_in_flight: 1,
         queue_wait: Duration::from_millis(50),
         request_timeout: Duration::from_millis(400),
+        index_workers: 1,
     };
 
     #[tokio::test]

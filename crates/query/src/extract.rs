@@ -3,7 +3,7 @@
 //! cannot be decoded, bodies over the size limit, and writes without a token.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::CONTENT_LENGTH;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -47,11 +47,14 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 /// A request bearing a valid API token; checked before the body is read.
 pub struct Authorized;
 
-impl FromRequestParts<AppState> for Authorized {
+impl<S: Send + Sync> FromRequestParts<S> for Authorized
+where
+    AppState: FromRef<S>,
+{
     type Rejection = QueryError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        state.tokens.authorize(&parts.headers).map(|()| Authorized)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        AppState::from_ref(state).tokens.authorize(&parts.headers).map(|()| Authorized)
     }
 }
 

@@ -40,6 +40,7 @@ use crate::error::{ErrorBody, QueryError, ReadErrors, Result, WriteErrors};
 use crate::extract::{ApiBody, ApiJson, ApiPath, ApiQuery, Authorized};
 use crate::results::{AnalyzeResult, Deleted, HealthStatus, SearchResults, Siblings, Suggestions, Written};
 use crate::search::{SearchEngine, SearchRequest};
+use crate::workers::IndexWorkers;
 use crate::write::{
     batch_from_import, batch_from_input, item_from_input, ApiTokens, BatchInput, DocumentInput, MAX_BODY_BYTES,
 };
@@ -79,9 +80,29 @@ pub struct AppState {
     pub tokens: Arc<ApiTokens>,
 }
 
-impl FromRef<AppState> for Arc<SearchEngine> {
-    fn from_ref(state: &AppState) -> Self {
-        state.engine.clone()
+/// What the handlers share inside the router: the caller's [`AppState`] and
+/// the workers its index work runs on.
+#[derive(Clone)]
+struct RouterState {
+    app: AppState,
+    workers: IndexWorkers,
+}
+
+impl FromRef<RouterState> for AppState {
+    fn from_ref(state: &RouterState) -> Self {
+        state.app.clone()
+    }
+}
+
+impl FromRef<RouterState> for Arc<SearchEngine> {
+    fn from_ref(state: &RouterState) -> Self {
+        state.app.engine.clone()
+    }
+}
+
+impl FromRef<RouterState> for IndexWorkers {
+    fn from_ref(state: &RouterState) -> Self {
+        state.workers.clone()
     }
 }
 
@@ -101,7 +122,7 @@ pub fn router(state: AppState, config: &HttpConfig, extra: Router) -> Router {
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .with_state(RouterState { app: state, workers: IndexWorkers::new(config.limits.index_workers) })
         .merge(extra);
     let api = if config.cors_origins.is_empty() {
         api
@@ -156,6 +177,7 @@ struct AnalyzeParams {
     ))]
 async fn search(
     State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
     let query = checked_text(params.q)?;
@@ -168,11 +190,12 @@ async fn search(
         Some("true") => true,
         Some(other) => return Err(QueryError::InvalidFlag { name: "explain", given: other.to_string() }),
     };
-    blocking(move || {
-        engine.search(&SearchRequest { query: &query, limit, offset, department: department.as_deref(), explain })
-    })
-    .await
-    .map(Json)
+    workers
+        .run(move || {
+            engine.search(&SearchRequest { query: &query, limit, offset, department: department.as_deref(), explain })
+        })
+        .await
+        .map(Json)
 }
 
 /// A text to search or analyse: present, not blank, not too long.
@@ -223,8 +246,12 @@ fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) ->
         (status = 404, description = "No such item", body = ErrorBody),
         ReadErrors,
     ))]
-async fn document(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<PolicyItem>> {
-    blocking(move || engine.document(&id)).await.map(Json)
+async fn document(
+    State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<PolicyItem>> {
+    workers.run(move || engine.document(&id)).await.map(Json)
 }
 
 /// The other items under the same heading.
@@ -235,8 +262,12 @@ async fn document(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<
         (status = 404, description = "No such item", body = ErrorBody),
         ReadErrors,
     ))]
-async fn siblings(State(engine): State<Arc<SearchEngine>>, ApiPath(id): ApiPath<String>) -> Result<Json<Siblings>> {
-    blocking(move || Ok(Siblings { items: engine.siblings(&id)? })).await.map(Json)
+async fn siblings(
+    State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Siblings>> {
+    workers.run(move || Ok(Siblings { items: engine.siblings(&id)? })).await.map(Json)
 }
 
 /// Completions of a prefix, by spelling or reading.
@@ -268,10 +299,11 @@ async fn suggest(
     ))]
 async fn analyze(
     State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
     ApiQuery(params): ApiQuery<AnalyzeParams>,
 ) -> Result<Json<AnalyzeResult>> {
     let text = checked_text(params.text)?;
-    blocking(move || Ok(AnalyzeResult { analyzers: engine.analyze(&text), text })).await.map(Json)
+    workers.run(move || Ok(AnalyzeResult { analyzers: engine.analyze(&text), text })).await.map(Json)
 }
 
 /// Whether the server is up, and what it holds.
@@ -284,13 +316,14 @@ async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<HealthStatus> {
 }
 
 /// Journals and commits a batch, then makes it searchable.
-async fn write_batch(state: AppState, batch: Batch) -> Result<usize> {
+async fn write_batch(state: AppState, workers: &IndexWorkers, batch: Batch) -> Result<usize> {
     let written = batch.len();
-    blocking(move || {
-        state.writer.write(&batch)?;
-        state.engine.refresh()
-    })
-    .await?;
+    workers
+        .run(move || {
+            state.writer.write(&batch)?;
+            state.engine.refresh()
+        })
+        .await?;
     Ok(written)
 }
 
@@ -305,12 +338,13 @@ async fn write_batch(state: AppState, batch: Batch) -> Result<usize> {
     ))]
 async fn put_document(
     State(state): State<AppState>,
+    State(workers): State<IndexWorkers>,
     _: Authorized,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> Result<Json<Written>> {
     let batch = vec![Operation::Put(item_from_input(&id, input)?)];
-    let written = write_batch(state, batch).await?;
+    let written = write_batch(state, &workers, batch).await?;
     Ok(Json(Written { written, file: None }))
 }
 
@@ -324,10 +358,11 @@ async fn put_document(
     ))]
 async fn post_documents(
     State(state): State<AppState>,
+    State(workers): State<IndexWorkers>,
     _: Authorized,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> Result<Json<Written>> {
-    let written = write_batch(state, batch_from_input(input)?).await?;
+    let written = write_batch(state, &workers, batch_from_input(input)?).await?;
     Ok(Json(Written { written, file: None }))
 }
 
@@ -342,13 +377,14 @@ async fn post_documents(
     ))]
 async fn delete_document(
     State(state): State<AppState>,
+    State(workers): State<IndexWorkers>,
     _: Authorized,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Deleted>> {
     let engine = state.engine.clone();
     let looked_up = id.clone();
-    blocking(move || engine.document(&looked_up)).await?;
-    write_batch(state, vec![Operation::Delete(id.clone())]).await?;
+    workers.run(move || engine.document(&looked_up)).await?;
+    write_batch(state, &workers, vec![Operation::Delete(id.clone())]).await?;
     Ok(Json(Deleted { deleted: id }))
 }
 
@@ -370,6 +406,7 @@ struct ImportParams {
     ))]
 async fn import(
     State(state): State<AppState>,
+    State(workers): State<IndexWorkers>,
     _: Authorized,
     ApiQuery(params): ApiQuery<ImportParams>,
     ApiBody(body): ApiBody,
@@ -378,7 +415,7 @@ async fn import(
     let text = std::str::from_utf8(&body)
         .map_err(|error| QueryError::InvalidDocument(format!("the policy text is not UTF-8: {error}")))?;
     let batch = batch_from_import(&file, text)?;
-    let written = write_batch(state, batch).await?;
+    let written = write_batch(state, &workers, batch).await?;
     Ok(Json(Written { written, file: Some(file) }))
 }
 
@@ -419,13 +456,6 @@ async fn no_such_endpoint(uri: Uri) -> QueryError {
 
 async fn method_not_allowed() -> QueryError {
     QueryError::MethodNotAllowed
-}
-
-/// Runs index work off the async threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| QueryError::Internal(format!("search task failed: {error}")))?
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! [`syntax`] reads what a resident typed, [`plan`] turns it into tantivy
 //! queries, [`SearchEngine`] runs them and [`snippet`] marks why each matched;
 //! [`write`] checks what other systems write. [`router`] exposes it all as the
-//! HTTP API whose JSON is described in [`results`], behind [`admission`].
+//! HTTP API whose JSON is described in [`results`], behind [`admission`], with
+//! index work run by [`workers`].
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -35,6 +36,7 @@ mod search;
 pub mod snippet;
 pub mod suggest;
 pub mod syntax;
+pub mod workers;
 pub mod write;
 
 pub use error::{ErrorBody, QueryError, Result};
