@@ -97,7 +97,14 @@ mod tests {
         let workers = IndexWorkers::new(1);
         let abandoned = tokio::spawn({
             let workers = workers.clone();
-            async move { workers.run(|| Ok(std::thread::sleep(Duration::from_millis(200)))).await }
+            async move {
+                workers
+                    .run(|| {
+                        std::thread::sleep(Duration::from_millis(200));
+                        Ok(())
+                    })
+                    .await
+            }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         abandoned.abort();
