@@ -241,16 +241,14 @@ impl<'a> Planner<'a> {
         ];
         let mut alternatives = Vec::new();
         for (terms, fields_and_weights) in [(&analysed.surface, &exact[..]), (&analysed.normalized, &normalized[..])] {
-            let query = match kind {
-                ClauseKind::Word => every_term_in_some_field(terms, fields_and_weights, factor),
-                ClauseKind::Phrase => any_of(
+            match kind {
+                ClauseKind::Word => alternatives.extend(every_term_in_some_field(terms, fields_and_weights, factor)),
+                ClauseKind::Phrase => alternatives.extend(
                     fields_and_weights
                         .iter()
-                        .filter_map(|&(field, weight)| phrase_query(field, terms).map(|q| boosted(q, weight * factor)))
-                        .collect(),
+                        .filter_map(|&(field, weight)| phrase_query(field, terms).map(|q| boosted(q, weight * factor))),
                 ),
-            };
-            alternatives.extend(query);
+            }
         }
         if bonus == PhraseBonus::OwnPhraseQuery {
             let phrase = phrase_query(fields.text, &analysed.surface);
@@ -276,7 +274,7 @@ impl<'a> Planner<'a> {
             (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
             (fields.department, DEPARTMENT_WEIGHT),
         ];
-        every_term_in_some_field(&single, &weights, 1.0).expect("one term makes a query")
+        any_of(every_term_in_some_field(&single, &weights, 1.0)).expect("one term makes a query")
     }
 }
 
@@ -326,26 +324,36 @@ fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Each term must occur in at least one of the fields; scores add up across them.
+/// Each term must occur in at least one of the fields; scores add up across
+/// them. The result is a list of alternatives for the clause's union: a single
+/// term gives one query per field, so that union stays flat (tantivy buffers
+/// and scores every match of a union nested in another twice), and several
+/// terms give one conjunction.
 fn every_term_in_some_field(
     terms: &[(usize, String)],
     fields_and_weights: &[(Field, f32)],
     factor: f32,
-) -> Option<Box<dyn Query>> {
+) -> Vec<Box<dyn Query>> {
     let mut unique: Vec<&str> = terms.iter().map(|(_, text)| text.as_str()).collect();
     unique.sort_unstable();
     unique.dedup();
-    let each_term: Vec<(Occur, Box<dyn Query>)> = unique
+    let mut each_term: Vec<Vec<Box<dyn Query>>> = unique
         .into_iter()
         .map(|text| {
-            let in_some_field = fields_and_weights
+            fields_and_weights
                 .iter()
                 .map(|&(field, weight)| boosted(term_query(field, text), weight * factor))
-                .collect();
-            (Occur::Must, any_of(in_some_field).expect("at least one field"))
+                .collect()
         })
         .collect();
-    (!each_term.is_empty()).then(|| Box::new(BooleanQuery::new(each_term)) as Box<dyn Query>)
+    if each_term.len() <= 1 {
+        return each_term.pop().unwrap_or_default();
+    }
+    let conjunction = each_term
+        .into_iter()
+        .map(|in_some_field| (Occur::Must, any_of(in_some_field).expect("at least one field")))
+        .collect();
+    vec![Box::new(BooleanQuery::new(conjunction))]
 }
 
 fn term_query(field: Field, text: &str) -> Box<dyn Query> {
