@@ -12,7 +12,7 @@
 //! | the words standing together as typed (on the word's `text` term, the `text_ngram` substring or a phrase query of its own) | `text` | +2.0 |
 //! | the clause's reading, for a clause written in kana | `*_reading` | 1.0, 0.5 |
 //! | the clause as a substring | `*_ngram` | 1.0, 0.5 |
-//! | the clause with one synonym swapped in, as words or substring | all of the above | × 0.4 |
+//! | the clause with one synonym swapped in, as normalised words, phrase bonus or substring | the fields of those | × 0.4 |
 //! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` | 0.3 |
 //!
 //! Near misses are an escalation, planned only when asked for: the engine
@@ -98,6 +98,24 @@ struct Analysed {
     normalized: Vec<(usize, String)>,
     substring: String,
     reading: Option<String>,
+}
+
+/// Where the words of an alternative come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// The clause as the resident typed it.
+    Typed,
+    /// The clause with a synonym swapped in.
+    Synonym,
+}
+
+impl Origin {
+    fn factor(self) -> f32 {
+        match self {
+            Origin::Typed => 1.0,
+            Origin::Synonym => SYNONYM_FACTOR,
+        }
+    }
 }
 
 /// Where a word clause's phrase bonus is counted (see `literal_alternatives`).
@@ -190,7 +208,7 @@ impl<'a> Planner<'a> {
 
     /// What one clause matches, or `None` when analysis leaves nothing to match.
     fn clause_query(&mut self, analysed: &Analysed, kind: ClauseKind) -> Option<Box<dyn Query>> {
-        let mut alternatives = self.literal_alternatives(analysed, kind, 1.0);
+        let mut alternatives = self.literal_alternatives(analysed, kind, Origin::Typed);
         if let Some(reading) = &analysed.reading {
             for (field, weight) in
                 [(self.fields.text_reading, TEXT_READING_WEIGHT), (self.fields.policy_reading, POLICY_READING_WEIGHT)]
@@ -200,7 +218,7 @@ impl<'a> Planner<'a> {
         }
         for synonym in synonym_texts(self.synonyms, &analysed.substring) {
             let synonym_analysed = self.analyse(&synonym);
-            alternatives.extend(self.literal_alternatives(&synonym_analysed, kind, SYNONYM_FACTOR));
+            alternatives.extend(self.literal_alternatives(&synonym_analysed, kind, Origin::Synonym));
         }
         if kind == ClauseKind::Word && analysed.substring.chars().count() >= NEAR_MISS_MIN_CHARS {
             if self.near_misses {
@@ -214,9 +232,11 @@ impl<'a> Planner<'a> {
         any_of(alternatives)
     }
 
-    /// Words as written, normalised words, phrase bonus and substring, scaled by `factor`.
-    fn literal_alternatives(&self, analysed: &Analysed, kind: ClauseKind, factor: f32) -> Vec<Box<dyn Query>> {
+    /// Words as written (when typed), normalised words, phrase bonus and
+    /// substring, scaled by the weight of their origin.
+    fn literal_alternatives(&self, analysed: &Analysed, kind: ClauseKind, origin: Origin) -> Vec<Box<dyn Query>> {
         let fields = self.fields;
+        let factor = origin.factor();
         // The phrase bonus rewards the clause's words standing together as
         // typed. For one word that is the word's own term query on `text`, and
         // for words typed with nothing between them (a compound) it is what the
@@ -239,8 +259,15 @@ impl<'a> Planner<'a> {
             (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
             (fields.department, DEPARTMENT_WEIGHT),
         ];
+        // Nobody typed a synonym, so there is no spelling of it to prefer over
+        // its variants: its words are matched normalised only, which also
+        // spares a conjunction per synonym.
+        let mut analyses = vec![(&analysed.normalized, &normalized[..])];
+        if origin == Origin::Typed {
+            analyses.insert(0, (&analysed.surface, &exact[..]));
+        }
         let mut alternatives = Vec::new();
-        for (terms, fields_and_weights) in [(&analysed.surface, &exact[..]), (&analysed.normalized, &normalized[..])] {
+        for (terms, fields_and_weights) in analyses {
             match kind {
                 ClauseKind::Word => alternatives.extend(every_term_in_some_field(terms, fields_and_weights, factor)),
                 ClauseKind::Phrase => alternatives.extend(
