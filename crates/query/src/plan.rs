@@ -7,7 +7,7 @@
 //!
 //! | alternative | fields | weight |
 //! |---|---|---|
-//! | every word as written, each in the text or heading | `text`, `policy` | 3.0, 1.5 |
+//! | every word as written, each in the text or heading (a quoted compound: its substring, which is the same) | `text`, `policy` | 3.0, 1.5 |
 //! | every normalised word (variant, inflection), each in text, heading or department | `*_normalized`, `department` | 2.0, 1.0, 1.5 |
 //! | the words standing together as typed (on the word's `text` term, the `text_ngram` substring or a phrase query of its own) | `text` | +2.0 |
 //! | the clause's reading, for a clause written in kana | `*_reading` | 1.0, 0.5 |
@@ -118,20 +118,6 @@ impl Origin {
     }
 }
 
-/// Where a word clause's phrase bonus is counted (see `literal_alternatives`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum PhraseBonus {
-    /// Phrases, which require their words to stand together, and clauses
-    /// without words.
-    NotCounted,
-    /// A single word: on its term query in `text`.
-    OnTextTerm,
-    /// Words typed together: on the substring query in `text_ngram`.
-    OnSubstring,
-    /// Words with a particle between them: a phrase query of its own.
-    OwnPhraseQuery,
-}
-
 impl<'a> Planner<'a> {
     /// A planner using the index's own analyzers; it plans near misses when
     /// `near_misses` is set.
@@ -234,26 +220,37 @@ impl<'a> Planner<'a> {
 
     /// Words as written (when typed), normalised words, phrase bonus and
     /// substring, scaled by the weight of their origin.
+    ///
+    /// Where words were typed with nothing between them, "they stand together"
+    /// is what the substring query on the n-gram fields checks, so that query
+    /// carries the weight of every alternative that would only check it again
+    /// with a phrase query of its own (at a million items, reading the same
+    /// positions twice was a third of a long compound's search): the phrase
+    /// bonus of a compound word, and the as-written phrase of a quoted
+    /// compound. A single word's bonus is its own term query on `text` again.
+    /// Only words with a dropped particle between them (ごみの減量) keep a
+    /// phrase query for the bonus, whose position gap lets another particle
+    /// stand there.
     fn literal_alternatives(&self, analysed: &Analysed, kind: ClauseKind, origin: Origin) -> Vec<Box<dyn Query>> {
         let fields = self.fields;
         let factor = origin.factor();
-        // The phrase bonus rewards the clause's words standing together as
-        // typed. For one word that is the word's own term query on `text`, and
-        // for words typed with nothing between them (a compound) it is what the
-        // substring query on `text_ngram` already finds: the bonus then weighs
-        // those queries instead of running a phrase query of its own, which at
-        // a million items costs a third of a long compound's search. Only words
-        // with a dropped particle between them (ごみの減量) need the phrase query,
-        // whose position gap lets another particle stand there.
-        let bonus = match (kind, analysed.surface.len()) {
-            (ClauseKind::Phrase, _) | (ClauseKind::Word, 0) => PhraseBonus::NotCounted,
-            (ClauseKind::Word, 1) => PhraseBonus::OnTextTerm,
-            (ClauseKind::Word, _) if words_adjacent(&analysed.surface) => PhraseBonus::OnSubstring,
-            (ClauseKind::Word, _) => PhraseBonus::OwnPhraseQuery,
-        };
-        let bonus_weight = |applies: PhraseBonus| if bonus == applies { PHRASE_BONUS_WEIGHT } else { 0.0 };
-        let exact =
-            [(fields.text, TEXT_WEIGHT + bonus_weight(PhraseBonus::OnTextTerm)), (fields.policy, POLICY_WEIGHT)];
+        let typed = origin == Origin::Typed;
+        let adjacent = words_adjacent(&analysed.surface);
+        let mut text_weight = TEXT_WEIGHT;
+        let mut substring_weights = [TEXT_NGRAM_WEIGHT, POLICY_NGRAM_WEIGHT];
+        let mut bonus_phrase = None;
+        match (kind, analysed.surface.len()) {
+            (ClauseKind::Word, 0) => {}
+            (ClauseKind::Word, 1) => text_weight += PHRASE_BONUS_WEIGHT,
+            (ClauseKind::Word, _) if adjacent => substring_weights[0] += PHRASE_BONUS_WEIGHT,
+            (ClauseKind::Word, _) => bonus_phrase = phrase_query(fields.text, &analysed.surface),
+            (ClauseKind::Phrase, _) if typed && adjacent => {
+                substring_weights[0] += TEXT_WEIGHT;
+                substring_weights[1] += POLICY_WEIGHT;
+            }
+            (ClauseKind::Phrase, _) => {}
+        }
+        let exact = [(fields.text, text_weight), (fields.policy, POLICY_WEIGHT)];
         let normalized = [
             (fields.text_normalized, TEXT_NORMALIZED_WEIGHT),
             (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
@@ -262,8 +259,9 @@ impl<'a> Planner<'a> {
         // Nobody typed a synonym, so there is no spelling of it to prefer over
         // its variants: its words are matched normalised only, which also
         // spares a conjunction per synonym.
+        let as_written = typed && !(kind == ClauseKind::Phrase && adjacent);
         let mut analyses = vec![(&analysed.normalized, &normalized[..])];
-        if origin == Origin::Typed {
+        if as_written {
             analyses.insert(0, (&analysed.surface, &exact[..]));
         }
         let mut alternatives = Vec::new();
@@ -277,15 +275,8 @@ impl<'a> Planner<'a> {
                 ),
             }
         }
-        if bonus == PhraseBonus::OwnPhraseQuery {
-            let phrase = phrase_query(fields.text, &analysed.surface);
-            alternatives.extend(phrase.map(|query| boosted(query, PHRASE_BONUS_WEIGHT * factor)));
-        }
-        let substring_weights = [
-            (fields.text_ngram, TEXT_NGRAM_WEIGHT + bonus_weight(PhraseBonus::OnSubstring)),
-            (fields.policy_ngram, POLICY_NGRAM_WEIGHT),
-        ];
-        for (field, weight) in substring_weights {
+        alternatives.extend(bonus_phrase.map(|query| boosted(query, PHRASE_BONUS_WEIGHT * factor)));
+        for (field, weight) in [fields.text_ngram, fields.policy_ngram].into_iter().zip(substring_weights) {
             alternatives
                 .extend(substring_query(field, &analysed.substring).map(|query| boosted(query, weight * factor)));
         }
