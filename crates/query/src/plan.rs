@@ -256,9 +256,11 @@ impl<'a> Planner<'a> {
             (fields.policy_normalized, POLICY_NORMALIZED_WEIGHT),
             (fields.department, DEPARTMENT_WEIGHT),
         ];
-        // Nobody typed a synonym, so there is no spelling of it to prefer over
-        // its variants: its words are matched normalised only, which also
-        // spares a conjunction per synonym.
+        // Words as written are matched for what the resident typed, except a
+        // quoted compound, whose substring queries carry them (above). Nobody
+        // typed a synonym, so there is no spelling of it to prefer over its
+        // variants: its words are matched normalised only, which also spares
+        // a conjunction per synonym.
         let as_written = typed && !(kind == ClauseKind::Phrase && adjacent);
         let mut analyses = vec![(&analysed.normalized, &normalized[..])];
         if as_written {
