@@ -145,17 +145,17 @@ impl<'a> Planner<'a> {
         let mut single_clause_terms = Vec::new();
         for clause in clauses {
             let analysed = self.analyse(&clause.text);
-            let Some(query) = self.clause_query(&analysed, clause.kind) else {
+            let synonyms: Vec<Analysed> =
+                synonym_texts(self.synonyms, &analysed.substring).iter().map(|synonym| self.analyse(synonym)).collect();
+            let Some(query) = self.clause_query(&analysed, &synonyms, clause.kind) else {
                 continue;
             };
             if clause.excluded {
                 plan.excluded.push(query);
                 continue;
             }
-            self.add_highlights(&analysed, &mut plan.highlight);
-            for synonym in synonym_texts(self.synonyms, &analysed.substring) {
-                let synonym_analysed = self.analyse(&synonym);
-                self.add_highlights(&synonym_analysed, &mut plan.highlight);
+            for analysed in std::iter::once(&analysed).chain(&synonyms) {
+                self.add_highlights(analysed, &mut plan.highlight);
             }
             // A kana word is matched by its reading as a whole; its dictionary
             // segmentation (ぼう・はん for ぼうはん) is no set of words to relax.
@@ -192,8 +192,9 @@ impl<'a> Planner<'a> {
         highlight.readings.extend(analysed.reading.iter().map(|reading| reading.chars().collect()));
     }
 
-    /// What one clause matches, or `None` when analysis leaves nothing to match.
-    fn clause_query(&mut self, analysed: &Analysed, kind: ClauseKind) -> Option<Box<dyn Query>> {
+    /// What one clause matches, given the clause and its synonym swaps analysed,
+    /// or `None` when analysis leaves nothing to match.
+    fn clause_query(&mut self, analysed: &Analysed, synonyms: &[Analysed], kind: ClauseKind) -> Option<Box<dyn Query>> {
         let mut alternatives = self.literal_alternatives(analysed, kind, Origin::Typed);
         if let Some(reading) = &analysed.reading {
             for (field, weight) in
@@ -202,9 +203,8 @@ impl<'a> Planner<'a> {
                 alternatives.extend(substring_query(field, reading).map(|query| boosted(query, weight)));
             }
         }
-        for synonym in synonym_texts(self.synonyms, &analysed.substring) {
-            let synonym_analysed = self.analyse(&synonym);
-            alternatives.extend(self.literal_alternatives(&synonym_analysed, kind, Origin::Synonym));
+        for synonym in synonyms {
+            alternatives.extend(self.literal_alternatives(synonym, kind, Origin::Synonym));
         }
         if kind == ClauseKind::Word && analysed.substring.chars().count() >= NEAR_MISS_MIN_CHARS {
             if self.near_misses {
