@@ -236,6 +236,7 @@ impl<'a> Planner<'a> {
         let factor = origin.factor();
         let typed = origin == Origin::Typed;
         let adjacent = words_adjacent(&analysed.surface);
+        let quoted_compound = kind == ClauseKind::Phrase && adjacent;
         let mut text_weight = TEXT_WEIGHT;
         let mut substring_weights = [TEXT_NGRAM_WEIGHT, POLICY_NGRAM_WEIGHT];
         let mut bonus_phrase = None;
@@ -244,7 +245,7 @@ impl<'a> Planner<'a> {
             (ClauseKind::Word, 1) => text_weight += PHRASE_BONUS_WEIGHT,
             (ClauseKind::Word, _) if adjacent => substring_weights[0] += PHRASE_BONUS_WEIGHT,
             (ClauseKind::Word, _) => bonus_phrase = phrase_query(fields.text, &analysed.surface),
-            (ClauseKind::Phrase, _) if typed && adjacent => {
+            (ClauseKind::Phrase, _) if typed && quoted_compound => {
                 substring_weights[0] += TEXT_WEIGHT;
                 substring_weights[1] += POLICY_WEIGHT;
             }
@@ -261,7 +262,7 @@ impl<'a> Planner<'a> {
         // typed a synonym, so there is no spelling of it to prefer over its
         // variants: its words are matched normalised only, which also spares
         // a conjunction per synonym.
-        let as_written = typed && !(kind == ClauseKind::Phrase && adjacent);
+        let as_written = typed && !quoted_compound;
         let mut analyses = vec![(&analysed.normalized, &normalized[..])];
         if as_written {
             analyses.insert(0, (&analysed.surface, &exact[..]));
