@@ -26,14 +26,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use hoshin_analysis::{
-    register_analyzers, PreparedAnalysis, NGRAM_TOKENIZER, NORMALIZED_TOKENIZER, READING_TOKENIZER, SURFACE_TOKENIZER,
-};
+use hoshin_analysis::{Analysis, PreparedAnalysis};
 use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::seed::read_seeds_dir;
 use hoshin_indexer::{build_index, open_or_build, BuildInputs, IndexLayout};
-use hoshin_query::{SearchEngine, SearchRequest};
-use tantivy::tokenizer::{TokenStream, TokenizerManager};
+use hoshin_search::{SearchEngine, SearchRequest};
+use tantivy::tokenizer::TokenStream;
 
 const SEED_ITEMS: usize = 118;
 const PERCENTILE_ROUNDS: usize = 50;
@@ -92,11 +90,7 @@ fn query_latency(criterion: &mut Criterion) {
     let mut percentiles = Vec::new();
     for items in sizes_from_env("HOSHIN_BENCH_ITEMS", "118,100000") {
         let seeds = corpus(items);
-        let inputs = BuildInputs {
-            seeds_dir: &seeds,
-            resources: &analysis.resources,
-            analysis_fingerprint: &analysis.fingerprint,
-        };
+        let inputs = BuildInputs::new(&seeds, &analysis);
         let layout = IndexLayout::new(workspace().join("target/bench-index").join(items.to_string()));
         let index = open_or_build(&layout, &inputs).expect("the corpus indexes");
         let engine = SearchEngine::new(&index, analysis.lexicon.synonyms.clone()).expect("the index opens");
@@ -140,11 +134,7 @@ fn index_build(criterion: &mut Criterion) {
     group.sample_size(10).warm_up_time(Duration::from_millis(1));
     for items in sizes_from_env("HOSHIN_BENCH_ITEMS", "118,100000").into_iter().filter(|&items| items <= build_max) {
         let seeds = corpus(items);
-        let inputs = BuildInputs {
-            seeds_dir: &seeds,
-            resources: &analysis.resources,
-            analysis_fingerprint: &analysis.fingerprint,
-        };
+        let inputs = BuildInputs::new(&seeds, &analysis);
         group.throughput(Throughput::Elements(items as u64));
         group.bench_function(BenchmarkId::from_parameter(items), |bencher| {
             bencher.iter_custom(|iterations| {
@@ -168,13 +158,11 @@ fn analysis_throughput(criterion: &mut Criterion) {
     let text_file = tempfile::NamedTempFile::new().expect("a temporary file");
     fs::write(text_file.path(), &text).expect("the text is written");
 
-    let analyzers = TokenizerManager::default();
-    register_analyzers(&analyzers, &analysis.resources);
     let mut group = criterion.benchmark_group("analysis_throughput");
     group.sample_size(10).throughput(Throughput::Bytes(text.len() as u64));
-    for name in [SURFACE_TOKENIZER, NORMALIZED_TOKENIZER, READING_TOKENIZER, NGRAM_TOKENIZER] {
-        let mut analyzer = analyzers.get(name).expect("registered");
-        group.bench_function(name, |bencher| {
+    for analysis_kind in Analysis::ALL {
+        let mut analyzer = analysis.analyzers.analyzer(analysis_kind);
+        group.bench_function(analysis_kind.tokenizer_name(), |bencher| {
             bencher.iter(|| {
                 let mut stream = analyzer.token_stream(&text);
                 let mut tokens = 0usize;

@@ -10,9 +10,9 @@ use anyhow::Context;
 
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
-use hoshin_query::admission::AdmissionLimits;
-use hoshin_query::write::ApiTokens;
-use hoshin_query::HttpConfig;
+use hoshin_server::admission::AdmissionLimits;
+use hoshin_server::workers::IndexWorkers;
+use hoshin_server::{ApiTokens, HttpConfig};
 
 /// hoshin: full-text search for Japanese municipal policy text.
 #[derive(Debug, Parser)]
@@ -200,14 +200,13 @@ impl TryFrom<HttpFlags> for HttpConfig {
         anyhow::ensure!(flags.max_in_flight > 0, "--max-in-flight must be at least 1");
         anyhow::ensure!(flags.request_timeout_ms > 0, "--request-timeout-ms must be at least 1");
         anyhow::ensure!(flags.index_workers != Some(0), "--index-workers must be at least 1");
-        let defaults = AdmissionLimits::default();
         let limits = AdmissionLimits {
             max_in_flight: flags.max_in_flight,
             request_timeout: Duration::from_millis(flags.request_timeout_ms),
-            index_workers: flags.index_workers.unwrap_or(defaults.index_workers),
-            ..defaults
+            ..AdmissionLimits::default()
         };
-        Ok(HttpConfig { limits, cors_origins })
+        let index_workers = flags.index_workers.unwrap_or_else(IndexWorkers::default_count);
+        Ok(HttpConfig { limits, index_workers, cors_origins })
     }
 }
 

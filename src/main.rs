@@ -14,10 +14,11 @@ use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::seed::read_seeds_dir;
 use hoshin_indexer::{build_index, open_or_build, BuildInputs, DocumentWriter, IndexLayout};
-use hoshin_query::{router, AppState, HttpConfig, SearchEngine};
+use hoshin_search::SearchEngine;
+use hoshin_server::{app, AppState, HttpConfig};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, Flags, Paths};
+use crate::config::{Config, Flags};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -37,7 +38,7 @@ fn run(config: Config) -> anyhow::Result<()> {
     match config {
         Config::Index { paths } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
-            let report = build_index(&IndexLayout::new(&paths.index), &build_inputs(&paths, &analysis))?;
+            let report = build_index(&IndexLayout::new(&paths.index), &BuildInputs::new(&paths.seeds, &analysis))?;
             println!(
                 "indexed {} items in {} departments from {} in {:.2} s ({} bytes on disk)",
                 report.documents,
@@ -71,7 +72,7 @@ fn run(config: Config) -> anyhow::Result<()> {
         Config::Serve { addr, paths, http, tokens } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
             let layout = IndexLayout::new(&paths.index);
-            let index = open_or_build(&layout, &build_inputs(&paths, &analysis))?;
+            let index = open_or_build(&layout, &BuildInputs::new(&paths.seeds, &analysis))?;
             let writer =
                 DocumentWriter::open(&index, &layout.journal_path()).context("opening the index for writing")?;
             let engine =
@@ -85,10 +86,6 @@ fn run(config: Config) -> anyhow::Result<()> {
     }
 }
 
-fn build_inputs<'a>(paths: &'a Paths, analysis: &'a PreparedAnalysis) -> BuildInputs<'a> {
-    BuildInputs { seeds_dir: &paths.seeds, resources: &analysis.resources, analysis_fingerprint: &analysis.fingerprint }
-}
-
 async fn serve(addr: SocketAddr, state: AppState, http: HttpConfig) -> anyhow::Result<()> {
     let documents = state.engine.document_count();
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
@@ -96,7 +93,7 @@ async fn serve(addr: SocketAddr, state: AppState, http: HttpConfig) -> anyhow::R
     tracing::info!(%local, documents, "serving");
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");
-    axum::serve(listener, router(state, &http, hoshin_web::router())).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app(state, &http)).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

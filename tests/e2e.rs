@@ -184,7 +184,7 @@ async fn markup_in_items_is_text_ime_composition_waits_and_misses_offer_nearby_w
     let seeds = seed_copy();
     let hostile = "令和4年度「広報部の方針」(案)\n\n安全な表示\n\n- ▽ <script>window.injected=true</script>を含む項目を<b>そのまま</b>表示します。\n";
     std::fs::write(seeds.path().join("hostile.txt"), hostile).unwrap();
-    let server = Server::start_with_seeds(seeds.path());
+    let server = Server::start_with(seeds.path(), &[]);
     let browser = Browser::start(390, 844).await;
     let client = browser.client();
 

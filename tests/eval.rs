@@ -1,15 +1,19 @@
-//! The judged dev queries of `../shared/eval` against the real index: nDCG@10
-//! must stay above the floor measured when the analysis was last changed.
+//! The judged dev queries in `tests/data` against the real seed index:
+//! `dev_queries.tsv` must keep nDCG@10 above a floor; `dev_typing.tsv` (the
+//! harder ways of typing) is scored and reported, not gated, since gating on
+//! a dev set invites tuning to it. The report is written to
+//! `target/tmp/eval-report.txt` and printed with `--nocapture`.
 
 use std::collections::HashMap;
 
-use hoshin_query::SearchRequest;
+use hoshin_search::SearchRequest;
 use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::util::{engine, seed_index, workspace};
+use crate::util::{seed, test_data};
 
-/// Measured 0.976 (2026-11-24, score.py against `make serve`); a drop below this fails the suite.
+/// Below this, `dev_queries.tsv` fails the suite; it was set when the seed
+/// first scored above it, with room for ties to reorder.
 const NDCG_AT_10_FLOOR: f64 = 0.95;
 
 /// score.py's key: NFKC without white space.
@@ -35,14 +39,9 @@ fn ndcg_at_10(ranked: &[String], grades: &HashMap<String, u32>) -> f64 {
     }
 }
 
-#[test]
-fn dev_queries_stay_above_the_ndcg_floor() {
-    let eval = workspace().join("../shared/eval");
-    let read = |name: &str| {
-        std::fs::read_to_string(eval.join(name)).unwrap_or_else(|error| {
-            panic!("{}: {error} (shared/ must stand beside the repository)", eval.join(name).display())
-        })
-    };
+/// The mean nDCG@10 of the judged queries of `file`, and each query's.
+fn mean_ndcg_at_10(file: &str) -> (f64, Vec<(String, f64)>) {
+    let read = |name: &str| std::fs::read_to_string(test_data(name)).unwrap();
     let judged_ids: HashMap<String, String> = read("seed_docs.jsonl")
         .lines()
         .map(|line| {
@@ -50,10 +49,9 @@ fn dev_queries_stay_above_the_ndcg_floor() {
             (key(doc["text"].as_str().unwrap()), doc["id"].as_str().unwrap().to_string())
         })
         .collect();
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
+    let engine = &seed().engine;
     let mut scores = Vec::new();
-    for line in read("dev_queries.tsv").lines().filter(|line| !line.trim().is_empty() && !line.starts_with('#')) {
+    for line in read(file).lines().filter(|line| !line.trim().is_empty() && !line.starts_with('#')) {
         let columns: Vec<&str> = line.split('\t').collect();
         let grades: HashMap<String, u32> = columns[2]
             .split_whitespace()
@@ -70,8 +68,22 @@ fn dev_queries_stay_above_the_ndcg_floor() {
             .iter()
             .map(|hit| judged_ids.get(&key(&hit.item.text)).cloned().unwrap_or_default())
             .collect();
-        scores.push((columns[0].to_string(), ndcg_at_10(&ranked, &grades)));
+        scores.push((format!("{} {}", columns[0], columns[1]), ndcg_at_10(&ranked, &grades)));
     }
     let mean = scores.iter().map(|(_, score)| score).sum::<f64>() / scores.len() as f64;
-    assert!(mean >= NDCG_AT_10_FLOOR, "nDCG@10 {mean:.3} below {NDCG_AT_10_FLOOR}: {scores:?}");
+    (mean, scores)
+}
+
+#[test]
+fn dev_queries_stay_above_the_ndcg_floor_and_typing_is_reported() {
+    let (dev, dev_scores) = mean_ndcg_at_10("dev_queries.tsv");
+    let (typing, typing_scores) = mean_ndcg_at_10("dev_typing.tsv");
+    let mut report = format!("dev_queries.tsv nDCG@10 {dev:.3} (floor {NDCG_AT_10_FLOOR})\n");
+    report += &format!("dev_typing.tsv nDCG@10 {typing:.3} (reported, not gated)\n");
+    for (query, score) in dev_scores.iter().chain(&typing_scores) {
+        report += &format!("  {score:.3}  {query}\n");
+    }
+    let _ = std::fs::write(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("eval-report.txt"), &report);
+    println!("{report}");
+    assert!(dev >= NDCG_AT_10_FLOOR, "dev nDCG@10 {dev:.3} below {NDCG_AT_10_FLOOR}: {dev_scores:?}");
 }

@@ -1,14 +1,15 @@
-//! The real server on a loopback port: results, facets, filters, snippets and errors.
+//! The whole application in process over the real seed index: results,
+//! facets, filters, snippets and errors, through the real router.
 
 use serde_json::Value;
 
-use crate::util::{encode, hit_ids, Server};
+use crate::util::{encode, hit_ids, seed, Client, TestApp};
 
 const LIBRARY_ITEMS: [&str; 3] = ["komae-2022-policies-009", "komae-2022-policies-029", "komae-2022-policies-108"];
 
 #[test]
 fn the_three_library_items_rank_first_with_highlighted_snippets() {
-    let server = Server::start();
+    let server = &seed().app;
     let results = server.search(&format!("q={}", encode("図書館")));
     let mut top_three = hit_ids(&results);
     top_three.truncate(3);
@@ -28,7 +29,7 @@ fn the_three_library_items_rank_first_with_highlighted_snippets() {
 
 #[test]
 fn hits_carry_the_original_text_unchanged() {
-    let server = Server::start();
+    let server = &seed().app;
     let results = server.search(&format!("q={}", encode("ＤＸ研修")));
     let texts: Vec<&str> =
         results["hits"].as_array().unwrap().iter().map(|hit| hit["text"].as_str().unwrap()).collect();
@@ -39,7 +40,7 @@ fn hits_carry_the_original_text_unchanged() {
 
 #[test]
 fn facets_count_the_whole_result_set_not_just_the_page() {
-    let server = Server::start();
+    let server = &seed().app;
     let results = server.search(&format!("q={}&limit=1", encode("推進")));
     let total = results["total"].as_u64().unwrap();
     assert!(total > 20, "推進 is everywhere: {total}");
@@ -53,7 +54,7 @@ fn facets_count_the_whole_result_set_not_just_the_page() {
 
 #[test]
 fn a_department_filter_restricts_hits_and_total_but_not_the_facets() {
-    let server = Server::start();
+    let server = &seed().app;
     let unfiltered = server.search(&format!("q={}", encode("DX")));
     let filtered = server.search(&format!("q={}&department={}", encode("DX"), encode("教育部")));
     let hits = filtered["hits"].as_array().unwrap();
@@ -71,7 +72,7 @@ fn a_department_filter_restricts_hits_and_total_but_not_the_facets() {
 
 #[test]
 fn paging_walks_through_the_same_ranking() {
-    let server = Server::start();
+    let server = &seed().app;
     let all = hit_ids(&server.search(&format!("q={}&limit=6", encode("推進"))));
     let first = hit_ids(&server.search(&format!("q={}&limit=3&offset=0", encode("推進"))));
     let second = hit_ids(&server.search(&format!("q={}&limit=3&offset=3", encode("推進"))));
@@ -80,7 +81,7 @@ fn paging_walks_through_the_same_ranking() {
 
 #[test]
 fn items_matching_every_word_come_first_phrases_stand_together_and_minus_excludes() {
-    let server = Server::start();
+    let server = &seed().app;
     let both = server.search(&format!("q={}", encode("図書館 ワークショップ")));
     assert_eq!(hit_ids(&both)[0], "komae-2022-policies-029");
     assert_eq!(both["relaxation"]["exact_total"], 1, "{both}");
@@ -104,7 +105,7 @@ fn items_matching_every_word_come_first_phrases_stand_together_and_minus_exclude
 
 #[test]
 fn a_substring_of_an_unknown_compound_is_found() {
-    let server = Server::start();
+    let server = &seed().app;
     let results = server.search(&format!("q={}", encode("マイナンバー")));
     let ids = hit_ids(&results);
     assert!(ids.contains(&"komae-2022-policies-041".to_string()), "{ids:?}");
@@ -113,7 +114,7 @@ fn a_substring_of_an_unknown_compound_is_found() {
 
 #[test]
 fn documents_are_found_by_id_and_unknown_ids_are_404() {
-    let server = Server::start();
+    let server = &seed().app;
     let (status, item) = server.get("/api/documents/komae-2022-policies-001");
     assert_eq!(status, 200);
     assert_eq!(item["department"], "企画財政部");
@@ -128,14 +129,14 @@ fn documents_are_found_by_id_and_unknown_ids_are_404() {
 
 #[test]
 fn health_reports_the_documents_indexed() {
-    let server = Server::start();
+    let server = &seed().app;
     let (status, body) = server.get("/api/health");
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["documents"], 118);
 }
 
-fn assert_error(server: &Server, path_and_query: &str, status: u16, code: &str) {
+fn assert_error(server: &TestApp, path_and_query: &str, status: u16, code: &str) {
     let (got_status, body) = server.get(path_and_query);
     assert_eq!((got_status, body["error"]["code"].as_str()), (status, Some(code)), "{path_and_query}: {body}");
     assert!(!body["error"]["message"].as_str().unwrap().is_empty());
@@ -143,19 +144,19 @@ fn assert_error(server: &Server, path_and_query: &str, status: u16, code: &str) 
 
 #[test]
 fn bad_parameters_are_4xx_json_errors() {
-    let server = Server::start();
-    assert_error(&server, "/api/search", 400, "empty_query");
-    assert_error(&server, "/api/search?q=", 400, "empty_query");
-    assert_error(&server, &format!("/api/search?q={}", encode(" \u{3000} ")), 400, "empty_query");
+    let server = &seed().app;
+    assert_error(server, "/api/search", 400, "empty_query");
+    assert_error(server, "/api/search?q=", 400, "empty_query");
+    assert_error(server, &format!("/api/search?q={}", encode(" \u{3000} ")), 400, "empty_query");
     for limit in ["0", "101", "-1", "ten", "1.5", ""] {
-        assert_error(&server, &format!("/api/search?q=a&limit={limit}"), 400, "invalid_limit");
+        assert_error(server, &format!("/api/search?q=a&limit={limit}"), 400, "invalid_limit");
     }
     for offset in ["-1", "abc", "10001", "99999999999999999999999"] {
-        assert_error(&server, &format!("/api/search?q=a&offset={offset}"), 400, "invalid_offset");
+        assert_error(server, &format!("/api/search?q=a&offset={offset}"), 400, "invalid_offset");
     }
-    assert_error(&server, &format!("/api/search?q=a&department={}", encode("宇宙部")), 400, "unknown_department");
+    assert_error(server, &format!("/api/search?q=a&department={}", encode("宇宙部")), 400, "unknown_department");
     let too_long = "あ".repeat(1001);
-    assert_error(&server, &format!("/api/search?q={}", encode(&too_long)), 400, "query_too_long");
+    assert_error(server, &format!("/api/search?q={}", encode(&too_long)), 400, "query_too_long");
     let longest = "あ".repeat(1000);
     server.search(&format!("q={}", encode(&longest)));
     server.search("q=a&limit=100&offset=10000");
@@ -163,15 +164,15 @@ fn bad_parameters_are_4xx_json_errors() {
 
 #[test]
 fn unknown_routes_and_methods_are_json_errors_too() {
-    let server = Server::start();
-    assert_error(&server, "/api/nothing-here", 404, "not_found");
+    let server = &seed().app;
+    assert_error(server, "/api/nothing-here", 404, "not_found");
     let (status, body) = server.request("POST", "/api/search?q=a");
     assert_eq!((status, body["error"]["code"].as_str()), (405, Some("method_not_allowed")));
 }
 
 #[test]
 fn no_user_string_is_a_syntax_error() {
-    let server = Server::start();
+    let server = &seed().app;
     let hostile = [
         "title:DX",
         "DX AND",
@@ -221,14 +222,14 @@ fn no_user_string_is_a_syntax_error() {
 
 #[test]
 fn only_exclusions_return_everything_else() {
-    let server = Server::start();
+    let server = &seed().app;
     let results = server.search(&format!("q={}", encode("-図書館")));
     assert_eq!(results["total"], 115);
 }
 
 #[test]
 fn analyze_shows_the_terms_of_every_analyzer() {
-    let server = Server::start();
+    let server = &seed().app;
     let (status, body) = server.get(&format!("/api/analyze?text={}", encode("子供を育成します")));
     assert_eq!(status, 200, "{body}");
     let analyzers = body["analyzers"].as_array().unwrap();
@@ -241,12 +242,12 @@ fn analyze_shows_the_terms_of_every_analyzer() {
     assert!(terms("surface").contains(&"子供".to_string()));
     assert!(terms("normalized").contains(&"子ども".to_string()), "{:?}", terms("normalized"));
     assert!(terms("reading").contains(&"コド".to_string()), "{:?}", terms("reading"));
-    assert_error(&server, "/api/analyze", 400, "empty_query");
+    assert_error(server, "/api/analyze", 400, "empty_query");
 }
 
 #[test]
 fn explain_attaches_the_scoring_of_each_hit() {
-    let server = Server::start();
+    let server = &seed().app;
     let plain = server.search(&format!("q={}", encode("図書館")));
     assert!(plain["hits"][0].get("explanation").is_none());
     let explained = server.search(&format!("q={}&explain=true", encode("図書館")));
@@ -260,12 +261,12 @@ fn explain_attaches_the_scoring_of_each_hit() {
     assert_eq!(text_match["weight"], 5.0);
     let summed: f64 = matched.iter().map(|term| term["score"].as_f64().unwrap()).sum();
     assert!(summed <= value + 1e-3, "term scores are parts of the total: {summed} vs {value}");
-    assert_error(&server, &format!("/api/search?q={}&explain=maybe", encode("図書館")), 400, "invalid_flag");
+    assert_error(server, &format!("/api/search?q={}&explain=maybe", encode("図書館")), 400, "invalid_flag");
 }
 
 #[test]
 fn suggestions_complete_words_and_their_readings() {
-    let server = Server::start();
+    let server = &seed().app;
     for prefix in ["としょ", "図書", "トショ"] {
         let (status, body) = server.get(&format!("/api/suggest?q={}", encode(prefix)));
         assert_eq!(status, 200, "{body}");
@@ -278,13 +279,13 @@ fn suggestions_complete_words_and_their_readings() {
     let counts: Vec<u64> =
         body["suggestions"].as_array().unwrap().iter().map(|s| s["count"].as_u64().unwrap()).collect();
     assert!(counts[0] >= counts[1], "most frequent first: {counts:?}");
-    assert_error(&server, "/api/suggest?q=", 400, "empty_query");
-    assert_error(&server, &format!("/api/suggest?q={}&limit=21", encode("と")), 400, "invalid_limit");
+    assert_error(server, "/api/suggest?q=", 400, "empty_query");
+    assert_error(server, &format!("/api/suggest?q={}&limit=21", encode("と")), 400, "invalid_limit");
 }
 
 #[test]
 fn siblings_are_the_other_items_under_the_same_heading_in_order() {
-    let server = Server::start();
+    let server = &seed().app;
     let (status, body) = server.get("/api/documents/komae-2022-policies-009/siblings");
     assert_eq!(status, 200, "{body}");
     let ids: Vec<&str> = body["items"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect();

@@ -3,9 +3,9 @@
 use std::fs;
 
 use hoshin_indexer::{build_index, open_or_build, IndexLayout, IndexerError};
-use hoshin_query::{SearchEngine, SearchRequest};
+use hoshin_search::{SearchEngine, SearchRequest};
 
-use crate::util::{analysis, engine, inputs, seed_copy, seed_index};
+use crate::util::{analysis, engine_over, inputs, seed, seed_copy};
 
 fn search_ids(engine: &SearchEngine, query: &str) -> Vec<String> {
     let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
@@ -14,11 +14,10 @@ fn search_ids(engine: &SearchEngine, query: &str) -> Vec<String> {
 
 #[test]
 fn the_seed_index_holds_every_item_and_finds_the_library_items() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
+    let engine = &seed().engine;
     assert_eq!(engine.document_count(), 118);
     assert_eq!(engine.departments().len(), 9);
-    let mut top_three = search_ids(&engine, "図書館");
+    let mut top_three = search_ids(engine, "図書館");
     top_three.truncate(3);
     top_three.sort();
     assert_eq!(top_three, ["komae-2022-policies-009", "komae-2022-policies-029", "komae-2022-policies-108"]);
@@ -29,18 +28,17 @@ fn an_up_to_date_index_is_reused_and_a_changed_seed_rebuilds_it() {
     let root = tempfile::tempdir().unwrap();
     let seeds = seed_copy();
     let layout = IndexLayout::new(root.path());
-    let analysis = analysis();
 
-    open_or_build(&layout, &inputs(seeds.path(), &analysis)).unwrap();
+    open_or_build(&layout, &inputs(seeds.path())).unwrap();
     let first = layout.current_generation().unwrap();
-    open_or_build(&layout, &inputs(seeds.path(), &analysis)).unwrap();
+    open_or_build(&layout, &inputs(seeds.path())).unwrap();
     assert_eq!(layout.current_generation().unwrap(), first, "nothing changed, nothing rebuilt");
 
     let added = "令和5年度「環境部の方針」(案)\n\n緑のまちづくり\n\n- ▽ 河川敷にスケートパークを設けます。\n";
     fs::write(seeds.path().join("extra.txt"), added).unwrap();
-    let index = open_or_build(&layout, &inputs(seeds.path(), &analysis)).unwrap();
+    let index = open_or_build(&layout, &inputs(seeds.path())).unwrap();
     assert_ne!(layout.current_generation().unwrap(), first, "a changed seed rebuilds");
-    let engine = engine(&index);
+    let engine = engine_over(&index);
     assert_eq!(engine.document_count(), 119);
     assert_eq!(search_ids(&engine, "スケートパーク"), ["extra-001"]);
 }
@@ -50,27 +48,25 @@ fn a_failed_build_leaves_the_previous_index_live() {
     let root = tempfile::tempdir().unwrap();
     let seeds = seed_copy();
     let layout = IndexLayout::new(root.path());
-    let analysis = analysis();
-    build_index(&layout, &inputs(seeds.path(), &analysis)).unwrap();
+    build_index(&layout, &inputs(seeds.path())).unwrap();
     let live = layout.current_generation().unwrap();
 
     fs::write(seeds.path().join("broken.txt"), "見出しだけ\n- ▽ 置き場のない項目\n").unwrap();
-    let error = build_index(&layout, &inputs(seeds.path(), &analysis)).unwrap_err();
+    let error = build_index(&layout, &inputs(seeds.path())).unwrap_err();
     let IndexerError::Unplaced(lines) = &error else {
         panic!("expected unplaced lines, got {error}");
     };
     assert_eq!(lines[0].to_string(), "broken.txt:1: text before any department header");
     assert_eq!(layout.current_generation().unwrap(), live);
-    let index = hoshin_indexer::open_current(&layout, &analysis.resources).unwrap();
-    assert_eq!(engine(&index).document_count(), 118);
+    let index = hoshin_indexer::open_current(&layout, &analysis().analyzers).unwrap();
+    assert_eq!(engine_over(&index).document_count(), 118);
 }
 
 #[test]
 fn an_empty_seed_directory_is_an_error_not_an_empty_index() {
     let root = tempfile::tempdir().unwrap();
     let seeds = tempfile::tempdir().unwrap();
-    let analysis = analysis();
-    let error = build_index(&IndexLayout::new(root.path()), &inputs(seeds.path(), &analysis)).unwrap_err();
+    let error = build_index(&IndexLayout::new(root.path()), &inputs(seeds.path())).unwrap_err();
     assert!(matches!(error, IndexerError::NoSeeds(_)), "{error}");
 }
 
@@ -81,7 +77,29 @@ fn a_generated_corpus_from_the_seed_parses_and_indexes_whole() {
     let written = hoshin_indexer::generate::generate_corpus(&material, 300, 11, corpus.path()).unwrap();
     assert_eq!((written.items, written.files), (300, 3));
     let root = tempfile::tempdir().unwrap();
-    let analysis = analysis();
-    let report = build_index(&IndexLayout::new(root.path()), &inputs(corpus.path(), &analysis)).unwrap();
+    let report = build_index(&IndexLayout::new(root.path()), &inputs(corpus.path())).unwrap();
     assert_eq!(report.documents, 300);
+}
+
+#[test]
+fn an_index_whose_journal_went_missing_is_refused_not_rebuilt_without_it() {
+    let root = tempfile::tempdir().unwrap();
+    let seeds = seed_copy();
+    let layout = IndexLayout::new(root.path());
+    let index = open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    let item = engine_over(&index).document("komae-2022-policies-001").unwrap();
+    let writer = hoshin_indexer::DocumentWriter::open(&index, &layout.journal_path()).unwrap();
+    writer
+        .write(&vec![hoshin_indexer::Operation::Put(hoshin_analysis::PolicyItem { id: "api-1".into(), ..item })])
+        .unwrap();
+    drop((writer, index));
+
+    fs::remove_file(layout.journal_path()).unwrap();
+    for error in [
+        open_or_build(&layout, &inputs(seeds.path())).unwrap_err(),
+        build_index(&layout, &inputs(seeds.path())).unwrap_err(),
+    ] {
+        assert!(matches!(error, IndexerError::JournalMissing { found: 0, .. }), "{error}");
+        assert!(error.to_string().contains("journal.jsonl"), "{error}");
+    }
 }

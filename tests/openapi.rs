@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{encode, seed_copy, Server};
+use crate::util::{encode, seed_copy, Client, TestApp};
 
 const TOKEN: &str = "openapi-test-token";
 
@@ -23,7 +23,7 @@ fn assert_matches(spec: &Value, name: &str, instance: &Value) {
 fn every_route_is_described_and_real_answers_match_the_schemas() {
     let seeds = seed_copy();
     let index = tempfile::tempdir().unwrap();
-    let server = Server::start_at(index.path(), seeds.path(), &["--api-token", TOKEN]);
+    let server = TestApp::writable(index.path(), seeds.path(), TOKEN);
     let (status, spec) = server.get("/api/openapi.json");
     assert_eq!(status, 200);
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));

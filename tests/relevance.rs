@@ -1,10 +1,10 @@
 //! Relevance, case by case: each way residents type Japanese finds its item.
 
-use hoshin_query::{SearchEngine, SearchRequest, SearchResults};
+use hoshin_search::{SearchEngine, SearchRequest, SearchResults};
 
 use hoshin_indexer::seed::read_seed_file;
 
-use crate::util::{engine, seed_file, seed_index};
+use crate::util::{seed, seed_file};
 
 fn search(engine: &SearchEngine, query: &str) -> SearchResults {
     let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
@@ -43,12 +43,11 @@ const CASES: &[(&str, &str, usize, &str)] = &[
 
 #[test]
 fn every_way_of_typing_finds_its_item() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
+    let engine = &seed().engine;
     let failures: Vec<String> = CASES
         .iter()
         .filter_map(|&(query, expected, within, probe)| {
-            let found = ids(&search(&engine, query));
+            let found = ids(&search(engine, query));
             let rank = found.iter().position(|id| id == expected);
             rank.is_none_or(|rank| rank >= within)
                 .then(|| format!("{query} ({probe}): wanted {expected} in the first {within}, got {found:?}"))
@@ -59,18 +58,16 @@ fn every_way_of_typing_finds_its_item() {
 
 #[test]
 fn width_and_case_variants_rank_identically() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
-    let reference = ids(&search(&engine, "DX研修"));
+    let engine = &seed().engine;
+    let reference = ids(&search(engine, "DX研修"));
     for variant in ["ＤＸ研修", "dx研修", "Dx研修"] {
-        assert_eq!(ids(&search(&engine, variant)), reference, "{variant}");
+        assert_eq!(ids(&search(engine, variant)), reference, "{variant}");
     }
 }
 
 #[test]
 fn every_spelling_and_inflection_finds_every_item_written_any_of_those_ways() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
+    let engine = &seed().engine;
     let items = read_seed_file(&seed_file()).unwrap();
     let groups: [(&[&str], &[&str]); 3] = [
         (&["取り組み", "取組", "取組み"], &["取組"]),
@@ -97,9 +94,8 @@ fn every_spelling_and_inflection_finds_every_item_written_any_of_those_ways() {
 
 #[test]
 fn the_word_as_typed_outranks_its_synonyms() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
-    let results = search(&engine, "廃棄物");
+    let engine = &seed().engine;
+    let results = search(engine, "廃棄物");
     let first_synonym_only = results.hits.iter().position(|hit| !hit.item.text.contains("廃棄物")).unwrap();
     assert!(results.hits[..first_synonym_only].iter().any(|hit| hit.item.text.contains("廃棄物")));
     assert!(
@@ -110,27 +106,24 @@ fn the_word_as_typed_outranks_its_synonyms() {
 
 #[test]
 fn an_exact_match_outranks_a_near_miss() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
-    let exact = search(&engine, "粕江らしい地域包括ケアシステム");
-    let near = search(&engine, "狛江らしい地域包括ケアシステム");
+    let engine = &seed().engine;
+    let exact = search(engine, "粕江らしい地域包括ケアシステム");
+    let near = search(engine, "狛江らしい地域包括ケアシステム");
     assert!(exact.hits[0].score > near.hits[0].score * 2.0, "{} vs {}", exact.hits[0].score, near.hits[0].score);
 }
 
 #[test]
 fn the_department_counts_when_named() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
-    let results = search(&engine, "教育部 DX");
+    let engine = &seed().engine;
+    let results = search(engine, "教育部 DX");
     assert_eq!(results.hits[0].item.department, "教育部");
     assert!(results.hits[0].item.text.contains("DX"));
 }
 
 #[test]
 fn too_few_exact_matches_are_followed_by_partial_ones_that_say_what_they_miss() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
-    let results = search(&engine, "ワクチン接種");
+    let engine = &seed().engine;
+    let results = search(engine, "ワクチン接種");
     assert_eq!(ids(&results)[0], "046");
     let relaxation = results.relaxation.as_ref().expect("relaxed");
     assert_eq!(relaxation.exact_total, 1);
@@ -141,16 +134,14 @@ fn too_few_exact_matches_are_followed_by_partial_ones_that_say_what_they_miss() 
 
 #[test]
 fn kana_queries_highlight_the_words_they_spell() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
-    let results = search(&engine, "としょかん");
+    let engine = &seed().engine;
+    let results = search(engine, "としょかん");
     assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"), "{}", results.hits[0].snippet);
 }
 
 #[test]
 fn inflected_words_are_highlighted_in_their_written_form() {
-    let (_root, index) = seed_index();
-    let engine = engine(&index);
-    let results = search(&engine, "育成する");
+    let engine = &seed().engine;
+    let results = search(engine, "育成する");
     assert!(results.hits.iter().any(|hit| hit.snippet.contains("<mark>育成</mark>し")));
 }

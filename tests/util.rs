@@ -1,14 +1,21 @@
-//! Shared helpers: workspace paths, the compiled dictionary, temporary indexes
-//! and a running `hoshin serve` process.
+//! Shared helpers: workspace paths, the analysis and the seed index loaded
+//! once per test process, the application in process (axum's `oneshot`, no
+//! socket), and a real `hoshin serve` process for the tests whose subject is
+//! the process itself.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
 
+use axum::body::Body;
+use axum::http::{HeaderMap, Request};
 use hoshin_analysis::PreparedAnalysis;
-use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
-use hoshin_query::SearchEngine;
+use hoshin_indexer::{open_or_build, BuildInputs, DocumentWriter, IndexLayout};
+use hoshin_search::SearchEngine;
+use hoshin_server::{app, ApiTokens, AppState, HttpConfig};
 use serde_json::Value;
+use tower::ServiceExt;
 
 /// The repository root.
 pub fn workspace() -> &'static Path {
@@ -23,6 +30,11 @@ pub fn seeds_dir() -> PathBuf {
 /// The seed file every test reads.
 pub fn seed_file() -> PathBuf {
     seeds_dir().join("komae-2022-policies.txt")
+}
+
+/// The repository's own test data.
+pub fn test_data(name: &str) -> PathBuf {
+    workspace().join("tests/data").join(name)
 }
 
 /// A temporary seed directory holding a copy of the seed, for tests that add to it.
@@ -42,27 +54,137 @@ pub fn data_dir() -> PathBuf {
     workspace().join("data")
 }
 
-/// The dictionary and word lists as the server loads them.
-pub fn analysis() -> PreparedAnalysis {
-    PreparedAnalysis::prepare(&dictionary_dir(), &data_dir()).expect("the dictionary and data files load")
+/// The dictionary and word lists as the server loads them, loaded once.
+pub fn analysis() -> &'static PreparedAnalysis {
+    static ANALYSIS: OnceLock<PreparedAnalysis> = OnceLock::new();
+    ANALYSIS.get_or_init(|| {
+        PreparedAnalysis::prepare(&dictionary_dir(), &data_dir()).expect("the dictionary and data files load")
+    })
 }
 
 /// Build inputs over `seeds` with the shared analysis.
-pub fn inputs<'a>(seeds: &'a Path, analysis: &'a PreparedAnalysis) -> BuildInputs<'a> {
-    BuildInputs { seeds_dir: seeds, resources: &analysis.resources, analysis_fingerprint: &analysis.fingerprint }
+pub fn inputs(seeds: &Path) -> BuildInputs<'_> {
+    BuildInputs::new(seeds, analysis())
 }
 
 /// A search engine over `index` with the committed synonyms.
-pub fn engine(index: &tantivy::Index) -> SearchEngine {
-    SearchEngine::new(index, analysis().lexicon.synonyms).unwrap()
+pub fn engine_over(index: &tantivy::Index) -> SearchEngine {
+    SearchEngine::new(index, analysis().lexicon.synonyms.clone()).unwrap()
 }
 
-/// A fresh on-disk index of the seed in a temporary directory.
-pub fn seed_index() -> (tempfile::TempDir, tantivy::Index) {
-    let root = tempfile::tempdir().unwrap();
-    let analysis = analysis();
-    let index = open_or_build(&IndexLayout::new(root.path()), &inputs(&seeds_dir(), &analysis)).unwrap();
-    (root, index)
+/// The seed, indexed once per test process (reused across runs while fresh)
+/// and only ever read: its engine, and the application over it, which has
+/// no API token and so refuses every write.
+pub struct SeedFixture {
+    /// The engine every read-only test searches.
+    pub engine: Arc<SearchEngine>,
+    /// What the application is made of, for one of another configuration.
+    pub state: AppState,
+    /// The application over that engine.
+    pub app: TestApp,
+}
+
+/// The shared read-only seed fixture.
+pub fn seed() -> &'static SeedFixture {
+    static SEED: OnceLock<SeedFixture> = OnceLock::new();
+    SEED.get_or_init(|| {
+        let layout = IndexLayout::new(Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-index"));
+        let index = open_or_build(&layout, &inputs(&seeds_dir())).expect("the seed indexes");
+        let engine = Arc::new(engine_over(&index));
+        let writer = Arc::new(DocumentWriter::open(&index, &layout.journal_path()).expect("the index opens"));
+        let state = AppState { engine: engine.clone(), writer, tokens: Arc::new(ApiTokens::default()) };
+        SeedFixture { engine, app: TestApp::new(state.clone(), &HttpConfig::default()), state }
+    })
+}
+
+/// What the tests ask of the API, in process or over a socket.
+pub trait Client {
+    /// Sends `body` of `content_type` with `method` and an optional bearer
+    /// token; returns the status and the JSON body.
+    fn send(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> (u16, Value);
+
+    /// Sends a body-less request with `method`.
+    fn request(&self, method: &str, path_and_query: &str) -> (u16, Value) {
+        self.send(method, path_and_query, None, "application/json", b"")
+    }
+
+    /// GETs `path_and_query`.
+    fn get(&self, path_and_query: &str) -> (u16, Value) {
+        self.request("GET", path_and_query)
+    }
+
+    /// Sends `body` as JSON with `method`, with `Authorization: Bearer token`
+    /// when `token` is given.
+    fn send_json(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        self.send(method, path, token, "application/json", body.to_string().as_bytes())
+    }
+
+    /// Searches with already URL-encoded parameters, expecting success.
+    fn search(&self, parameters: &str) -> Value {
+        let (status, body) = self.get(&format!("/api/search?{parameters}"));
+        assert_eq!(status, 200, "{parameters}: {body}");
+        body
+    }
+}
+
+/// The application in process: requests go through the whole router
+/// (admission, extractors, handlers, workers, errors) without a socket.
+pub struct TestApp {
+    router: axum::Router,
+}
+
+/// One runtime for every in-process request of the test binary.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap())
+}
+
+impl TestApp {
+    /// The application over `state`.
+    pub fn new(state: AppState, config: &HttpConfig) -> TestApp {
+        TestApp { router: app(state, config) }
+    }
+
+    /// A writable application over its own index of `seeds` at `index`,
+    /// accepting `token`.
+    pub fn writable(index: &Path, seeds: &Path, token: &str) -> TestApp {
+        let layout = IndexLayout::new(index);
+        let index = open_or_build(&layout, &inputs(seeds)).expect("the seeds index");
+        let state = AppState {
+            engine: Arc::new(engine_over(&index)),
+            writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path()).expect("the index opens")),
+            tokens: Arc::new(ApiTokens::new([token])),
+        };
+        TestApp::new(state, &HttpConfig::default())
+    }
+
+    /// Sends `request` and returns the status, the headers and the body.
+    pub fn call(&self, request: Request<Body>) -> (u16, HeaderMap, Vec<u8>) {
+        runtime().block_on(async {
+            let response = self.router.clone().oneshot(request).await.unwrap();
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            (status, headers, body.to_vec())
+        })
+    }
+}
+
+impl Client for TestApp {
+    fn send(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> (u16, Value) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", content_type)
+            .header("host", "localhost");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let (status, _, body) = self.call(request.body(Body::from(body.to_vec())).unwrap());
+        let json = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("{method} {path} answered non-JSON {:?}", String::from_utf8_lossy(&body)));
+        (status, json)
+    }
 }
 
 /// A `hoshin serve` process on a free loopback port, killed when dropped.
@@ -76,12 +198,7 @@ pub struct Server {
 impl Server {
     /// Starts the server binary over the seed with its own index directory.
     pub fn start() -> Server {
-        Server::start_with_seeds(&seeds_dir())
-    }
-
-    /// Starts the server binary over the seed files of `seeds`.
-    pub fn start_with_seeds(seeds: &Path) -> Server {
-        Server::start_with(seeds, &[])
+        Server::start_with(&seeds_dir(), &[])
     }
 
     /// Starts the server binary over `seeds` with extra `serve` flags.
@@ -158,20 +275,10 @@ impl Server {
         }
         (status, body)
     }
+}
 
-    /// GETs `path_and_query` and returns the status and the JSON body.
-    pub fn get(&self, path_and_query: &str) -> (u16, Value) {
-        self.request("GET", path_and_query)
-    }
-
-    /// Sends `body` as JSON with `method`, with `Authorization: Bearer token`
-    /// when `token` is given.
-    pub fn send_json(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        self.send(method, path, token, "application/json", body.to_string().as_bytes())
-    }
-
-    /// Sends `body` of `content_type` with `method` and an optional bearer token.
-    pub fn send(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> (u16, Value) {
+impl Client for Server {
+    fn send(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> (u16, Value) {
         let url = format!("{}{}", self.base, path);
         let mut request = ureq::request(method, &url).set("Content-Type", content_type);
         if let Some(token) = token {
@@ -185,27 +292,6 @@ impl Server {
         let status = response.status();
         let text = response.into_string().unwrap();
         (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url} answered non-JSON {text:?}")))
-    }
-
-    /// Sends a body-less request with `method`.
-    pub fn request(&self, method: &str, path_and_query: &str) -> (u16, Value) {
-        let url = format!("{}{}", self.base, path_and_query);
-        let response = match ureq::request(method, &url).call() {
-            Ok(response) => response,
-            Err(ureq::Error::Status(_, response)) => response,
-            Err(error) => panic!("{method} {url}: {error}"),
-        };
-        let status = response.status();
-        let body = response.into_string().unwrap();
-        let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{url} answered non-JSON {body:?}"));
-        (status, json)
-    }
-
-    /// Searches with already URL-encoded parameters, expecting success.
-    pub fn search(&self, parameters: &str) -> Value {
-        let (status, body) = self.get(&format!("/api/search?{parameters}"));
-        assert_eq!(status, 200, "{parameters}: {body}");
-        body
     }
 }
 

@@ -1,23 +1,31 @@
-//! Writing through the API: tokens, atomic batches, persistence across
-//! restarts, rebuilds and SIGKILL.
+//! Writing through the API: tokens, atomic batches and imports in process;
+//! persistence across restarts, rebuilds and SIGKILL with the real server.
 
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::http::Request;
 use serde_json::{json, Value};
 
-use crate::util::{encode, seed_copy, Server};
+use crate::util::{encode, seed_copy, Client, Server, TestApp};
 
 const TOKEN: &str = "test-token-5f1c";
 
+/// The server process over `index`, accepting [`TOKEN`].
 fn writable(seeds: &std::path::Path, index: &std::path::Path) -> Server {
     Server::start_at(index, seeds, &["--api-token", TOKEN])
+}
+
+/// The application in process over `index`, accepting [`TOKEN`].
+fn writable_app(seeds: &std::path::Path, index: &std::path::Path) -> TestApp {
+    TestApp::writable(index, seeds, TOKEN)
 }
 
 fn document(id: &str, text: &str) -> Value {
     json!({ "id": id, "year": "令和5年度", "department": "環境部", "policy": "緑のまちづくり", "text": text })
 }
 
-fn documents(server: &Server) -> u64 {
+fn documents(server: &impl Client) -> u64 {
     server.get("/api/health").1["documents"].as_u64().unwrap()
 }
 
@@ -25,7 +33,7 @@ fn documents(server: &Server) -> u64 {
 fn writes_need_a_valid_token_and_change_nothing_without_one() {
     let seeds = seed_copy();
     let index = tempfile::tempdir().unwrap();
-    let server = writable(seeds.path(), index.path());
+    let server = writable_app(seeds.path(), index.path());
     let body = document("park-1", "河川敷にスケートパークを設けます。");
     for token in [None, Some("wrong"), Some("")] {
         let (status, answer) = server.send_json("PUT", "/api/documents/park-1", token, &body);
@@ -86,7 +94,7 @@ fn rebuilding_from_changed_seeds_keeps_what_the_api_wrote() {
 fn a_batch_is_written_whole_or_not_at_all() {
     let seeds = seed_copy();
     let index = tempfile::tempdir().unwrap();
-    let server = writable(seeds.path(), index.path());
+    let server = writable_app(seeds.path(), index.path());
     let mut batch = vec![document("b-1", "一つ目"), document("b-2", "二つ目")];
     batch.push(json!({ "id": "b-3", "year": "令和5年度", "department": "環境部", "policy": "見出し", "text": "" }));
     let (status, answer) = server.send_json("POST", "/api/documents", Some(TOKEN), &json!({ "documents": batch }));
@@ -102,11 +110,15 @@ fn a_batch_is_written_whole_or_not_at_all() {
     let (status, answer) = server.send_json("POST", "/api/documents", Some(TOKEN), &json!({ "documents": too_many }));
     assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("batch_too_large")));
     // The declared length alone is refused; the body is never read.
-    let head = format!(
-        "POST /api/documents HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}",
-        9 * 1024 * 1024
-    );
-    let (status, answer) = server.raw(head.as_bytes());
+    let declared_too_large = Request::builder()
+        .method("POST")
+        .uri("/api/documents")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
+        .header("content-length", 9 * 1024 * 1024)
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, answer) = server.call(declared_too_large);
     let answer: Value = serde_json::from_slice(&answer).unwrap();
     assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("payload_too_large")));
     let (status, answer) = server.send("POST", "/api/documents", Some(TOKEN), "application/json", b"{\"documents\": [");
@@ -118,7 +130,7 @@ fn a_batch_is_written_whole_or_not_at_all() {
 fn policy_text_files_import_in_the_seed_format() {
     let seeds = seed_copy();
     let index = tempfile::tempdir().unwrap();
-    let server = writable(seeds.path(), index.path());
+    let server = writable_app(seeds.path(), index.path());
     let text = "令和5年度「環境部の方針」(案)\n\n水辺\n\n- ▽ 親水公園を整備します。\n- ▽ 水辺の生き物を調べます。\n";
     let (status, answer) =
         server.send("POST", "/api/import?file=r5-env.txt", Some(TOKEN), "text/plain", text.as_bytes());
@@ -135,7 +147,7 @@ fn policy_text_files_import_in_the_seed_format() {
 fn searches_keep_answering_while_batches_are_written() {
     let seeds = seed_copy();
     let index = tempfile::tempdir().unwrap();
-    let server = writable(seeds.path(), index.path());
+    let server = writable_app(seeds.path(), index.path());
     std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             for _ in 0..60 {

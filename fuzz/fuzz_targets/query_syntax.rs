@@ -2,7 +2,7 @@
 //! every clause is non-empty text that the query really contains.
 #![no_main]
 
-use hoshin_query::syntax::parse_clauses;
+use hoshin_search::syntax::parse_clauses;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|query: &str| {

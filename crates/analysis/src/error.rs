@@ -33,12 +33,18 @@ pub enum AnalysisError {
         message: String,
     },
     /// A file or directory could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The path concerned.
         path: PathBuf,
-        /// The underlying failure.
-        source: std::io::Error,
+        /// The underlying failure, part of the message rather than a `source()`.
+        error: std::io::Error,
+    },
+    /// An index was opened for searching without hoshin's analyzers registered.
+    #[error("the index has no analyzer `{name}` registered: register `Analyzers` with it first")]
+    AnalyzerNotRegistered {
+        /// The tokenizer name looked up.
+        name: &'static str,
     },
 }
 
@@ -48,6 +54,6 @@ pub type Result<T> = std::result::Result<T, AnalysisError>;
 impl AnalysisError {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| AnalysisError::Io { path, source }
+        move |error| AnalysisError::Io { path, error }
     }
 }

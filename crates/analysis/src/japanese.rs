@@ -175,9 +175,11 @@ pub(crate) mod tests {
     /// The workspace's dictionary and data files, as the server uses them.
     pub(crate) fn workspace_resources() -> AnalysisResources {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        crate::PreparedAnalysis::prepare(&root.join("index/dictionary"), &root.join("data"))
-            .expect("the dictionary and data files load")
-            .resources
+        let compiled =
+            crate::dictionary::ensure_compiled(&crate::dictionary::ipadic_source_dir(), &root.join("index/dictionary"))
+                .expect("the dictionary compiles");
+        let lexicon = Lexicon::load(&root.join("data")).expect("the data files load");
+        AnalysisResources::new(compiled.dictionary, &lexicon).expect("the user dictionary loads")
     }
 
     fn terms(mut tokenizer: impl Tokenizer, text: &str) -> Vec<String> {

@@ -8,9 +8,11 @@
 //! - `synonyms.tsv` — one group per line, tab-separated (`脱炭素⇥ゼロカーボン`).
 //!   Applied only to queries, ranked below the word as typed.
 //! - `userdict.csv` — lindera's simple user dictionary (`surface,part_of_speech,reading`)
-//!   for words IPADIC lacks (マイナンバー, local place names).
+//!   for words IPADIC lacks (マイナンバー, local place names). Every line but a
+//!   blank one is an entry; one without exactly three fields is reported with
+//!   its file and line before lindera reads the file.
 //!
-//! In every file, blank lines and lines starting with `#` are ignored.
+//! In the two `.tsv` files, blank lines and lines starting with `#` are ignored.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -65,6 +67,9 @@ impl Lexicon {
             .filter(|group| group.len() > 1)
             .collect();
         let user_dictionary = Some(data_dir.join(USER_DICTIONARY_FILE)).filter(|path| path.is_file());
+        if let Some(path) = &user_dictionary {
+            check_user_dictionary(path)?;
+        }
 
         let mut hasher = Sha256::new();
         for name in [VARIANTS_FILE, USER_DICTIONARY_FILE] {
@@ -99,6 +104,24 @@ fn read_groups(path: &Path, normalise: fn(&str) -> String) -> Result<Vec<(usize,
     Ok(groups)
 }
 
+/// Each entry of a simple user dictionary has a surface, a part of speech and
+/// a reading. lindera sorts the rows before it checks them, so its own errors
+/// cannot name the line.
+fn check_user_dictionary(path: &Path) -> Result<()> {
+    let text = fs::read_to_string(path).map_err(AnalysisError::io(path))?;
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != 3 || fields.iter().any(|field| field.trim().is_empty()) {
+            let message = format!("expected surface,part_of_speech,reading, found {} field(s)", fields.len());
+            return Err(data_error(path, index + 1, &message));
+        }
+    }
+    Ok(())
+}
+
 fn data_error(path: &Path, line: usize, message: &str) -> AnalysisError {
     AnalysisError::DataFile { path: path.to_path_buf(), line, message: message.to_string() }
 }
@@ -127,6 +150,14 @@ mod tests {
         fs::write(directory.path().join(VARIANTS_FILE), "子ども\t子供\n空き家\n").unwrap();
         let error = Lexicon::load(directory.path()).unwrap_err();
         assert!(error.to_string().contains("variants.tsv:2"), "{error}");
+    }
+
+    #[test]
+    fn a_malformed_user_dictionary_entry_is_reported_with_its_line() {
+        let directory = tempfile::tempdir().unwrap();
+        fs::write(directory.path().join(USER_DICTIONARY_FILE), "狛江,カスタム名詞,コマエ\n\n多摩川,名詞\n").unwrap();
+        let error = Lexicon::load(directory.path()).unwrap_err();
+        assert!(error.to_string().contains("userdict.csv:3"), "{error}");
     }
 
     #[test]

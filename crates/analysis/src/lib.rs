@@ -1,23 +1,29 @@
-//! What a hoshin index is: the [`PolicyItem`]s it holds, its schema, the Japanese analyzers its fields use, the
-//! IPADIC dictionary those analyzers segment with and the editable word lists
-//! ([`Lexicon`]) that extend it.
+//! What a hoshin index is: the [`PolicyItem`]s it holds, its schema (one
+//! [`FIELD_TABLE`]), the four [`Analysis`] kinds its fields go through, the
+//! IPADIC dictionary the Japanese analyses segment with and the editable word
+//! lists ([`Lexicon`]) that extend it.
 //!
-//! Both the indexer and the query side call [`register_analyzers`] on the same
-//! [`Fields`] schema, so a word is analysed identically when it is stored and when
-//! it is searched.
+//! The indexer registers [`Analyzers`] with every index it builds or opens;
+//! the search side takes the same value back from the index
+//! ([`Analyzers::of_index`]), so a word is analysed identically when it is
+//! stored and when it is searched.
 //!
-//! ```no_run
-//! use std::path::Path;
-//! use hoshin_analysis::{dictionary, register_analyzers, AnalysisResources, Fields, Lexicon};
+//! ```
+//! use hoshin_analysis::{Analysis, Fields, PreparedAnalysis};
+//! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+//! # let (dictionary, data) = (root.join("index/dictionary"), root.join("data"));
 //!
-//! let compiled = dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), Path::new("index/dictionary"))?;
-//! let resources = AnalysisResources::new(compiled.dictionary, &Lexicon::load(Path::new("data"))?)?;
+//! let prepared = PreparedAnalysis::prepare(&dictionary, &data)?;
 //! let (schema, _fields) = Fields::build_schema();
 //! let index = tantivy::Index::create_in_ram(schema);
-//! register_analyzers(index.tokenizers(), &resources);
+//! prepared.analyzers.register(index.tokenizers());
+//! let words: Vec<String> =
+//!     prepared.analyzers.tokens(Analysis::Normalized, "子供の育成します").into_iter().map(|t| t.text).collect();
+//! assert_eq!(words, ["子ども", "育成"]);
 //! # Ok::<(), hoshin_analysis::AnalysisError>(())
 //! ```
 
+mod analyzers;
 pub mod dictionary;
 mod error;
 mod item;
@@ -29,13 +35,11 @@ mod prepared;
 pub mod reading;
 mod schema;
 
+pub use analyzers::{Analysis, Analyzers};
 pub use error::{AnalysisError, Result};
 pub use item::{PolicyItem, Source};
 pub use japanese::AnalysisResources;
 pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;
 pub use prepared::PreparedAnalysis;
-pub use schema::{
-    register_analyzers, section_facet, Fields, DEPARTMENT_FACET_FIELD, NGRAM_TOKENIZER, NORMALIZED_TOKENIZER,
-    READING_TOKENIZER, SCHEMA_VERSION, SECTION_FACET_FIELD, SURFACE_TOKENIZER,
-};
+pub use schema::{field_name, section_facet, FieldKind, FieldSpec, Fields, FIELD_TABLE, SCHEMA_VERSION};

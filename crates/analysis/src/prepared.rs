@@ -2,16 +2,17 @@
 
 use std::path::Path;
 
+use crate::analyzers::Analyzers;
 use crate::dictionary;
 use crate::error::Result;
 use crate::japanese::AnalysisResources;
 use crate::lexicon::Lexicon;
 
-/// The analyzers' resources, the lexicon they came from, and a fingerprint that
-/// changes whenever documents would be analysed differently.
+/// The analyzers, the lexicon they came from, and a fingerprint that changes
+/// whenever documents would be analysed differently.
 pub struct PreparedAnalysis {
-    /// What the analyzers are built from.
-    pub resources: AnalysisResources,
+    /// One analyzer per analysis, over the dictionary and the word lists.
+    pub analyzers: Analyzers,
     /// The word lists, synonyms included (query-time only).
     pub lexicon: Lexicon,
     /// Dictionary and index-relevant word-list fingerprints together.
@@ -25,7 +26,7 @@ impl PreparedAnalysis {
         let compiled = dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), compiled_dictionary_dir)?;
         let lexicon = Lexicon::load(data_dir)?;
         let fingerprint = format!("{}/{}", compiled.fingerprint, lexicon.index_fingerprint);
-        let resources = AnalysisResources::new(compiled.dictionary, &lexicon)?;
-        Ok(PreparedAnalysis { resources, lexicon, fingerprint })
+        let analyzers = Analyzers::new(&AnalysisResources::new(compiled.dictionary, &lexicon)?);
+        Ok(PreparedAnalysis { analyzers, lexicon, fingerprint })
     }
 }

@@ -10,9 +10,7 @@
 use lindera_analysis::token_filter::japanese_reading_form::JapaneseReadingFormTokenFilter;
 use lindera_analysis::token_filter::BoxTokenFilter;
 use lindera_analysis::tokenizer::Tokenizer as LinderaAnalysisTokenizer;
-use std::ops::Range;
-
-use tantivy::tokenizer::{TextAnalyzer, TokenStream, Tokenizer};
+use tantivy::tokenizer::Tokenizer;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::japanese::{normalising_segmenter, AnalysisResources};
@@ -51,22 +49,6 @@ impl Tokenizer for ReadingTokenizer {
     }
 }
 
-/// The reading a reading analyzer (one registered from [`ReadingTokenizer`])
-/// spells for `text`: one katakana character per position, each with the byte
-/// range of the word it belongs to.
-pub fn spelled_reading(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(char, Range<usize>)> {
-    let mut reading = Vec::new();
-    let mut stream = analyzer.token_stream(text);
-    while stream.advance() {
-        let token = stream.token();
-        let mut chars = token.text.chars();
-        if let (Some(c), None) = (chars.next(), chars.next()) {
-            reading.push((c, token.offset_from..token.offset_to));
-        }
-    }
-    reading
-}
-
 /// The katakana key a kana query is looked up by: NFKC, hiragana as katakana,
 /// without prolonged sound marks or white space.
 pub fn reading_key(text: &str) -> String {
@@ -101,6 +83,8 @@ fn to_katakana(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
+    use tantivy::tokenizer::TokenStream;
+
     use super::*;
     use crate::japanese::tests::workspace_resources;
 

@@ -1,30 +1,119 @@
-//! The index schema: every field, how it is analysed, and the one place that
-//! registers the analyzers, so indexing and searching cannot disagree.
+//! The index schema: one table of every field and how it is analysed, read by
+//! the schema builder, the engine and `/api/analyze`, so indexing and
+//! searching cannot disagree.
 
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
-    STRING,
+    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STORED, STRING,
 };
-use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 
-use crate::japanese::{normalized_tokenizer, surface_tokenizer, AnalysisResources};
-use crate::ngram::NgramTokenizer;
-use crate::reading::ReadingTokenizer;
+use crate::analyzers::Analysis;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
-/// Name of the morphological analyzer keeping words as written.
-pub const SURFACE_TOKENIZER: &str = "hoshin_surface";
+/// The name of every field, as the schema, the engine and the API know it.
+pub mod field_name {
+    /// See [`Fields::id`](super::Fields::id).
+    pub const ID: &str = "id";
+    /// See [`Fields::year`](super::Fields::year).
+    pub const YEAR: &str = "year";
+    /// See [`Fields::fiscal_year`](super::Fields::fiscal_year).
+    pub const FISCAL_YEAR: &str = "fiscal_year";
+    /// See [`Fields::text`](super::Fields::text).
+    pub const TEXT: &str = "text";
+    /// See [`Fields::policy`](super::Fields::policy).
+    pub const POLICY: &str = "policy";
+    /// See [`Fields::text_normalized`](super::Fields::text_normalized).
+    pub const TEXT_NORMALIZED: &str = "text_normalized";
+    /// See [`Fields::policy_normalized`](super::Fields::policy_normalized).
+    pub const POLICY_NORMALIZED: &str = "policy_normalized";
+    /// See [`Fields::department`](super::Fields::department).
+    pub const DEPARTMENT: &str = "department";
+    /// See [`Fields::text_reading`](super::Fields::text_reading).
+    pub const TEXT_READING: &str = "text_reading";
+    /// See [`Fields::policy_reading`](super::Fields::policy_reading).
+    pub const POLICY_READING: &str = "policy_reading";
+    /// See [`Fields::text_ngram`](super::Fields::text_ngram).
+    pub const TEXT_NGRAM: &str = "text_ngram";
+    /// See [`Fields::policy_ngram`](super::Fields::policy_ngram).
+    pub const POLICY_NGRAM: &str = "policy_ngram";
+    /// See [`Fields::section_facet`](super::Fields::section_facet).
+    pub const SECTION_FACET: &str = "section_facet";
+    /// See [`Fields::department_facet`](super::Fields::department_facet).
+    pub const DEPARTMENT_FACET: &str = "department_facet";
+    /// See [`Fields::source_file`](super::Fields::source_file).
+    pub const SOURCE_FILE: &str = "source_file";
+    /// See [`Fields::source_line`](super::Fields::source_line).
+    pub const SOURCE_LINE: &str = "source_line";
+}
 
-/// Name of the morphological analyzer unifying variants and inflections.
-pub const NORMALIZED_TOKENIZER: &str = "hoshin_normalized";
+/// How a field is indexed and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Stored, and indexed whole for exact look-ups.
+    Key,
+    /// Stored only.
+    StoredText,
+    /// A stored number; `indexed` ones can also be filtered and read fast.
+    Number {
+        /// Indexed and a fast field as well as stored.
+        indexed: bool,
+    },
+    /// A facet path.
+    Facet,
+    /// Analysed text, with frequencies and positions.
+    Analysed {
+        /// How its text becomes terms.
+        analysis: Analysis,
+        /// Whether the original text is stored too.
+        stored: bool,
+    },
+}
 
-/// Name of the character n-gram analyzer.
-pub const NGRAM_TOKENIZER: &str = "hoshin_ngram";
+/// One field of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    /// Its name (see [`field_name`]).
+    pub name: &'static str,
+    /// How it is indexed.
+    pub kind: FieldKind,
+}
 
-/// Name of the katakana-reading n-gram analyzer.
-pub const READING_TOKENIZER: &str = "hoshin_reading";
+impl FieldSpec {
+    /// The analysis of an analysed field.
+    pub fn analysis(&self) -> Option<Analysis> {
+        match self.kind {
+            FieldKind::Analysed { analysis, .. } => Some(analysis),
+            _ => None,
+        }
+    }
+}
+
+const fn analysed(name: &'static str, analysis: Analysis, stored: bool) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::Analysed { analysis, stored } }
+}
+
+/// Every field of a hoshin index, in schema order: what the schema is built
+/// from, and what [`Analysis::fields`] reads.
+pub const FIELD_TABLE: &[FieldSpec] = &[
+    FieldSpec { name: field_name::ID, kind: FieldKind::Key },
+    FieldSpec { name: field_name::YEAR, kind: FieldKind::StoredText },
+    FieldSpec { name: field_name::FISCAL_YEAR, kind: FieldKind::Number { indexed: true } },
+    analysed(field_name::TEXT, Analysis::Surface, true),
+    analysed(field_name::POLICY, Analysis::Surface, true),
+    analysed(field_name::TEXT_NORMALIZED, Analysis::Normalized, false),
+    analysed(field_name::POLICY_NORMALIZED, Analysis::Normalized, false),
+    analysed(field_name::DEPARTMENT, Analysis::Normalized, true),
+    analysed(field_name::TEXT_READING, Analysis::Reading, false),
+    analysed(field_name::POLICY_READING, Analysis::Reading, false),
+    analysed(field_name::TEXT_NGRAM, Analysis::Ngram, false),
+    analysed(field_name::POLICY_NGRAM, Analysis::Ngram, false),
+    FieldSpec { name: field_name::SECTION_FACET, kind: FieldKind::Facet },
+    FieldSpec { name: field_name::DEPARTMENT_FACET, kind: FieldKind::Facet },
+    FieldSpec { name: field_name::SOURCE_FILE, kind: FieldKind::StoredText },
+    FieldSpec { name: field_name::SOURCE_LINE, kind: FieldKind::Number { indexed: false } },
+];
 
 /// Handles of every field of a hoshin index.
 #[derive(Debug, Clone, Copy)]
@@ -66,66 +155,53 @@ pub struct Fields {
 }
 
 impl Fields {
-    /// Builds the schema and returns it with its field handles.
+    /// Builds the schema of [`FIELD_TABLE`] and returns it with its field handles.
     pub fn build_schema() -> (Schema, Fields) {
         let mut builder = Schema::builder();
-        let analysed = |tokenizer: &str| {
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(tokenizer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            )
-        };
-        let fields = Fields {
-            id: builder.add_text_field("id", STRING | STORED),
-            year: builder.add_text_field("year", STORED),
-            fiscal_year: builder.add_u64_field("fiscal_year", INDEXED | STORED | FAST),
-            department: builder.add_text_field("department", analysed(NORMALIZED_TOKENIZER).set_stored()),
-            section_facet: builder.add_facet_field(SECTION_FACET_FIELD, FacetOptions::default()),
-            department_facet: builder.add_facet_field(DEPARTMENT_FACET_FIELD, FacetOptions::default()),
-            policy: builder.add_text_field("policy", analysed(SURFACE_TOKENIZER).set_stored()),
-            policy_normalized: builder.add_text_field("policy_normalized", analysed(NORMALIZED_TOKENIZER)),
-            policy_ngram: builder.add_text_field("policy_ngram", analysed(NGRAM_TOKENIZER)),
-            policy_reading: builder.add_text_field("policy_reading", analysed(READING_TOKENIZER)),
-            text: builder.add_text_field("text", analysed(SURFACE_TOKENIZER).set_stored()),
-            text_normalized: builder.add_text_field("text_normalized", analysed(NORMALIZED_TOKENIZER)),
-            text_ngram: builder.add_text_field("text_ngram", analysed(NGRAM_TOKENIZER)),
-            text_reading: builder.add_text_field("text_reading", analysed(READING_TOKENIZER)),
-            source_file: builder.add_text_field("source_file", STORED),
-            source_line: builder.add_u64_field("source_line", STORED),
-        };
-        (builder.build(), fields)
+        for spec in FIELD_TABLE {
+            match spec.kind {
+                FieldKind::Key => builder.add_text_field(spec.name, STRING | STORED),
+                FieldKind::StoredText => builder.add_text_field(spec.name, STORED),
+                FieldKind::Number { indexed: true } => builder.add_u64_field(spec.name, INDEXED | STORED | FAST),
+                FieldKind::Number { indexed: false } => builder.add_u64_field(spec.name, NumericOptions::from(STORED)),
+                FieldKind::Facet => builder.add_facet_field(spec.name, FacetOptions::default()),
+                FieldKind::Analysed { analysis, stored } => {
+                    let indexing = TextFieldIndexing::default()
+                        .set_tokenizer(analysis.tokenizer_name())
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+                    let options = TextOptions::default().set_indexing_options(indexing);
+                    builder.add_text_field(spec.name, if stored { options.set_stored() } else { options })
+                }
+            };
+        }
+        let schema = builder.build();
+        let fields = Fields::from_schema(&schema).expect("the schema holds every field of the table");
+        (schema, fields)
     }
 
     /// Reads the field handles of an existing index's schema.
     pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
         let field = |name: &str| schema.get_field(name);
         Ok(Fields {
-            id: field("id")?,
-            year: field("year")?,
-            fiscal_year: field("fiscal_year")?,
-            department: field("department")?,
-            section_facet: field(SECTION_FACET_FIELD)?,
-            department_facet: field(DEPARTMENT_FACET_FIELD)?,
-            policy: field("policy")?,
-            policy_normalized: field("policy_normalized")?,
-            policy_ngram: field("policy_ngram")?,
-            policy_reading: field("policy_reading")?,
-            text: field("text")?,
-            text_normalized: field("text_normalized")?,
-            text_ngram: field("text_ngram")?,
-            text_reading: field("text_reading")?,
-            source_file: field("source_file")?,
-            source_line: field("source_line")?,
+            id: field(field_name::ID)?,
+            year: field(field_name::YEAR)?,
+            fiscal_year: field(field_name::FISCAL_YEAR)?,
+            department: field(field_name::DEPARTMENT)?,
+            section_facet: field(field_name::SECTION_FACET)?,
+            department_facet: field(field_name::DEPARTMENT_FACET)?,
+            policy: field(field_name::POLICY)?,
+            policy_normalized: field(field_name::POLICY_NORMALIZED)?,
+            policy_ngram: field(field_name::POLICY_NGRAM)?,
+            policy_reading: field(field_name::POLICY_READING)?,
+            text: field(field_name::TEXT)?,
+            text_normalized: field(field_name::TEXT_NORMALIZED)?,
+            text_ngram: field(field_name::TEXT_NGRAM)?,
+            text_reading: field(field_name::TEXT_READING)?,
+            source_file: field(field_name::SOURCE_FILE)?,
+            source_line: field(field_name::SOURCE_LINE)?,
         })
     }
 }
-
-/// Name of the heading facet field.
-pub const SECTION_FACET_FIELD: &str = "section_facet";
-
-/// Name of the department facet field, as tantivy's facet collector asks for it.
-pub const DEPARTMENT_FACET_FIELD: &str = "department_facet";
 
 /// The facet of a department, or of one heading in it. An item's facet is its
 /// heading's; tantivy indexes every ancestor too, so the department's facet
@@ -135,12 +211,4 @@ pub fn section_facet(department: &str, heading: Option<&str>) -> Facet {
         Some(heading) => Facet::from_path([department, heading]),
         None => Facet::from_path([department]),
     }
-}
-
-/// Registers hoshin's analyzers with an index's tokenizer manager.
-pub fn register_analyzers(manager: &TokenizerManager, resources: &AnalysisResources) {
-    manager.register(SURFACE_TOKENIZER, TextAnalyzer::from(surface_tokenizer(resources)));
-    manager.register(NORMALIZED_TOKENIZER, TextAnalyzer::from(normalized_tokenizer(resources)));
-    manager.register(NGRAM_TOKENIZER, TextAnalyzer::from(NgramTokenizer));
-    manager.register(READING_TOKENIZER, TextAnalyzer::from(ReadingTokenizer::new(resources)));
 }

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hoshin_analysis::{register_analyzers, AnalysisResources, Fields, PolicyItem, SCHEMA_VERSION};
+use hoshin_analysis::{Analyzers, Fields, PolicyItem, PreparedAnalysis, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::{Index, IndexWriter};
@@ -21,7 +21,7 @@ use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
 use crate::layout::IndexLayout;
 use crate::seed::read_seeds_dir;
-use crate::writer::{apply, commit};
+use crate::writer::{applied_journal_bytes, apply, commit, ensure_journal_covers};
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
 
@@ -29,7 +29,7 @@ const MANIFEST_FILE: &str = "hoshin-manifest.json";
 /// threads (one per core). Large enough that a million items make a handful of
 /// segments: the log merge policy then has nothing to merge during the build,
 /// and searches visit few segments. A build's peak memory is this plus the
-/// parsed items (see the README's performance table).
+/// parsed items (see docs/performance.md).
 const WRITER_MEMORY_BYTES: usize = 1_000_000_000;
 
 /// How often a build reports progress, in documents.
@@ -75,22 +75,31 @@ pub struct BuildReport {
 pub struct BuildInputs<'a> {
     /// Directory of seed `*.txt` files.
     pub seeds_dir: &'a Path,
-    /// The dictionary and word lists the analyzers are built from.
-    pub resources: &'a AnalysisResources,
-    /// Changes whenever `resources` would analyse differently; recorded in the manifest.
+    /// The analyzers every field goes through.
+    pub analyzers: &'a Analyzers,
+    /// Changes whenever `analyzers` would analyse differently; recorded in the manifest.
     pub analysis_fingerprint: &'a str,
+}
+
+impl<'a> BuildInputs<'a> {
+    /// The seeds of `seeds_dir` through a prepared analysis.
+    pub fn new(seeds_dir: &'a Path, analysis: &'a PreparedAnalysis) -> BuildInputs<'a> {
+        BuildInputs { seeds_dir, analyzers: &analysis.analyzers, analysis_fingerprint: &analysis.fingerprint }
+    }
 }
 
 /// Builds a new generation from the seeds and publishes it. The previous
 /// generation stays live if anything fails.
 pub fn build_index(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildReport> {
     let _lock = lock_builds(layout)?;
+    ensure_journal_kept(layout)?;
     build_locked(layout, inputs)
 }
 
 /// Opens the live generation, building it first when it is missing or stale.
 pub fn open_or_build(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<Index> {
     let _lock = lock_builds(layout)?;
+    ensure_journal_kept(layout)?;
     let wanted = wanted_manifest(inputs)?;
     let live = layout.current_generation();
     let fresh = live.as_deref().and_then(read_manifest).is_some_and(|found| found.matches(&wanted));
@@ -100,18 +109,27 @@ pub fn open_or_build(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<I
         tracing::info!(reason = if live.is_some() { "stale" } else { "missing" }, "building index");
         build_locked(layout, inputs)?;
     }
-    open_current(layout, inputs.resources)
+    open_current(layout, inputs.analyzers)
 }
 
 /// Opens the live generation with hoshin's analyzers registered.
-pub fn open_current(layout: &IndexLayout, resources: &AnalysisResources) -> Result<Index> {
-    let directory = layout.current_generation().ok_or_else(|| IndexerError::Io {
-        path: layout.root().to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no index has been built here"),
-    })?;
+pub fn open_current(layout: &IndexLayout, analyzers: &Analyzers) -> Result<Index> {
+    let directory = layout.current_generation().ok_or_else(|| IndexerError::NoIndex(layout.root().to_path_buf()))?;
     let index = Index::open_in_dir(&directory)?;
-    register_analyzers(index.tokenizers(), resources);
+    analyzers.register(index.tokenizers());
     Ok(index)
+}
+
+/// Refuses to go on when the live generation has applied more of the journal
+/// than the journal holds: a rebuild would silently drop API writes.
+fn ensure_journal_kept(layout: &IndexLayout) -> Result<()> {
+    let Some(live) = layout.current_generation() else {
+        return Ok(());
+    };
+    let applied = applied_journal_bytes(&Index::open_in_dir(&live)?)?;
+    let journal = layout.journal_path();
+    let found = fs::metadata(&journal).map_or(0, |metadata| metadata.len());
+    ensure_journal_covers(applied, &journal, found)
 }
 
 fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildReport> {
@@ -120,7 +138,7 @@ fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildR
     let mut manifest = wanted_manifest(inputs)?;
     manifest.documents = items.len();
     let generation = layout.new_generation_dir()?;
-    let written = write_generation(&generation, &items, &layout.journal_path(), inputs.resources, &manifest);
+    let written = write_generation(&generation, &items, &layout.journal_path(), inputs.analyzers, &manifest);
     if let Err(error) = written {
         layout.discard(&generation);
         return Err(error);
@@ -150,12 +168,12 @@ fn write_generation(
     generation: &Path,
     items: &[PolicyItem],
     journal: &Path,
-    resources: &AnalysisResources,
+    analyzers: &Analyzers,
     manifest: &Manifest,
 ) -> Result<()> {
     let (schema, fields) = Fields::build_schema();
     let index = Index::create_in_dir(generation, schema)?;
-    register_analyzers(index.tokenizers(), resources);
+    analyzers.register(index.tokenizers());
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
     for (done, item) in items.iter().enumerate() {
         writer.add_document(item.to_document(&fields))?;

@@ -29,22 +29,51 @@ pub enum IndexerError {
     #[error("{} line(s) could not be placed:\n{}", .0.len(), join_lines(.0))]
     Unplaced(Vec<UnplacedLine>),
     /// The seeds directory holds no `.txt` file.
-    #[error("no seed files (*.txt) in {0}")]
+    #[error("no seed files (*.txt) in {}", .0.display())]
     NoSeeds(PathBuf),
+    /// The items a corpus is generated from give no clause, department or
+    /// heading to recombine.
+    #[error("the seed items give no clauses, departments and headings to generate a corpus from")]
+    NoGeneratorMaterial,
+    /// The index root holds no published generation.
+    #[error("no index has been built in {}", .0.display())]
+    NoIndex(PathBuf),
+    /// The journal of API writes is shorter than what the live index says it
+    /// applied: it was moved or deleted, and rebuilding or writing would lose
+    /// documents written through the API.
+    #[error(
+        "{}: the index holds {applied} bytes of API writes but the journal has {found}; \
+         restore the journal (or remove the index directory to start from the seeds alone)",
+        journal.display()
+    )]
+    JournalMissing {
+        /// Where the journal should be.
+        journal: PathBuf,
+        /// Journal bytes the live index has applied.
+        applied: u64,
+        /// Journal bytes found.
+        found: u64,
+    },
     /// A file or directory could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The path concerned.
         path: PathBuf,
-        /// The underlying failure.
-        source: std::io::Error,
+        /// The underlying failure, part of the message rather than a `source()`.
+        error: std::io::Error,
     },
     /// The dictionary or analyzers could not be prepared.
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
     /// tantivy failed to write or open the index.
     #[error("index: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
+    Tantivy(tantivy::TantivyError),
+}
+
+impl From<tantivy::TantivyError> for IndexerError {
+    fn from(error: tantivy::TantivyError) -> Self {
+        IndexerError::Tantivy(error)
+    }
 }
 
 /// Result alias of this crate.
@@ -53,7 +82,7 @@ pub type Result<T> = std::result::Result<T, IndexerError>;
 impl IndexerError {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| IndexerError::Io { path, source }
+        move |error| IndexerError::Io { path, error }
     }
 }
 

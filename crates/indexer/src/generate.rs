@@ -2,7 +2,8 @@
 //!
 //! Real prefectures and portals hold thousands of municipalities' policies. The
 //! generator recombines the seed's own material so that analysis does real work:
-//! each file is one municipality's fiscal year, its departments take the seed's
+//! each file is one municipality and fiscal year drawn at random (so the same
+//! pair recurs across files of a large corpus), its departments take the seed's
 //! department names, its headings are seed headings with the municipality's name
 //! in place of the seed city's, and each item joins two to four clauses (cut at
 //! 、 and 。) of different seed items. The same seed number and size always give
@@ -15,7 +16,7 @@ use hoshin_analysis::PolicyItem;
 
 use crate::error::{IndexerError, Result};
 
-/// Items per generated file (one municipality's year), at most.
+/// Items per generated file, at most.
 pub const ITEMS_PER_FILE: usize = 120;
 
 /// Municipality names the generator writes policies for.
@@ -106,7 +107,7 @@ pub fn generate_corpus(material: &[PolicyItem], items: usize, seed: u64, out_dir
     let departments: Vec<&str> = unique(material.iter().map(|item| item.department.as_str()));
     let headings: Vec<&str> = unique(material.iter().map(|item| item.policy.as_str()));
     if clauses.is_empty() || departments.is_empty() || headings.is_empty() {
-        return Err(IndexerError::NoSeeds(out_dir.to_path_buf()));
+        return Err(IndexerError::NoGeneratorMaterial);
     }
     fs::create_dir_all(out_dir).map_err(IndexerError::io(out_dir))?;
     let mut random = SplitMix64(seed);

@@ -6,20 +6,16 @@
 //! [`DocumentWriter`] writes documents into the live index through the
 //! [`journal`], which is their source of truth.
 //!
-//! ```no_run
-//! use std::path::Path;
-//! use hoshin_analysis::{dictionary, AnalysisResources, Lexicon};
+//! ```
+//! use hoshin_analysis::PreparedAnalysis;
 //! use hoshin_indexer::{build_index, BuildInputs, IndexLayout};
+//! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+//! # let (dictionary, data, seeds) = (root.join("index/dictionary"), root.join("data"), root.join("seeds"));
+//! # let index_root = tempfile::tempdir()?;
 //!
-//! let compiled = dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), Path::new("index/dictionary"))?;
-//! let lexicon = Lexicon::load(Path::new("data"))?;
-//! let resources = AnalysisResources::new(compiled.dictionary, &lexicon)?;
-//! let fingerprint = format!("{}/{}", compiled.fingerprint, lexicon.index_fingerprint);
-//! let report = build_index(
-//!     &IndexLayout::new("index"),
-//!     &BuildInputs { seeds_dir: Path::new("seeds"), resources: &resources, analysis_fingerprint: &fingerprint },
-//! )?;
-//! println!("{} items in {} departments", report.documents, report.departments);
+//! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
+//! let report = build_index(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
+//! assert_eq!((report.documents, report.departments), (118, 9));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use hoshin_analysis::Fields;
 use tantivy::{Index, IndexWriter, Term};
 
-use crate::error::Result;
+use crate::error::{IndexerError, Result};
 use crate::journal::{Batch, Entry, Journal, Operation};
 
 /// Memory the serving index writer may use.
@@ -29,8 +29,9 @@ impl DocumentWriter {
     /// `journal_path`, replaying batches it has not committed.
     pub fn open(index: &Index, journal_path: &Path) -> Result<DocumentWriter> {
         let fields = Fields::from_schema(&index.schema())?;
-        let (journal, entries) = Journal::open(journal_path)?;
         let applied = applied_journal_bytes(index)?;
+        let (journal, entries) = Journal::open(journal_path)?;
+        ensure_journal_covers(applied, journal_path, journal.len())?;
         let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
         let missing: Vec<&Entry> = entries.iter().filter(|entry| entry.end > applied).collect();
         if !missing.is_empty() {
@@ -62,6 +63,14 @@ impl DocumentWriter {
 /// How many journal bytes the index's last commit reflects.
 pub fn applied_journal_bytes(index: &Index) -> Result<u64> {
     Ok(index.load_metas()?.payload.and_then(|payload| payload.parse().ok()).unwrap_or(0))
+}
+
+/// An error when the index has applied more journal bytes than were found.
+pub(crate) fn ensure_journal_covers(applied: u64, journal: &Path, found: u64) -> Result<()> {
+    if applied > found {
+        return Err(IndexerError::JournalMissing { journal: journal.to_path_buf(), applied, found });
+    }
+    Ok(())
 }
 
 /// Adds a batch's operations to the writer, uncommitted.

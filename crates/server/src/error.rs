@@ -1,15 +1,18 @@
-//! The one error type of the query crate, and the one place it becomes HTTP.
+//! The one error type of the server, and the one place it becomes HTTP: a
+//! status, a stable code and `{"error": {"code", "message"}}`.
 
 use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use hoshin_indexer::IndexerError;
+use hoshin_search::SearchError;
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
 
-/// Everything a search or look-up can refuse or fail with.
+/// Everything a request can be refused or fail with.
 #[derive(Debug, thiserror::Error)]
-pub enum QueryError {
+pub enum ApiError {
     /// `q` is missing or only white space.
     #[error("the query is empty: pass the words to search for in `q`")]
     EmptyQuery,
@@ -89,49 +92,53 @@ pub enum QueryError {
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The index failed; details are logged, not returned.
+    /// The index or the server failed; details are logged, not returned.
     #[error("internal error")]
     Internal(String),
 }
 
 /// Result alias of this crate.
-pub type Result<T> = std::result::Result<T, QueryError>;
+pub type Result<T> = std::result::Result<T, ApiError>;
 
-impl From<hoshin_indexer::IndexerError> for QueryError {
-    fn from(error: hoshin_indexer::IndexerError) -> Self {
-        QueryError::Internal(error.to_string())
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> Self {
+        match error {
+            SearchError::UnknownDepartment(department) => ApiError::UnknownDepartment(department),
+            SearchError::DocumentNotFound(id) => ApiError::DocumentNotFound(id),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 
-impl From<tantivy::TantivyError> for QueryError {
-    fn from(error: tantivy::TantivyError) -> Self {
-        QueryError::Internal(error.to_string())
+impl From<IndexerError> for ApiError {
+    fn from(error: IndexerError) -> Self {
+        ApiError::Internal(error.to_string())
     }
 }
 
-impl QueryError {
+impl ApiError {
     /// The HTTP status and the stable machine-readable code of this error.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            QueryError::EmptyQuery => (StatusCode::BAD_REQUEST, "empty_query"),
-            QueryError::QueryTooLong { .. } => (StatusCode::BAD_REQUEST, "query_too_long"),
-            QueryError::InvalidLimit { .. } => (StatusCode::BAD_REQUEST, "invalid_limit"),
-            QueryError::InvalidOffset { .. } => (StatusCode::BAD_REQUEST, "invalid_offset"),
-            QueryError::InvalidFlag { .. } => (StatusCode::BAD_REQUEST, "invalid_flag"),
-            QueryError::UnknownDepartment(_) => (StatusCode::BAD_REQUEST, "unknown_department"),
-            QueryError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
-            QueryError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
-            QueryError::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "not_found"),
-            QueryError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            QueryError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            QueryError::InvalidDocument(_) => (StatusCode::BAD_REQUEST, "invalid_document"),
+            ApiError::EmptyQuery => (StatusCode::BAD_REQUEST, "empty_query"),
+            ApiError::QueryTooLong { .. } => (StatusCode::BAD_REQUEST, "query_too_long"),
+            ApiError::InvalidLimit { .. } => (StatusCode::BAD_REQUEST, "invalid_limit"),
+            ApiError::InvalidOffset { .. } => (StatusCode::BAD_REQUEST, "invalid_offset"),
+            ApiError::InvalidFlag { .. } => (StatusCode::BAD_REQUEST, "invalid_flag"),
+            ApiError::UnknownDepartment(_) => (StatusCode::BAD_REQUEST, "unknown_department"),
+            ApiError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
+            ApiError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
+            ApiError::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::InvalidDocument(_) => (StatusCode::BAD_REQUEST, "invalid_document"),
             // A batch over the limit breaks the request schema (maxItems): 400 like
             // every other schema violation; 413 is for bodies over the byte limit.
-            QueryError::BatchTooLarge { .. } => (StatusCode::BAD_REQUEST, "batch_too_large"),
-            QueryError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            QueryError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
-            QueryError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
-            QueryError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::BatchTooLarge { .. } => (StatusCode::BAD_REQUEST, "batch_too_large"),
+            ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 }
@@ -165,6 +172,9 @@ pub(crate) enum ReadErrors {
     /// No slot free within a second.
     #[response(status = 503, description = "Overloaded; retry after a second")]
     Overloaded(ErrorBody),
+    /// The index failed; the message says no more, the server log does.
+    #[response(status = 500, description = "Internal error, logged by the server")]
+    Internal(ErrorBody),
 }
 
 /// The errors any write may answer with, for the OpenAPI document.
@@ -186,21 +196,24 @@ pub(crate) enum WriteErrors {
     /// No slot free within a second.
     #[response(status = 503, description = "Overloaded; retry after a second")]
     Overloaded(ErrorBody),
+    /// The index failed; the message says no more, the server log does.
+    #[response(status = 500, description = "Internal error, logged by the server")]
+    Internal(ErrorBody),
 }
 
-impl IntoResponse for QueryError {
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let QueryError::Internal(details) = &self {
+        if let ApiError::Internal(details) = &self {
             tracing::error!(%details, "request failed");
         }
         let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string() } };
         let mut response = (status, Json(body)).into_response();
         match self {
-            QueryError::Overloaded => {
+            ApiError::Overloaded => {
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            QueryError::Unauthorized(_) => {
+            ApiError::Unauthorized(_) => {
                 response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             _ => {}

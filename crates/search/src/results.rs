@@ -26,14 +26,12 @@
 //!
 //! `GET /api/documents/{id}` answers one `PolicyItem` (a hit without `score` and `snippet`).
 //!
-//! `GET /api/analyze?text=…` answers `{"text", "analyzers": [`[`Analysis`]`]}`: the
+//! `GET /api/analyze?text=…` answers `{"text", "analyzers": [`[`AnalysisTokens`]`]}`: the
 //! terms each analyzer makes of the text, like Elasticsearch's `_analyze`.
 
 use hoshin_analysis::PolicyItem;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-use crate::suggest::Suggestion;
 
 /// One ranked search result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -107,7 +105,8 @@ pub struct Relaxation {
 
 /// What one analyzer makes of a text (`GET /api/analyze`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Analysis {
+#[schema(as = Analysis)]
+pub struct AnalysisTokens {
     /// Analyzer name: `surface`, `normalized`, `reading` or `ngram`.
     pub analyzer: &'static str,
     /// The index fields analysed this way.
@@ -125,57 +124,4 @@ pub struct AnalyzedToken {
     pub position: usize,
     /// The part of the input it came from.
     pub source: String,
-}
-
-/// `GET /api/health`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HealthStatus {
-    /// Always `ok` when the server answers.
-    pub status: &'static str,
-    /// Items in the index.
-    pub documents: u64,
-    /// When the index was last opened or written to, in seconds since the Unix epoch.
-    pub last_commit: Option<u64>,
-}
-
-/// `GET /api/documents/{id}/siblings`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Siblings {
-    /// The other items under the same heading, in document order.
-    pub items: Vec<PolicyItem>,
-}
-
-/// `GET /api/suggest`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Suggestions {
-    /// The prefix as received.
-    pub query: String,
-    /// Completions, most frequent first.
-    pub suggestions: Vec<Suggestion>,
-}
-
-/// `GET /api/analyze`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AnalyzeResult {
-    /// The text as received.
-    pub text: String,
-    /// What each analyzer makes of it.
-    pub analyzers: Vec<Analysis>,
-}
-
-/// The answer to a write.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Written {
-    /// Documents written.
-    pub written: usize,
-    /// For an import, the file name the ids were made from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-}
-
-/// The answer to a delete.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Deleted {
-    /// The id that was deleted.
-    pub deleted: String,
 }

@@ -11,8 +11,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use hoshin_analysis::normalize::NormalizedText;
-use hoshin_analysis::reading::spelled_reading;
-use tantivy::tokenizer::TextAnalyzer;
+use hoshin_analysis::{Analysis, Analyzers};
 
 /// Characters of text an excerpt shows at most.
 pub const SNIPPET_CHARS: usize = 120;
@@ -32,22 +31,21 @@ pub struct HighlightTerms {
     pub readings: Vec<Vec<char>>,
 }
 
-/// The analyzers a hit's text is run through to find what matched.
-#[derive(Clone)]
-pub struct Highlighter {
-    /// The index's normalised analyzer.
-    pub normalized: TextAnalyzer,
-    /// The index's reading analyzer.
-    pub reading: TextAnalyzer,
+/// Finds what matched in a hit's text, with the index's analyzers.
+pub struct Highlighter<'a> {
+    analyzers: &'a Analyzers,
 }
 
-impl Highlighter {
+impl<'a> Highlighter<'a> {
+    /// A highlighter over the index's analyzers.
+    pub fn new(analyzers: &'a Analyzers) -> Self {
+        Highlighter { analyzers }
+    }
+
     /// Byte ranges of `text` matched by `terms`, sorted and merged.
-    pub fn matched_ranges(&mut self, text: &str, terms: &HighlightTerms) -> Vec<Range<usize>> {
+    pub fn matched_ranges(&self, text: &str, terms: &HighlightTerms) -> Vec<Range<usize>> {
         let mut ranges = Vec::new();
-        let mut stream = self.normalized.token_stream(text);
-        while stream.advance() {
-            let token = stream.token();
+        for token in self.analyzers.tokens(Analysis::Normalized, text) {
             if terms.normalized.contains(&token.text) {
                 ranges.extend(snap_to_chars(text, token.offset_from..token.offset_to));
             }
@@ -56,7 +54,7 @@ impl Highlighter {
         ranges.extend(occurrences(normalized.chars(), &terms.substrings).map(|found| normalized.origin(found)));
         if !terms.readings.is_empty() {
             let (reading, origins): (Vec<char>, Vec<Range<usize>>) =
-                spelled_reading(&mut self.reading, text).into_iter().unzip();
+                self.analyzers.spelled_reading(text).into_iter().unzip();
             ranges.extend(
                 occurrences(&reading, &terms.readings)
                     .map(|found| origins[found.start].start..origins[found.end - 1].end),

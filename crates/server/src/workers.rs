@@ -9,17 +9,14 @@
 //! is the queue ahead of it plus its own time. The default is Elasticsearch's
 //! for its search pool, one and a half per core plus one: exactly one per core
 //! leaves cores idle whenever a worker waits on memory-mapped index pages or
-//! the async threads that read and write the sockets take a turn. Measured on
-//! the million-item benchmark corpus, 2 cores, 32 connections (the README's
-//! performance section): 4 workers answer as many requests per second as 256
-//! did, with p99 186 ms instead of 397 ms; 2 workers lose a sixth of the
-//! throughput.
+//! the async threads that read and write the sockets take a turn (the
+//! measurements behind this choice are in docs/performance.md).
 
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::error::{QueryError, Result};
+use crate::error::{ApiError, Result};
 
 /// Runs index work on at most `count` blocking threads at once.
 #[derive(Clone)]
@@ -42,19 +39,23 @@ impl IndexWorkers {
     /// Waits for a free worker, then runs `work` on a blocking thread. The
     /// worker stays taken until `work` ends, even when the request that asked
     /// for it has timed out and gone.
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    pub async fn run<T, E>(&self, work: impl FnOnce() -> std::result::Result<T, E> + Send + 'static) -> Result<T>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
         let permit = self
             .permits
             .clone()
             .acquire_owned()
             .await
-            .map_err(|error| QueryError::Internal(format!("index workers closed: {error}")))?;
+            .map_err(|error| ApiError::Internal(format!("index workers closed: {error}")))?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            work()
+            work().map_err(Into::into)
         })
         .await
-        .map_err(|error| QueryError::Internal(format!("index work failed: {error}")))?
+        .map_err(|error| ApiError::Internal(format!("index work failed: {error}")))?
     }
 }
 
@@ -80,7 +81,7 @@ mod tests {
                             most.fetch_max(now, Ordering::SeqCst);
                             std::thread::sleep(Duration::from_millis(20));
                             running.fetch_sub(1, Ordering::SeqCst);
-                            Ok(())
+                            Ok::<_, ApiError>(())
                         })
                         .await
                 })
@@ -101,15 +102,15 @@ mod tests {
                 workers
                     .run(|| {
                         std::thread::sleep(Duration::from_millis(200));
-                        Ok(())
+                        Ok::<_, ApiError>(())
                     })
                     .await
             }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         abandoned.abort();
-        let waited = tokio::time::timeout(Duration::from_millis(50), workers.run(|| Ok(()))).await;
+        let waited = tokio::time::timeout(Duration::from_millis(50), workers.run(|| Ok::<_, ApiError>(()))).await;
         assert!(waited.is_err(), "the second piece of work ran while the first still held the only worker");
-        workers.run(|| Ok(())).await.unwrap();
+        workers.run(|| Ok::<_, ApiError>(())).await.unwrap();
     }
 }

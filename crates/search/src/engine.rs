@@ -1,34 +1,34 @@
 //! Running a planned query: strict matches first, relaxed ones after, one page
 //! of them with snippets, and the department facet.
 //!
-//! Every required clause must match (see [`crate::plan`] for what a clause
+//! Every required clause must match (see [`crate::planner`] for what a clause
 //! matches); excluded clauses must not. When fewer than [`RELAX_BELOW`] items
 //! match that way and the query has several words, items matching most of the
 //! words follow the strict ones, never ahead of them, the way Meilisearch's
 //! matching strategy or Elasticsearch's `minimum_should_match` behave. Near
 //! misses escalate the same way: a query with long words first runs without
-//! them (see [`crate::plan`]). Strict and relaxed matches are each counted,
+//! them (see [`crate::planner`]). Strict and relaxed matches are each counted,
 //! tallied by department and paged in one pass over the index. This is plain
-//! synchronous code: the HTTP layer runs it on a blocking thread.
+//! synchronous code, for a caller to run wherever blocking is fine.
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 use std::time::{Instant, SystemTime};
 
-use hoshin_analysis::{section_facet, Fields, PolicyItem, DEPARTMENT_FACET_FIELD};
+use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
 use tantivy::collector::{Count, DocSetCollector, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::error::{QueryError, Result};
+use crate::error::{Result, SearchError};
 use crate::explain::describe;
-use crate::plan::{Planner, QueryPlan, Unit};
-use crate::results::{Analysis, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
+use crate::planner::weights::FieldWeights;
+use crate::planner::{NearMisses, Planner, QueryPlan, Unit};
+use crate::results::{AnalysisTokens, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
 use crate::snippet::{render, Highlighter};
 use crate::suggest::{Suggester, Suggestion};
-use crate::syntax::{parse_clauses, Clause};
+use crate::syntax::parse_clauses;
 
 /// Below this many strict matches, a query of several words is relaxed.
 pub const RELAX_BELOW: usize = 10;
@@ -52,11 +52,8 @@ pub struct SearchRequest<'a> {
 pub struct SearchEngine {
     reader: IndexReader,
     fields: Fields,
-    surface: TextAnalyzer,
-    normalized: TextAnalyzer,
-    highlighter: Highlighter,
-    reading: TextAnalyzer,
-    analyzers: Vec<(&'static str, Vec<&'static str>, TextAnalyzer)>,
+    analyzers: Analyzers,
+    weights: FieldWeights,
     synonyms: Vec<Vec<String>>,
     catalog: RwLock<Catalog>,
 }
@@ -65,7 +62,16 @@ pub struct SearchEngine {
 struct Catalog {
     departments: Vec<String>,
     suggester: Suggester,
-    last_commit: Option<SystemTime>,
+    loaded_at: Option<SystemTime>,
+}
+
+/// Restricts matches to one department; scores nothing itself.
+struct DepartmentFilter(Box<dyn Query>);
+
+impl DepartmentFilter {
+    fn apply(&self, query: Box<dyn Query>) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, self.0.box_clone())]))
+    }
 }
 
 /// A query and what one pass over its matches gathered.
@@ -84,34 +90,18 @@ struct Matches {
 }
 
 impl SearchEngine {
-    /// Opens an index whose analyzers are registered; `synonyms` are groups of
-    /// normalised words (see `hoshin_analysis::Lexicon`).
+    /// Opens an index whose analyzers are registered (an error says so when
+    /// they are not); `synonyms` are groups of normalised words (see
+    /// `hoshin_analysis::Lexicon`).
     pub fn new(index: &Index, synonyms: Vec<Vec<String>>) -> Result<Self> {
-        let fields = Fields::from_schema(&index.schema())?;
-        let analyzers = vec![
-            ("surface", vec!["text", "policy"], index.tokenizer_for_field(fields.text)?),
-            (
-                "normalized",
-                vec!["text_normalized", "policy_normalized", "department"],
-                index.tokenizer_for_field(fields.text_normalized)?,
-            ),
-            ("reading", vec!["text_reading", "policy_reading"], index.tokenizer_for_field(fields.text_reading)?),
-            ("ngram", vec!["text_ngram", "policy_ngram"], index.tokenizer_for_field(fields.text_ngram)?),
-        ];
+        let schema = index.schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let catalog =
-            RwLock::new(Catalog { departments: Vec::new(), suggester: Suggester::empty(), last_commit: None });
+        let catalog = RwLock::new(Catalog { departments: Vec::new(), suggester: Suggester::empty(), loaded_at: None });
         let engine = SearchEngine {
             reader,
-            fields,
-            surface: index.tokenizer_for_field(fields.text)?,
-            normalized: index.tokenizer_for_field(fields.text_normalized)?,
-            highlighter: Highlighter {
-                normalized: index.tokenizer_for_field(fields.text_normalized)?,
-                reading: index.tokenizer_for_field(fields.text_reading)?,
-            },
-            reading: index.tokenizer_for_field(fields.text_reading)?,
-            analyzers,
+            fields: Fields::from_schema(&schema)?,
+            analyzers: Analyzers::of_index(index)?,
+            weights: FieldWeights::resolve(&schema)?,
             synonyms,
             catalog,
         };
@@ -126,16 +116,16 @@ impl SearchEngine {
         let searcher = self.reader.searcher();
         let everything = searcher.search(&AllQuery, &department_collector())?;
         let departments = department_list([&everything]).into_iter().map(|facet| facet.value).collect();
-        let suggester =
-            Suggester::build(&searcher, &[self.fields.text, self.fields.policy], &mut self.reading.clone())?;
+        let suggester = Suggester::build(&searcher, &[self.fields.text, self.fields.policy], &self.analyzers)?;
         let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *catalog = Catalog { departments, suggester, last_commit: Some(SystemTime::now()) };
+        *catalog = Catalog { departments, suggester, loaded_at: Some(SystemTime::now()) };
         Ok(())
     }
 
-    /// When the index was last opened or written to.
-    pub fn last_commit(&self) -> Option<SystemTime> {
-        self.catalog().last_commit
+    /// When the engine last loaded the index: at start, and after each
+    /// [`SearchEngine::refresh`].
+    pub fn loaded_at(&self) -> Option<SystemTime> {
+        self.catalog().loaded_at
     }
 
     fn catalog(&self) -> std::sync::RwLockReadGuard<'_, Catalog> {
@@ -157,32 +147,29 @@ impl SearchEngine {
         let started = Instant::now();
         let department_filter = match request.department {
             Some(department) if !self.catalog().departments.iter().any(|known| known == department) => {
-                return Err(QueryError::UnknownDepartment(department.to_string()));
+                return Err(SearchError::UnknownDepartment(department.to_string()));
             }
             Some(department) => {
                 let term = Term::from_facet(self.fields.department_facet, &section_facet(department, None));
-                let filter: Box<dyn Query> =
-                    Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0));
-                Some(filter)
+                let matching = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                Some(DepartmentFilter(Box::new(ConstScoreQuery::new(matching, 0.0))))
             }
             None => None,
         };
         let clauses = parse_clauses(request.query);
         let searcher = self.reader.searcher();
         let page = (request.offset, request.limit);
-        let mut plan = self.plan(&clauses, false);
-        let mut matches = self.matches(&searcher, &plan, page)?;
-        if plan.near_misses_left_out && matches.strict.total < RELAX_BELOW {
-            plan = self.plan(&clauses, true);
-            matches = self.matches(&searcher, &plan, page)?;
+        let planner = Planner::new(&self.analyzers, &self.weights, &self.synonyms);
+        let mut plan = planner.plan(&clauses, NearMisses::LeftOut);
+        let mut matches = self.matches(&searcher, &plan, page, None)?;
+        if plan.near_misses == NearMisses::LeftOut && matches.strict.total < RELAX_BELOW {
+            plan = planner.plan(&clauses, NearMisses::Include);
+            matches = self.matches(&searcher, &plan, page, None)?;
         }
         // The facet shows the whole query's departments, whichever one is chosen.
         let facets = Facets { department: matches.departments() };
-        if let Some(filter) = &department_filter {
-            let filtered = |query: Box<dyn Query>| -> Box<dyn Query> {
-                Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, filter.box_clone())]))
-            };
-            matches = self.filtered_matches(&searcher, &plan, page, &filtered)?;
+        if department_filter.is_some() {
+            matches = self.matches(&searcher, &plan, page, department_filter.as_ref())?;
         }
 
         let strict_total = matches.strict.total;
@@ -196,7 +183,7 @@ impl SearchEngine {
             relaxation = (relaxed.total > 0).then(|| summary.clone());
         }
 
-        let mut highlighter = self.highlighter.clone();
+        let highlighter = Highlighter::new(&self.analyzers);
         let hits = page
             .into_iter()
             .map(|(score, address, is_relaxed)| {
@@ -226,24 +213,19 @@ impl SearchEngine {
         })
     }
 
-    fn plan(&self, clauses: &[Clause], near_misses: bool) -> QueryPlan {
-        Planner::new(&self.fields, self.surface.clone(), self.normalized.clone(), &self.synonyms, near_misses)
-            .plan(clauses)
-    }
-
     /// The strict matches of `plan`, and the relaxed ones when the strict ones
-    /// are too few, each counted and paged in one pass.
-    fn matches(&self, searcher: &Searcher, plan: &QueryPlan, page: (usize, usize)) -> Result<Matches> {
-        self.filtered_matches(searcher, plan, page, &|query| query)
-    }
-
-    fn filtered_matches(
+    /// are too few, each counted and paged in one pass, within `filter`.
+    fn matches(
         &self,
         searcher: &Searcher,
         plan: &QueryPlan,
         (offset, limit): (usize, usize),
-        filtered: &dyn Fn(Box<dyn Query>) -> Box<dyn Query>,
+        filter: Option<&DepartmentFilter>,
     ) -> Result<Matches> {
+        let filtered = |query: Box<dyn Query>| match filter {
+            Some(filter) => filter.apply(query),
+            None => query,
+        };
         let strict = Pass::run(searcher, filtered(strict_query(plan)), offset, limit)?;
         if plan.units.is_empty() || strict.total >= RELAX_BELOW {
             return Ok(Matches { strict, relaxed: None });
@@ -251,12 +233,12 @@ impl SearchEngine {
         let words = plan.units.len();
         let minimum_matched = words - (words / 3).max(1);
         let most_units = BooleanQuery::with_minimum_required_clauses(
-            plan.units.iter().map(|unit| (Occur::Should, unit.query.box_clone())).collect(),
+            plan.units.iter().map(|unit| (Occur::Should, unit.query.to_query())).collect(),
             minimum_matched,
         );
         let mut relaxed: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, strict_query(plan))];
-        relaxed.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
+        relaxed.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.to_query())));
         let relaxation = Relaxation {
             exact_total: strict.total as u64,
             words: plan.units.iter().map(|unit| unit.label.clone()).collect(),
@@ -276,7 +258,7 @@ impl SearchEngine {
         let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
         match top(&searcher, &query, 0, 1)?.first() {
             Some((_, address)) => self.item_at(&searcher, *address),
-            None => Err(QueryError::DocumentNotFound(id.to_string())),
+            None => Err(SearchError::DocumentNotFound(id.to_string())),
         }
     }
 
@@ -306,23 +288,22 @@ impl SearchEngine {
         Ok(siblings)
     }
 
-    /// The tokens each analyzer makes of `text`, as the index stores them.
-    pub fn analyze(&self, text: &str) -> Vec<Analysis> {
-        self.analyzers
-            .iter()
-            .map(|(name, fields, analyzer)| {
-                let mut analyzer = analyzer.clone();
-                let mut stream = analyzer.token_stream(text);
-                let mut tokens = Vec::new();
-                while stream.advance() {
-                    let token = stream.token();
-                    tokens.push(AnalyzedToken {
-                        term: token.text.clone(),
-                        position: token.position,
+    /// The tokens each analysis makes of `text`, as the index stores them.
+    pub fn analyze(&self, text: &str) -> Vec<AnalysisTokens> {
+        Analysis::ALL
+            .into_iter()
+            .map(|analysis| {
+                let tokens = self
+                    .analyzers
+                    .tokens(analysis, text)
+                    .into_iter()
+                    .map(|token| AnalyzedToken {
                         source: text.get(token.offset_from..token.offset_to).unwrap_or_default().to_string(),
-                    });
-                }
-                Analysis { analyzer: name, fields: fields.clone(), tokens }
+                        term: token.text,
+                        position: token.position,
+                    })
+                    .collect();
+                AnalysisTokens { analyzer: analysis.label(), fields: analysis.fields(), tokens }
             })
             .collect()
     }
@@ -332,11 +313,11 @@ impl SearchEngine {
 /// items when nothing is required.
 fn strict_query(plan: &QueryPlan) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        plan.required.iter().map(|query| (Occur::Must, query.box_clone())).collect();
+        plan.required.iter().map(|query| (Occur::Must, query.to_query())).collect();
     if clauses.is_empty() && !plan.excluded.is_empty() {
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
-    clauses.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
+    clauses.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.to_query())));
     Box::new(BooleanQuery::new(clauses))
 }
 
@@ -370,7 +351,7 @@ impl Matches {
 }
 
 fn department_collector() -> FacetCollector {
-    let mut collector = FacetCollector::for_field(DEPARTMENT_FACET_FIELD);
+    let mut collector = FacetCollector::for_field(field_name::DEPARTMENT_FACET);
     collector.add_facet("/");
     collector
 }
@@ -391,5 +372,9 @@ fn department_list<'a>(tallies: impl IntoIterator<Item = &'a FacetCounts>) -> Ve
 
 /// The units an item does not match.
 fn missing_words(searcher: &Searcher, units: &[Unit], address: DocAddress) -> Vec<String> {
-    units.iter().filter(|unit| unit.query.explain(searcher, address).is_err()).map(|unit| unit.label.clone()).collect()
+    units
+        .iter()
+        .filter(|unit| unit.query.to_query().explain(searcher, address).is_err())
+        .map(|unit| unit.label.clone())
+        .collect()
 }

@@ -17,8 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use crate::error::QueryError;
-use crate::workers::IndexWorkers;
+use crate::error::ApiError;
 
 /// The header carrying the request id, taken from the client when it sends a
 /// sensible one and generated otherwise.
@@ -33,9 +32,6 @@ pub struct AdmissionLimits {
     pub queue_wait: Duration,
     /// How long a request may take once admitted.
     pub request_timeout: Duration,
-    /// Admitted requests whose index work (searching, looking up, writing)
-    /// runs at once; the others wait their turn (see [`crate::workers`]).
-    pub index_workers: usize,
 }
 
 impl Default for AdmissionLimits {
@@ -44,7 +40,6 @@ impl Default for AdmissionLimits {
             max_in_flight: 256,
             queue_wait: Duration::from_secs(1),
             request_timeout: Duration::from_secs(10),
-            index_workers: IndexWorkers::default_count(),
         }
     }
 }
@@ -83,9 +78,9 @@ pub async fn admit(State(admission): State<Arc<Admission>>, request: Request, ne
     let mut response = match tokio::time::timeout(limits.queue_wait, admission.slots.acquire()).await {
         Ok(Ok(_slot)) => match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
             Ok(response) => response,
-            Err(_) => QueryError::Timeout { limit: limits.request_timeout }.into_response(),
+            Err(_) => ApiError::Timeout { limit: limits.request_timeout }.into_response(),
         },
-        _ => QueryError::Overloaded.into_response(),
+        _ => ApiError::Overloaded.into_response(),
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
@@ -131,7 +126,6 @@ mod tests {
         max_in_flight: 1,
         queue_wait: Duration::from_millis(50),
         request_timeout: Duration::from_millis(400),
-        index_workers: 1,
     };
 
     #[tokio::test]

@@ -9,10 +9,10 @@
 use std::collections::HashMap;
 
 use hoshin_analysis::normalize::normalize;
-use hoshin_analysis::reading::{is_kana, reading_key, spelled_reading};
+use hoshin_analysis::reading::{is_kana, reading_key};
+use hoshin_analysis::Analyzers;
 use serde::Serialize;
 use tantivy::schema::Field;
-use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Searcher;
 use utoipa::ToSchema;
 
@@ -41,9 +41,9 @@ impl Suggester {
         Suggester { words: Vec::new(), keys: Vec::new() }
     }
 
-    /// Collects the words of `fields` in the index `searcher` reads; `reading`
-    /// is the index's reading analyzer.
-    pub fn build(searcher: &Searcher, fields: &[Field], reading: &mut TextAnalyzer) -> Result<Suggester> {
+    /// Collects the words of `fields` in the index `searcher` reads, spelling
+    /// their readings with the index's `analyzers`.
+    pub fn build(searcher: &Searcher, fields: &[Field], analyzers: &Analyzers) -> Result<Suggester> {
         let mut counts: HashMap<String, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
             for &field in fields {
@@ -60,7 +60,7 @@ impl Suggester {
         let mut words: Vec<Suggestion> = counts
             .into_iter()
             .map(|(text, count)| {
-                let reading: String = spelled_reading(reading, &text).into_iter().map(|(c, _)| c).collect();
+                let reading: String = analyzers.spelled_reading(&text).into_iter().map(|(c, _)| c).collect();
                 Suggestion { text, reading, count }
             })
             .collect();

@@ -1,100 +1,29 @@
-//! Writing through the API: bearer tokens, and the checks that turn request
-//! bodies into batches for the journal (the handlers are in [`crate::http`]).
+//! The documents other systems write: their JSON bodies, and the checks that
+//! turn them (or an imported policy text) into batches for the journal.
 //!
-//! | route | body | answer |
-//! |---|---|---|
-//! | `PUT /api/documents/{id}` | a [`DocumentInput`] | `{"written": 1}` |
-//! | `POST /api/documents` | `{"documents": [BatchDocument]}`, at most [`MAX_BATCH`] | `{"written": n}` |
-//! | `DELETE /api/documents/{id}` | | `{"deleted": id}`, or 404 |
-//! | `POST /api/import?file=NAME.txt` | policy text in the seed format | `{"written": n}` |
-//!
-//! Each needs `Authorization: Bearer <token>` with a configured token; without
-//! one, or with a wrong one, the answer is 401 and nothing changes. A batch is
-//! written whole or not at all (see `hoshin_indexer::writer`).
+//! Every rule here is also in the OpenAPI schema of the types, so that what the
+//! document allows is accepted.
 
-use axum::http::header::AUTHORIZATION;
-use axum::http::HeaderMap;
 use hoshin_analysis::{PolicyItem, Source};
 use hoshin_indexer::seed::{parse_seed, western_fiscal_year};
 use hoshin_indexer::{Batch, IndexerError, Operation};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::error::{QueryError, Result};
-use crate::http::is_blank;
+use crate::error::{ApiError, Result};
+use crate::params::is_blank;
 
 /// The source file name of documents written through the API.
 pub const API_SOURCE: &str = "api";
 
 /// Most documents in one batch.
 pub const MAX_BATCH: usize = 1_000;
-/// Largest request body, in bytes.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest id, in characters.
 const MAX_ID_CHARS: usize = 128;
 /// Longest item text, in characters.
 const MAX_TEXT_CHARS: usize = 20_000;
 /// Longest department, heading or year, in characters.
 const MAX_LABEL_CHARS: usize = 500;
-
-/// The API tokens, kept only as SHA-256 digests and compared in constant time.
-#[derive(Default)]
-pub struct ApiTokens {
-    digests: Vec<[u8; 32]>,
-}
-
-impl std::fmt::Debug for ApiTokens {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "ApiTokens({} configured)", self.digests.len())
-    }
-}
-
-impl ApiTokens {
-    /// Tokens from configuration; blank ones are ignored.
-    pub fn new<'a>(tokens: impl IntoIterator<Item = &'a str>) -> ApiTokens {
-        let digests = tokens.into_iter().map(str::trim).filter(|token| !token.is_empty()).map(digest).collect();
-        ApiTokens { digests }
-    }
-
-    /// How many tokens are configured.
-    pub fn len(&self) -> usize {
-        self.digests.len()
-    }
-
-    /// Whether writing is impossible for lack of tokens.
-    pub fn is_empty(&self) -> bool {
-        self.digests.is_empty()
-    }
-
-    /// Accepts a request bearing one of the tokens.
-    pub fn authorize(&self, headers: &HeaderMap) -> Result<()> {
-        let presented = headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(|token| digest(token.trim()));
-        let Some(presented) = presented else {
-            return Err(QueryError::Unauthorized("send `Authorization: Bearer <token>`"));
-        };
-        // Every configured digest is compared, each in constant time, so the
-        // answer's timing says nothing about which bytes matched.
-        let matched = self.digests.iter().fold(false, |found, known| found | equal_in_constant_time(known, &presented));
-        if matched {
-            Ok(())
-        } else {
-            Err(QueryError::Unauthorized("the token is not valid"))
-        }
-    }
-}
-
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-fn equal_in_constant_time(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b).fold(0u8, |difference, (x, y)| difference | (x ^ y)) == 0
-}
 
 /// A document as a client sends it to `PUT /api/documents/{id}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -137,7 +66,7 @@ pub struct BatchInput {
 /// Checks a document and makes it an item. Every rule here is also in the
 /// OpenAPI schema above, so that what the document allows is accepted.
 pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
-    let invalid = |message: String| Err(QueryError::InvalidDocument(message));
+    let invalid = |message: String| Err(ApiError::InvalidDocument(message));
     if !is_plain_name(id, MAX_ID_CHARS) {
         return invalid(format!("id `{id}` must be 1 to {MAX_ID_CHARS} of A-Z a-z 0-9 - _ . and not start with ."));
     }
@@ -192,7 +121,7 @@ fn year_is_well_formed(year: &str) -> bool {
 /// Checks a batch.
 pub fn batch_from_input(input: BatchInput) -> Result<Batch> {
     if input.documents.len() > MAX_BATCH {
-        return Err(QueryError::BatchTooLarge { given: input.documents.len(), max: MAX_BATCH });
+        return Err(ApiError::BatchTooLarge { given: input.documents.len(), max: MAX_BATCH });
     }
     input
         .documents
@@ -204,45 +133,24 @@ pub fn batch_from_input(input: BatchInput) -> Result<Batch> {
 /// Parses an uploaded policy text file into a batch.
 pub fn batch_from_import(file: &str, text: &str) -> Result<Batch> {
     if !(is_plain_name(file, MAX_ID_CHARS) && file.ends_with(".txt")) {
-        return Err(QueryError::InvalidDocument(format!("`file` must be a plain NAME.txt, not `{file}`")));
+        return Err(ApiError::InvalidDocument(format!("`file` must be a plain NAME.txt, not `{file}`")));
     }
     let items = parse_seed(file, text).map_err(|error| match error {
-        IndexerError::Unplaced(_) => QueryError::InvalidDocument(error.to_string()),
-        other => QueryError::Internal(other.to_string()),
+        IndexerError::Unplaced(_) => ApiError::InvalidDocument(error.to_string()),
+        other => ApiError::Internal(other.to_string()),
     })?;
     if items.is_empty() {
-        return Err(QueryError::InvalidDocument(format!("{file} holds no ▽ item")));
+        return Err(ApiError::InvalidDocument(format!("{file} holds no ▽ item")));
     }
     if items.len() > MAX_BATCH {
-        return Err(QueryError::BatchTooLarge { given: items.len(), max: MAX_BATCH });
+        return Err(ApiError::BatchTooLarge { given: items.len(), max: MAX_BATCH });
     }
     Ok(items.into_iter().map(Operation::Put).collect())
 }
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    fn headers(authorization: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_str(authorization).unwrap());
-        headers
-    }
-
-    #[test]
-    fn only_a_configured_bearer_token_is_accepted() {
-        let tokens = ApiTokens::new(["s3cret", " other ", ""]);
-        assert_eq!(tokens.len(), 2);
-        assert!(tokens.authorize(&headers("Bearer s3cret")).is_ok());
-        assert!(tokens.authorize(&headers("Bearer other")).is_ok());
-        assert!(tokens.authorize(&headers("Bearer s3cre")).is_err());
-        assert!(tokens.authorize(&headers("Basic s3cret")).is_err());
-        assert!(tokens.authorize(&HeaderMap::new()).is_err());
-        assert!(ApiTokens::new([]).authorize(&headers("Bearer ")).is_err());
-        assert!(!format!("{tokens:?}").contains("s3cret"), "tokens are never printed");
-    }
 
     fn input() -> DocumentInput {
         DocumentInput {
@@ -278,6 +186,6 @@ mod tests {
         assert_eq!(batch_from_input(BatchInput { documents: vec![with_id("a"), with_id("b")] }).unwrap().len(), 2);
         assert!(batch_from_input(BatchInput { documents: vec![with_id("a"), with_id("../b")] }).is_err());
         let too_many = BatchInput { documents: (0..=MAX_BATCH).map(|n| with_id(&n.to_string())).collect() };
-        assert!(matches!(batch_from_input(too_many), Err(QueryError::BatchTooLarge { .. })));
+        assert!(matches!(batch_from_input(too_many), Err(ApiError::BatchTooLarge { .. })));
     }
 }

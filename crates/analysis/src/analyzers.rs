@@ -1,0 +1,178 @@
+//! The four analyses hoshin makes of text, and the analyzers that make them.
+//!
+//! Every analysed field of the index goes through one [`Analysis`] (the field
+//! table in [`crate::schema`] says which). [`Analyzers`] holds one analyzer per
+//! analysis: indexing registers them with an index under their tokenizer
+//! names, and the query side (planner, highlighter, suggester,
+//! `/api/analyze`) turns text into tokens through the same value, so a word
+//! is analysed identically when it is stored and when it is searched.
+
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenizerManager};
+use tantivy::Index;
+
+use crate::error::{AnalysisError, Result};
+use crate::japanese::{normalized_tokenizer, surface_tokenizer, AnalysisResources};
+use crate::ngram::NgramTokenizer;
+use crate::reading::ReadingTokenizer;
+use crate::schema::FIELD_TABLE;
+
+/// One way of turning text into index terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Analysis {
+    /// Words as written, lower-cased: exact matches (see [`crate::japanese`]).
+    Surface,
+    /// Words with variants unified and inflections undone (see [`crate::japanese`]).
+    Normalized,
+    /// The katakana reading as character n-grams (see [`crate::reading`]).
+    Reading,
+    /// Normalised characters as unigrams and bigrams (see [`crate::ngram`]).
+    Ngram,
+}
+
+impl Analysis {
+    /// Every analysis, in the order `/api/analyze` lists them.
+    pub const ALL: [Analysis; 4] = [Analysis::Surface, Analysis::Normalized, Analysis::Reading, Analysis::Ngram];
+
+    /// The name its analyzer is registered under in an index's tokenizer manager.
+    pub const fn tokenizer_name(self) -> &'static str {
+        match self {
+            Analysis::Surface => "hoshin_surface",
+            Analysis::Normalized => "hoshin_normalized",
+            Analysis::Reading => "hoshin_reading",
+            Analysis::Ngram => "hoshin_ngram",
+        }
+    }
+
+    /// Its name in answers and logs.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Analysis::Surface => "surface",
+            Analysis::Normalized => "normalized",
+            Analysis::Reading => "reading",
+            Analysis::Ngram => "ngram",
+        }
+    }
+
+    /// The index fields analysed this way, in the field table's order.
+    pub fn fields(self) -> Vec<&'static str> {
+        FIELD_TABLE.iter().filter(|spec| spec.analysis() == Some(self)).map(|spec| spec.name).collect()
+    }
+
+    const fn slot(self) -> usize {
+        match self {
+            Analysis::Surface => 0,
+            Analysis::Normalized => 1,
+            Analysis::Reading => 2,
+            Analysis::Ngram => 3,
+        }
+    }
+
+    fn build(self, resources: &AnalysisResources) -> TextAnalyzer {
+        match self {
+            Analysis::Surface => TextAnalyzer::from(surface_tokenizer(resources)),
+            Analysis::Normalized => TextAnalyzer::from(normalized_tokenizer(resources)),
+            Analysis::Reading => TextAnalyzer::from(ReadingTokenizer::new(resources)),
+            Analysis::Ngram => TextAnalyzer::from(NgramTokenizer),
+        }
+    }
+}
+
+/// One analyzer per [`Analysis`].
+#[derive(Clone)]
+pub struct Analyzers {
+    by_analysis: [TextAnalyzer; 4],
+}
+
+impl Analyzers {
+    /// Builds every analyzer from the dictionary and word lists.
+    pub fn new(resources: &AnalysisResources) -> Analyzers {
+        Analyzers { by_analysis: Analysis::ALL.map(|analysis| analysis.build(resources)) }
+    }
+
+    /// The analyzers registered with `index`; an error names the first one
+    /// missing, as in an index opened without [`Analyzers::register`].
+    pub fn of_index(index: &Index) -> Result<Analyzers> {
+        let manager = index.tokenizers();
+        let mut found = Vec::with_capacity(Analysis::ALL.len());
+        for analysis in Analysis::ALL {
+            let name = analysis.tokenizer_name();
+            found.push(manager.get(name).ok_or(AnalysisError::AnalyzerNotRegistered { name })?);
+        }
+        let by_analysis = found.try_into().unwrap_or_else(|_| unreachable!("one analyzer per analysis"));
+        Ok(Analyzers { by_analysis })
+    }
+
+    /// Registers every analyzer with an index's tokenizer manager.
+    pub fn register(&self, manager: &TokenizerManager) {
+        for analysis in Analysis::ALL {
+            manager.register(analysis.tokenizer_name(), self.analyzer(analysis));
+        }
+    }
+
+    /// A handle on the analyzer of `analysis`, for a token stream of one's own
+    /// (tantivy's streams borrow their analyzer mutably; the dictionary inside
+    /// is shared, so the handle is cheap).
+    pub fn analyzer(&self, analysis: Analysis) -> TextAnalyzer {
+        self.by_analysis[analysis.slot()].clone()
+    }
+
+    /// The tokens `analysis` makes of `text`, in order, as the index stores them.
+    pub fn tokens(&self, analysis: Analysis, text: &str) -> Vec<Token> {
+        let mut analyzer = self.analyzer(analysis);
+        let mut stream = analyzer.token_stream(text);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            tokens.push(stream.token().clone());
+        }
+        tokens
+    }
+
+    /// The reading the reading analysis spells for `text`: one katakana
+    /// character per position, each with the byte range of the word it
+    /// belongs to.
+    pub fn spelled_reading(&self, text: &str) -> Vec<(char, std::ops::Range<usize>)> {
+        self.tokens(Analysis::Reading, text)
+            .into_iter()
+            .filter_map(|token| {
+                let mut chars = token.text.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => Some((c, token.offset_from..token.offset_to)),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::japanese::tests::workspace_resources;
+    use crate::schema::Fields;
+
+    #[test]
+    fn each_analysis_names_its_fields_and_tokenizer() {
+        assert_eq!(Analysis::Surface.fields(), ["text", "policy"]);
+        assert_eq!(Analysis::Normalized.fields(), ["text_normalized", "policy_normalized", "department"]);
+        assert_eq!(Analysis::Reading.fields(), ["text_reading", "policy_reading"]);
+        assert_eq!(Analysis::Ngram.fields(), ["text_ngram", "policy_ngram"]);
+        assert_eq!(Analysis::Ngram.tokenizer_name(), "hoshin_ngram");
+    }
+
+    #[test]
+    fn an_index_without_registered_analyzers_is_a_typed_error() {
+        let (schema, _) = Fields::build_schema();
+        let index = Index::create_in_ram(schema);
+        let Err(error) = Analyzers::of_index(&index) else { panic!("nothing was registered") };
+        assert!(matches!(error, AnalysisError::AnalyzerNotRegistered { name: "hoshin_surface" }), "{error}");
+        Analyzers::new(&workspace_resources()).register(index.tokenizers());
+        assert!(Analyzers::of_index(&index).is_ok());
+    }
+
+    #[test]
+    fn the_reading_is_spelled_character_by_character() {
+        let analyzers = Analyzers::new(&workspace_resources());
+        let reading: String = analyzers.spelled_reading("図書館").into_iter().map(|(c, _)| c).collect();
+        assert_eq!(reading, "トショカン");
+    }
+}

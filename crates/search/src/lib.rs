@@ -1,0 +1,38 @@
+//! Searching a hoshin index: plain synchronous code that knows nothing of HTTP.
+//!
+//! [`syntax`] reads what a resident typed, [`planner`] turns it into weighted
+//! query trees, [`SearchEngine`] runs them (strict matches, then relaxed ones,
+//! with the department facet) and [`snippet`] marks why each hit matched;
+//! [`explain`] makes tantivy's score explanations readable and [`suggest`]
+//! completes prefixes by spelling or reading. The answers are the types of
+//! [`results`], whose JSON form is documented there.
+//!
+//! ```
+//! use hoshin_analysis::PreparedAnalysis;
+//! use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
+//! use hoshin_search::{SearchEngine, SearchRequest};
+//! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+//! # let (dictionary, data, seeds) = (root.join("index/dictionary"), root.join("data"), root.join("seeds"));
+//! # let index_root = tempfile::tempdir()?;
+//!
+//! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
+//! let index = open_or_build(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
+//! let engine = SearchEngine::new(&index, analysis.lexicon.synonyms.clone())?;
+//! let request = SearchRequest { query: "としょかん", limit: 10, offset: 0, department: None, explain: false };
+//! let results = engine.search(&request)?;
+//! assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod engine;
+mod error;
+pub mod explain;
+pub mod planner;
+pub mod results;
+pub mod snippet;
+pub mod suggest;
+pub mod syntax;
+
+pub use engine::{SearchEngine, SearchRequest, RELAX_BELOW};
+pub use error::{Result, SearchError};
+pub use results::{Hit, SearchResults};

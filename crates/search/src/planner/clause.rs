@@ -1,0 +1,271 @@
+//! What one clause matches: its alternatives, each a [`QueryTree`] weighted
+//! from the [`weights`](super::weights) table.
+
+use hoshin_analysis::ngram::{covering_terms, substring_terms};
+use hoshin_analysis::normalize::normalize;
+use hoshin_analysis::reading::{is_kana, reading_key};
+use hoshin_analysis::{Analysis, Analyzers};
+use tantivy::schema::Field;
+
+use super::tree::QueryTree;
+use super::weights::{FieldWeights, NEAR_MISS, PHRASE_BONUS, SYNONYM_FACTOR};
+use crate::syntax::ClauseKind;
+
+/// Share of a clause's bigrams a near miss must contain at least.
+const NEAR_MISS_SHARE: f32 = 0.6;
+/// Bigrams a near miss may lack: one misprinted character spoils two.
+const NEAR_MISS_LOST_BIGRAMS: usize = 2;
+/// Shortest clause, in characters, that near misses are looked for: in shorter
+/// ones two lost bigrams leave too little to tell a misprint from another word.
+pub const NEAR_MISS_MIN_CHARS: usize = 8;
+
+/// (position, term) pairs an analysis made of a text.
+pub type Terms = Vec<(usize, String)>;
+
+/// A text after every analysis a clause goes through.
+pub struct Analysed {
+    /// Words as written.
+    pub surface: Terms,
+    /// Normalised words.
+    pub normalized: Terms,
+    /// The normalised text without white space, as the n-gram fields hold it.
+    pub substring: String,
+    /// The reading key of a text written in kana alone.
+    pub reading: Option<String>,
+}
+
+impl Analysed {
+    /// Analyses `text` the ways a clause is matched.
+    pub fn new(analyzers: &Analyzers, text: &str) -> Analysed {
+        let terms =
+            |analysis| analyzers.tokens(analysis, text).into_iter().map(|token| (token.position, token.text)).collect();
+        Analysed {
+            surface: terms(Analysis::Surface),
+            normalized: terms(Analysis::Normalized),
+            substring: normalize(text).chars().filter(|c| !c.is_whitespace()).collect(),
+            reading: is_kana(text).then(|| reading_key(text)),
+        }
+    }
+
+    /// Whether the words were typed with nothing between them.
+    fn adjacent(&self) -> bool {
+        self.surface.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1)
+    }
+
+    /// Whether the clause is long enough for near misses.
+    pub fn allows_near_misses(&self, kind: ClauseKind) -> bool {
+        kind == ClauseKind::Word && self.substring.chars().count() >= NEAR_MISS_MIN_CHARS
+    }
+}
+
+/// Where the words of an alternative come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The clause as the resident typed it.
+    Typed,
+    /// The clause with a synonym swapped in.
+    Synonym,
+}
+
+impl Origin {
+    fn factor(self) -> f32 {
+        match self {
+            Origin::Typed => 1.0,
+            Origin::Synonym => SYNONYM_FACTOR,
+        }
+    }
+}
+
+/// Where a clause earns [`PHRASE_BONUS`] for words standing together as typed.
+///
+/// "They stand together" is what the substring query on `text_ngram` checks
+/// for words typed with nothing between them, so that query carries the
+/// bonus rather than a phrase query reading the same positions again (at a
+/// million items, reading them twice was a third of a long compound's search).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PhraseBonus {
+    /// Nothing earns it: a quoted phrase (it must stand together anyway), a
+    /// clause with no words, or a synonym of one word (a synonym is matched
+    /// normalised only, so it has no as-written term to carry the bonus).
+    None,
+    /// One word typed: its own term query on `text`.
+    OnWordTerm,
+    /// Words typed with nothing between them: the substring query on `text_ngram`.
+    OnSubstring,
+    /// Words with a dropped particle between them (ごみの減量): a phrase query
+    /// on `text` of its own, whose position gap lets another particle stand there.
+    OwnPhrase(QueryTree),
+}
+
+/// Decides where `analysed`, a clause of `kind` from `origin`, earns the bonus.
+pub fn phrase_bonus(analysed: &Analysed, kind: ClauseKind, origin: Origin, text: Field) -> PhraseBonus {
+    match (kind, analysed.surface.len()) {
+        (ClauseKind::Phrase, _) | (ClauseKind::Word, 0) => PhraseBonus::None,
+        (ClauseKind::Word, 1) if origin == Origin::Synonym => PhraseBonus::None,
+        (ClauseKind::Word, 1) => PhraseBonus::OnWordTerm,
+        (ClauseKind::Word, _) if analysed.adjacent() => PhraseBonus::OnSubstring,
+        (ClauseKind::Word, _) => phrase(text, &analysed.surface).map_or(PhraseBonus::None, PhraseBonus::OwnPhrase),
+    }
+}
+
+/// Builds the alternatives of clauses over one index's fields.
+pub struct Alternatives<'a> {
+    /// The fields and their weights.
+    pub weights: &'a FieldWeights,
+}
+
+impl Alternatives<'_> {
+    /// Every way `analysed`, a clause of `kind`, matches, with its synonym
+    /// swaps and (when `near_misses`) its near misses; `None` when analysis
+    /// leaves nothing to match.
+    pub fn clause(
+        &self,
+        analysed: &Analysed,
+        synonyms: &[Analysed],
+        kind: ClauseKind,
+        near_misses: bool,
+    ) -> Option<QueryTree> {
+        let mut alternatives = self.literal(analysed, kind, Origin::Typed);
+        if let Some(reading) = &analysed.reading {
+            for (field, weight) in self.weights.reading {
+                alternatives.extend(substring(field, reading).map(|query| boosted(query, weight)));
+            }
+        }
+        for synonym in synonyms {
+            alternatives.extend(self.literal(synonym, kind, Origin::Synonym));
+        }
+        if near_misses && analysed.allows_near_misses(kind) {
+            for (field, _) in self.weights.substring {
+                alternatives.push(boosted(near_miss(field, &analysed.substring), NEAR_MISS));
+            }
+        }
+        any_of(alternatives)
+    }
+
+    /// Words as written (when typed), normalised words, phrase bonus and
+    /// substring, scaled by the weight of their origin.
+    fn literal(&self, analysed: &Analysed, kind: ClauseKind, origin: Origin) -> Vec<QueryTree> {
+        let weights = self.weights;
+        let factor = origin.factor();
+        let [(text, text_weight), policy] = weights.as_written;
+        let mut as_written = [(text, text_weight), policy];
+        let mut substring_weights = weights.substring;
+        let bonus = phrase_bonus(analysed, kind, origin, text);
+        match &bonus {
+            PhraseBonus::OnWordTerm => as_written[0].1 += PHRASE_BONUS,
+            PhraseBonus::OnSubstring => substring_weights[0].1 += PHRASE_BONUS,
+            PhraseBonus::None | PhraseBonus::OwnPhrase(_) => {}
+        }
+        // A quoted compound must stand as typed: its substring queries check
+        // exactly that, so they carry the as-written weights instead of phrase
+        // queries reading the same positions again. Nobody typed a synonym, so
+        // there is no spelling of it to prefer over its variants: its words
+        // are matched normalised only, which also spares a conjunction per
+        // synonym.
+        let quoted_compound = kind == ClauseKind::Phrase && analysed.adjacent();
+        if origin == Origin::Typed && quoted_compound {
+            for (substring, (_, weight)) in substring_weights.iter_mut().zip(weights.as_written) {
+                substring.1 += weight;
+            }
+        }
+        let mut analyses: Vec<(&Terms, &[(Field, f32)])> = Vec::with_capacity(2);
+        if origin == Origin::Typed && !quoted_compound {
+            analyses.push((&analysed.surface, &as_written));
+        }
+        analyses.push((&analysed.normalized, &weights.normalized));
+
+        let mut alternatives = Vec::new();
+        for (terms, fields) in analyses {
+            match kind {
+                ClauseKind::Word => alternatives.extend(every_term_in_some_field(terms, fields, factor)),
+                ClauseKind::Phrase => alternatives.extend(
+                    fields
+                        .iter()
+                        .filter_map(|&(field, weight)| phrase(field, terms).map(|q| boosted(q, weight * factor))),
+                ),
+            }
+        }
+        if let PhraseBonus::OwnPhrase(query) = bonus {
+            alternatives.push(boosted(query, PHRASE_BONUS * factor));
+        }
+        for (field, weight) in substring_weights {
+            alternatives.extend(substring(field, &analysed.substring).map(|query| boosted(query, weight * factor)));
+        }
+        alternatives
+    }
+
+    /// One normalised term anywhere in text, heading or department: a relaxation unit.
+    pub fn normalized_term(&self, term: &str) -> QueryTree {
+        let single = [(0, term.to_string())];
+        any_of(every_term_in_some_field(&single, &self.weights.normalized, 1.0)).expect("one term makes a query")
+    }
+}
+
+/// Each term must occur in at least one of the fields; scores add up across
+/// them. The result is a list of alternatives for the clause's union: a single
+/// term gives one query per field, so that union stays flat (tantivy buffers
+/// and scores every match of a union nested in another twice), and several
+/// terms give one conjunction.
+fn every_term_in_some_field(terms: &[(usize, String)], fields: &[(Field, f32)], factor: f32) -> Vec<QueryTree> {
+    let mut unique: Vec<&str> = terms.iter().map(|(_, text)| text.as_str()).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut each_term: Vec<Vec<QueryTree>> = unique
+        .into_iter()
+        .map(|text| fields.iter().map(|&(field, weight)| boosted(term(field, text), weight * factor)).collect())
+        .collect();
+    if each_term.len() <= 1 {
+        return each_term.pop().unwrap_or_default();
+    }
+    let conjunction = each_term.into_iter().map(|in_some_field| any_of(in_some_field).expect("at least one field"));
+    vec![QueryTree::All(conjunction.collect())]
+}
+
+fn term(field: Field, text: &str) -> QueryTree {
+    QueryTree::Term { field, text: text.to_string() }
+}
+
+/// The terms adjacent and in order in `field`, allowing for the gaps dropped
+/// particles leave; `None` for no term.
+fn phrase(field: Field, terms: &[(usize, String)]) -> Option<QueryTree> {
+    match terms {
+        [] => None,
+        [(_, only)] => Some(term(field, only)),
+        [(first, _), ..] => Some(QueryTree::Phrase {
+            field,
+            terms: terms.iter().map(|(position, text)| (position - first, text.clone())).collect(),
+        }),
+    }
+}
+
+/// `substring` anywhere in an n-gram field.
+fn substring(field: Field, substring: &str) -> Option<QueryTree> {
+    if substring.is_empty() {
+        return None;
+    }
+    let mut terms = covering_terms(substring);
+    Some(match terms.len() {
+        1 => term(field, &terms.remove(0).1),
+        _ => QueryTree::Phrase { field, terms },
+    })
+}
+
+/// Items containing most of the substring's bigrams: a word misprinted by a
+/// character or two (粕江 for 狛江, びたり for ぴったり) keeps the rest of its bigrams.
+fn near_miss(field: Field, substring: &str) -> QueryTree {
+    let mut bigrams: Vec<String> = substring_terms(substring).into_iter().map(|(_, text)| text).collect();
+    bigrams.sort_unstable();
+    bigrams.dedup();
+    let by_share = ((bigrams.len() as f32) * NEAR_MISS_SHARE).ceil() as usize;
+    let required = by_share.max(bigrams.len().saturating_sub(NEAR_MISS_LOST_BIGRAMS));
+    QueryTree::AtLeast { required: required.max(1), of: bigrams.iter().map(|bigram| term(field, bigram)).collect() }
+}
+
+/// Any of `queries`; `None` for none.
+pub fn any_of(queries: Vec<QueryTree>) -> Option<QueryTree> {
+    (!queries.is_empty()).then_some(QueryTree::Any(queries))
+}
+
+fn boosted(query: QueryTree, weight: f32) -> QueryTree {
+    QueryTree::Boost(weight, Box::new(query))
+}

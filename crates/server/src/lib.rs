@@ -1,0 +1,101 @@
+//! hoshin's HTTP server: the JSON API over `hoshin_search` and
+//! `hoshin_indexer`, and the search page of `hoshin_web`, composed by [`app`].
+//!
+//! [`read`] and [`write`] hold the handlers, [`params`] and [`documents`] the
+//! checks on what they receive, [`auth`] the bearer tokens and [`openapi`] the
+//! document describing it all. Every request passes through [`admission`]
+//! (request id, slots, time limit, log line); index work runs on the
+//! [`workers`] pool. Every error, unknown routes and methods included, is one
+//! [`ApiError`] answered as `{"error": {"code", "message"}}`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use hoshin_analysis::PreparedAnalysis;
+//! use hoshin_indexer::{open_or_build, BuildInputs, DocumentWriter, IndexLayout};
+//! use hoshin_search::SearchEngine;
+//! use hoshin_server::{app, ApiTokens, AppState, HttpConfig};
+//! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+//! # let (dictionary, data, seeds) = (root.join("index/dictionary"), root.join("data"), root.join("seeds"));
+//! # let index_root = tempfile::tempdir()?;
+//!
+//! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
+//! let layout = IndexLayout::new(index_root.path());
+//! let index = open_or_build(&layout, &BuildInputs::new(&seeds, &analysis))?;
+//! let state = AppState {
+//!     engine: Arc::new(SearchEngine::new(&index, analysis.lexicon.synonyms.clone())?),
+//!     writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path())?),
+//!     tokens: Arc::new(ApiTokens::new(["a-secret-token"])),
+//! };
+//! let router = app(state, &HttpConfig::default());
+//! # drop(router);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod admission;
+mod answers;
+pub mod auth;
+pub mod documents;
+mod error;
+mod extract;
+mod openapi;
+pub mod params;
+mod read;
+mod state;
+pub mod workers;
+mod write;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{Method, Uri};
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use auth::ApiTokens;
+pub use error::{ApiError, ErrorBody, Result};
+pub use state::{AppState, HttpConfig};
+
+use admission::{admit, Admission};
+use params::MAX_BODY_BYTES;
+use state::RouterState;
+use workers::IndexWorkers;
+
+/// The whole application: the API and the search page, with cross-origin
+/// access as configured, every request behind admission control.
+pub fn app(state: AppState, config: &HttpConfig) -> Router {
+    let api = Router::new()
+        .route("/api/search", get(read::search))
+        .route("/api/documents", post(write::post_documents))
+        .route("/api/documents/{id}", get(read::document).put(write::put_document).delete(write::delete_document))
+        .route("/api/import", post(write::import))
+        .route("/api/documents/{id}/siblings", get(read::siblings))
+        .route("/api/suggest", get(read::suggest))
+        .route("/api/analyze", get(read::analyze))
+        .route("/api/openapi.json", get(openapi::openapi))
+        .route("/api/health", get(read::health))
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(RouterState { app: state, workers: IndexWorkers::new(config.index_workers) })
+        .merge(hoshin_web::router());
+    let app = if config.cors_origins.is_empty() {
+        api
+    } else {
+        api.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
+                .allow_methods([Method::GET, Method::PUT, Method::POST, Method::DELETE])
+                .allow_headers([CONTENT_TYPE, AUTHORIZATION]),
+        )
+    };
+    app.layer(middleware::from_fn_with_state(Admission::new(config.limits), admit))
+}
+
+async fn no_such_endpoint(uri: Uri) -> ApiError {
+    ApiError::NoSuchEndpoint(uri.path().to_string())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

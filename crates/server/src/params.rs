@@ -1,0 +1,137 @@
+//! Request parameters as received, and the checks that make them values:
+//! every bound the API promises lives here.
+
+use serde::Deserialize;
+
+use crate::error::{ApiError, Result};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Largest page size.
+pub const MAX_LIMIT: usize = 100;
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Suggestions when `limit` is not given.
+pub const DEFAULT_SUGGESTIONS: usize = 8;
+/// Most suggestions asked for at once.
+pub const MAX_SUGGESTIONS: usize = 20;
+/// Deepest `offset` accepted; paging further is not a resident's need and would
+/// make the engine rank that many items.
+pub const MAX_OFFSET: usize = 10_000;
+/// Largest request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// `/api/search` parameters as received: strings, so that a bad number gets our
+/// own error message rather than the extractor's.
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    /// The query.
+    pub q: Option<String>,
+    /// Hits per page.
+    pub limit: Option<String>,
+    /// Hits to skip.
+    pub offset: Option<String>,
+    /// Only this department.
+    pub department: Option<String>,
+    /// `true` or `false`.
+    pub explain: Option<String>,
+}
+
+/// `/api/suggest` parameters.
+#[derive(Debug, Deserialize)]
+pub struct SuggestParams {
+    /// The prefix.
+    pub q: Option<String>,
+    /// How many suggestions.
+    pub limit: Option<String>,
+}
+
+/// `/api/analyze` parameters.
+#[derive(Debug, Deserialize)]
+pub struct AnalyzeParams {
+    /// The text to analyse.
+    pub text: Option<String>,
+}
+
+/// `/api/import` parameters.
+#[derive(Debug, Deserialize)]
+pub struct ImportParams {
+    /// The file name the ids are made from.
+    pub file: Option<String>,
+}
+
+/// A text to search or analyse: present, not blank, not too long.
+pub fn checked_text(text: Option<String>) -> Result<String> {
+    let text = text.unwrap_or_default();
+    if is_blank(&text) {
+        return Err(ApiError::EmptyQuery);
+    }
+    let length = text.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(ApiError::QueryTooLong { length, max: MAX_QUERY_CHARS });
+    }
+    Ok(text)
+}
+
+/// Whether `text` has nothing but white space, white space as the OpenAPI
+/// document's `\S` patterns (ECMAScript regular expressions) count it, so that
+/// the document and the server agree on every input.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        matches!(
+            c,
+            '\t' | '\n' | '\u{B}' | '\u{C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
+        )
+    })
+}
+
+/// A `limit` parameter: 1 to `max`, `default` when absent.
+pub fn page_size(given: Option<&str>, default: usize, max: usize) -> Result<usize> {
+    parse_bounded(given, default, 1, max).map_err(|given| ApiError::InvalidLimit { given, max })
+}
+
+/// An `offset` parameter: 0 to [`MAX_OFFSET`], 0 when absent.
+pub fn offset(given: Option<&str>) -> Result<usize> {
+    parse_bounded(given, 0, 0, MAX_OFFSET).map_err(|given| ApiError::InvalidOffset { given, max: MAX_OFFSET })
+}
+
+/// A true/false parameter, false when absent.
+pub fn flag(name: &'static str, given: Option<&str>) -> Result<bool> {
+    match given {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::InvalidFlag { name, given: other.to_string() }),
+    }
+}
+
+/// A whole number within `min..=max`, `default` when absent; the offending
+/// text otherwise.
+fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) -> std::result::Result<usize, String> {
+    let Some(text) = given else {
+        return Ok(default);
+    };
+    text.trim().parse::<usize>().ok().filter(|value| (min..=max).contains(value)).ok_or_else(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_whole_and_within_bounds() {
+        assert_eq!(parse_bounded(None, 10, 1, 100), Ok(10));
+        assert_eq!(parse_bounded(Some("100"), 10, 1, 100), Ok(100));
+        assert_eq!(parse_bounded(Some("0"), 10, 1, 100), Err("0".to_string()));
+        assert_eq!(parse_bounded(Some("-1"), 0, 0, 100), Err("-1".to_string()));
+        assert_eq!(parse_bounded(Some("ten"), 0, 0, 100), Err("ten".to_string()));
+        assert_eq!(parse_bounded(Some("1e3"), 0, 0, 100), Err("1e3".to_string()));
+    }
+
+    #[test]
+    fn flags_are_true_or_false() {
+        assert!(!flag("explain", None).unwrap());
+        assert!(flag("explain", Some("true")).unwrap());
+        assert!(matches!(flag("explain", Some("1")), Err(ApiError::InvalidFlag { name: "explain", .. })));
+    }
+}

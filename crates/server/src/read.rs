@@ -1,0 +1,138 @@
+//! The read handlers: search, look-ups, suggestions, analysis and health.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /api/search?q=…&limit=10&offset=0&department=…&explain=false` | `hoshin_search::SearchResults` |
+//! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
+//! | `GET /api/documents/{id}/siblings` | [`Siblings`]: the other items under its heading |
+//! | `GET /api/suggest?q=…&limit=8` | [`Suggestions`] |
+//! | `GET /api/analyze?text=…` | [`AnalyzeResult`]: the terms each analysis makes of `text` |
+//! | `GET /api/health` | [`HealthStatus`] |
+//!
+//! Index work runs on the [`IndexWorkers`]; the suggester and the health
+//! answer only read what the engine holds in memory, so they run in place.
+
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use axum::extract::State;
+use axum::Json;
+use hoshin_analysis::PolicyItem;
+use hoshin_search::{SearchEngine, SearchRequest, SearchResults};
+
+use crate::answers::{AnalyzeResult, HealthStatus, Siblings, Suggestions};
+use crate::error::{ApiError, ErrorBody, ReadErrors, Result};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::params::{
+    checked_text, flag, offset, page_size, AnalyzeParams, SearchParams, SuggestParams, DEFAULT_LIMIT,
+    DEFAULT_SUGGESTIONS, MAX_LIMIT, MAX_SUGGESTIONS,
+};
+use crate::workers::IndexWorkers;
+
+/// Searches the items: ranked, highlighted, faceted.
+#[utoipa::path(get, path = "/api/search", tag = "search",
+    params(
+        ("q" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S",
+            description = "Words (all must match), \"phrases\", -exclusions; at most 1,000 characters"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits per page (default 10)"),
+        ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Hits to skip (default 0)"),
+        ("department" = Option<String>, Query, description = "Only this department"),
+        ("explain" = Option<bool>, Query, description = "Attach score explanations"),
+    ),
+    responses(
+        (status = 200, description = "Results", body = SearchResults),
+        ReadErrors,
+    ))]
+pub(crate) async fn search(
+    State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<SearchResults>> {
+    let query = checked_text(params.q)?;
+    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let offset = offset(params.offset.as_deref())?;
+    let explain = flag("explain", params.explain.as_deref())?;
+    let department = params.department;
+    workers
+        .run(move || {
+            engine.search(&SearchRequest { query: &query, limit, offset, department: department.as_deref(), explain })
+        })
+        .await
+        .map(Json)
+}
+
+/// One item by id.
+#[utoipa::path(get, path = "/api/documents/{id}", tag = "documents",
+    params(("id" = String, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "The item", body = PolicyItem),
+        (status = 404, description = "No such item", body = ErrorBody),
+        ReadErrors,
+    ))]
+pub(crate) async fn document(
+    State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<PolicyItem>> {
+    workers.run(move || engine.document(&id)).await.map(Json)
+}
+
+/// The other items under the same heading.
+#[utoipa::path(get, path = "/api/documents/{id}/siblings", tag = "documents",
+    params(("id" = String, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "Its siblings", body = Siblings),
+        (status = 404, description = "No such item", body = ErrorBody),
+        ReadErrors,
+    ))]
+pub(crate) async fn siblings(
+    State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Siblings>> {
+    workers.run(move || engine.siblings(&id).map(|items| Siblings { items })).await.map(Json)
+}
+
+/// Completions of a prefix, by spelling or reading.
+#[utoipa::path(get, path = "/api/suggest", tag = "search",
+    params(
+        ("q" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S", description = "The prefix typed so far"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 20, description = "Suggestions (default 8)"),
+    ),
+    responses(
+        (status = 200, description = "Suggestions", body = Suggestions),
+        ReadErrors,
+    ))]
+pub(crate) async fn suggest(
+    State(engine): State<Arc<SearchEngine>>,
+    ApiQuery(params): ApiQuery<SuggestParams>,
+) -> Result<Json<Suggestions>> {
+    let prefix = checked_text(params.q)?;
+    let limit = page_size(params.limit.as_deref(), DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS)?;
+    let suggestions = engine.suggest(&prefix, limit);
+    Ok(Json(Suggestions { query: prefix, suggestions }))
+}
+
+/// The terms each analyzer makes of a text.
+#[utoipa::path(get, path = "/api/analyze", tag = "search",
+    params(("text" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S", description = "Text to analyse")),
+    responses(
+        (status = 200, description = "Terms per analyzer", body = AnalyzeResult),
+        ReadErrors,
+    ))]
+pub(crate) async fn analyze(
+    State(engine): State<Arc<SearchEngine>>,
+    State(workers): State<IndexWorkers>,
+    ApiQuery(params): ApiQuery<AnalyzeParams>,
+) -> Result<Json<AnalyzeResult>> {
+    let text = checked_text(params.text)?;
+    workers.run(move || Ok::<_, ApiError>(AnalyzeResult { analyzers: engine.analyze(&text), text })).await.map(Json)
+}
+
+/// Whether the server is up, and what it holds.
+#[utoipa::path(get, path = "/api/health", tag = "operations",
+    responses((status = 200, description = "Up", body = HealthStatus)))]
+pub(crate) async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<HealthStatus> {
+    let last_commit = engine.loaded_at().and_then(|time| time.duration_since(UNIX_EPOCH).ok()).map(|age| age.as_secs());
+    Json(HealthStatus { status: "ok", documents: engine.document_count(), last_commit })
+}
