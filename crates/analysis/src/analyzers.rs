@@ -116,13 +116,16 @@ impl Analyzers {
         self.by_analysis[analysis.slot()].clone()
     }
 
-    /// The tokens `analysis` makes of `text`, in order, as the index stores them.
+    /// The tokens `analysis` makes of `text`, in order, as the index stores
+    /// them, with offsets widened to whole characters of `text`.
     pub fn tokens(&self, analysis: Analysis, text: &str) -> Vec<Token> {
         let mut analyzer = self.analyzer(analysis);
         let mut stream = analyzer.token_stream(text);
         let mut tokens = Vec::new();
         while stream.advance() {
-            tokens.push(stream.token().clone());
+            let mut token = stream.token().clone();
+            (token.offset_from, token.offset_to) = snap_to_chars(text, token.offset_from, token.offset_to);
+            tokens.push(token);
         }
         tokens
     }
@@ -142,6 +145,21 @@ impl Analyzers {
             })
             .collect()
     }
+}
+
+/// `from..to` widened to whole characters of `text` and clipped to it. lindera
+/// interpolates offsets inside text its mapping filter rewrote (障害 read as
+/// 障がい), which can land inside a character.
+fn snap_to_chars(text: &str, from: usize, to: usize) -> (usize, usize) {
+    let mut start = from.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = to.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (start, end)
 }
 
 #[cfg(test)]
@@ -170,8 +188,40 @@ mod tests {
     }
 
     #[test]
+    fn offsets_inside_a_character_widen_to_the_whole_character() {
+        let text = "障害物";
+        assert_eq!(snap_to_chars(text, 1, 4), (0, 6));
+        assert_eq!(snap_to_chars(text, 8, 20), (6, 9));
+        assert_eq!(snap_to_chars(text, 9, 20), (9, 9));
+        assert_eq!(snap_to_chars(text, 5, 2), (3, 3));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_analysis_gives_in_bounds_offsets_on_characters_in_position_order(text in "\\PC{0,40}|[ぁ-んァ-ン一-龥ＡＤＸｶﾞ 　、。ー]{0,40}") {
+            let analyzers = shared_analyzers();
+            for analysis in Analysis::ALL {
+                let tokens = analyzers.tokens(analysis, &text);
+                for token in &tokens {
+                    proptest::prop_assert!(token.offset_from <= token.offset_to && token.offset_to <= text.len(), "{analysis:?} {token:?}");
+                    proptest::prop_assert!(text.is_char_boundary(token.offset_from) && text.is_char_boundary(token.offset_to), "{analysis:?} {token:?}");
+                    proptest::prop_assert!(!token.text.is_empty(), "{analysis:?} {token:?}");
+                }
+                for pair in tokens.windows(2) {
+                    proptest::prop_assert!(pair[0].position <= pair[1].position, "{analysis:?} {pair:?}");
+                }
+            }
+        }
+    }
+
+    fn shared_analyzers() -> &'static Analyzers {
+        static ANALYZERS: std::sync::OnceLock<Analyzers> = std::sync::OnceLock::new();
+        ANALYZERS.get_or_init(|| Analyzers::new(&workspace_resources()))
+    }
+
+    #[test]
     fn the_reading_is_spelled_character_by_character() {
-        let analyzers = Analyzers::new(&workspace_resources());
+        let analyzers = shared_analyzers();
         let reading: String = analyzers.spelled_reading("図書館").into_iter().map(|(c, _)| c).collect();
         assert_eq!(reading, "トショカン");
     }

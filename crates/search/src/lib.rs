@@ -32,6 +32,8 @@ pub mod results;
 pub mod snippet;
 pub mod suggest;
 pub mod syntax;
+#[cfg(test)]
+mod test_support;
 
 pub use engine::{SearchEngine, SearchRequest, RELAX_BELOW};
 pub use error::{Result, SearchError};

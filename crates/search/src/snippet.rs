@@ -47,7 +47,7 @@ impl<'a> Highlighter<'a> {
         let mut ranges = Vec::new();
         for token in self.analyzers.tokens(Analysis::Normalized, text) {
             if terms.normalized.contains(&token.text) {
-                ranges.extend(snap_to_chars(text, token.offset_from..token.offset_to));
+                ranges.extend((token.offset_from < token.offset_to).then_some(token.offset_from..token.offset_to));
             }
         }
         let normalized = NormalizedText::new(text);
@@ -62,21 +62,6 @@ impl<'a> Highlighter<'a> {
         }
         merge(ranges)
     }
-}
-
-/// `range` widened to whole characters of `text` and clipped to it, or `None`
-/// when nothing is left. lindera interpolates offsets inside text its mapping
-/// filter rewrote (障害 read as 障がい), which can land inside a character.
-fn snap_to_chars(text: &str, range: Range<usize>) -> Option<Range<usize>> {
-    let mut start = range.start.min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = range.end.min(text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    (start < end).then_some(start..end)
 }
 
 /// Character ranges where any of `needles` occurs in `haystack`.
@@ -206,15 +191,42 @@ mod tests {
     }
 
     #[test]
-    fn offsets_inside_a_character_widen_to_the_whole_character() {
-        let text = "障害物";
-        assert_eq!(snap_to_chars(text, 1..4), Some(0..6));
-        assert_eq!(snap_to_chars(text, 8..20), Some(6..9));
-        assert_eq!(snap_to_chars(text, 9..20), None);
-    }
-
-    #[test]
     fn overlapping_ranges_merge() {
         assert_eq!(merge(vec![4..8, 0..2, 1..3, 8..9]), vec![0..3, 4..9]);
+    }
+
+    fn terms_of(query: &str) -> HighlightTerms {
+        let normalized = crate::test_support::analysis()
+            .analyzers
+            .tokens(Analysis::Normalized, query)
+            .into_iter()
+            .map(|token| token.text)
+            .collect();
+        let readings = hoshin_analysis::reading::is_kana(query)
+            .then(|| hoshin_analysis::reading::reading_key(query).chars().collect())
+            .into_iter()
+            .collect();
+        let substring = hoshin_analysis::normalize::normalize(query).chars().filter(|c| !c.is_whitespace()).collect();
+        HighlightTerms { normalized, substrings: vec![substring], readings }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn highlights_are_sorted_disjoint_whole_characters_of_the_text(
+            text in "\\PC{0,60}|[ぁ-んァ-ン一-龥ＡＤＸｶﾞ 　、。ー]{0,60}",
+            query in "\\PC{1,8}|[ぁ-んァ-ン一-龥ｶﾞ]{1,6}",
+        ) {
+            let highlighter = Highlighter::new(&crate::test_support::analysis().analyzers);
+            let ranges = highlighter.matched_ranges(&text, &terms_of(&query));
+            for range in &ranges {
+                proptest::prop_assert!(range.start < range.end && range.end <= text.len(), "{range:?}");
+                proptest::prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
+            }
+            for pair in ranges.windows(2) {
+                proptest::prop_assert!(pair[0].end < pair[1].start, "{pair:?} overlap or touch");
+            }
+            let html = render(&text, &ranges);
+            proptest::prop_assert_eq!(html.matches("<mark>").count(), html.matches("</mark>").count());
+        }
     }
 }

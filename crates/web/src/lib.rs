@@ -6,10 +6,12 @@
 //! Every answer carries a Content-Security-Policy that only allows this origin,
 //! so the page cannot load, or be made to load, anything from another host.
 //!
-//! ```no_run
-//! # async fn example(api: axum::Router) {
-//! let app = api.merge(hoshin_web::router());
-//! # }
+//! `hoshin_server::app` merges these routes with the API:
+//!
+//! ```
+//! let api = axum::Router::new();
+//! let app: axum::Router = api.merge(hoshin_web::router());
+//! # drop(app);
 //! ```
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};

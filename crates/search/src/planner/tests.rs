@@ -2,7 +2,6 @@
 //! the first thing to read to know what a query matches, and what fails
 //! when a weight or an alternative drifts.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use hoshin_analysis::{Fields, PreparedAnalysis};
@@ -10,9 +9,10 @@ use tantivy::schema::Schema;
 
 use super::*;
 use crate::syntax::parse_clauses;
+use crate::test_support;
 
 struct Fixture {
-    analysis: PreparedAnalysis,
+    analysis: &'static PreparedAnalysis,
     schema: Schema,
     weights: FieldWeights,
 }
@@ -20,12 +20,9 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let analysis = PreparedAnalysis::prepare(&root.join("index/dictionary"), &root.join("data"))
-            .expect("the dictionary and data files load");
         let (schema, _) = Fields::build_schema();
         let weights = FieldWeights::resolve(&schema).expect("the weight table names fields of the schema");
-        Fixture { analysis, schema, weights }
+        Fixture { analysis: test_support::analysis(), schema, weights }
     })
 }
 
