@@ -99,8 +99,8 @@ pub fn substring_terms(normalized: &str) -> Vec<(usize, String)> {
 /// other bigram of the chain, and the last one when the length is odd. Each
 /// character is covered and each bigram's position is fixed, so a phrase of
 /// these matches exactly where the whole chain does, with half the postings
-/// and positions to read: at a million items that is most of a long word's
-/// search time.
+/// and positions to read, which is what a long word's search spends most on
+/// in a large index.
 pub fn covering_terms(normalized: &str) -> Vec<(usize, String)> {
     let chain = substring_terms(normalized);
     let last = chain.len() - 1;

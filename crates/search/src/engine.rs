@@ -331,8 +331,8 @@ fn top(searcher: &Searcher, query: &dyn Query, offset: usize, limit: usize) -> R
 
 impl Pass {
     /// Counts the matches of `query`, tallies their departments and keeps one
-    /// page of the best, in a single pass: at a million items every pass over
-    /// the matches costs milliseconds.
+    /// page of the best, in a single pass: in a large index every pass over
+    /// the matches is a walk of long posting lists.
     fn run(searcher: &Searcher, query: Box<dyn Query>, offset: usize, limit: usize) -> Result<Pass> {
         // TopDocs needs room for one hit; a page of none keeps none of it.
         let best = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();

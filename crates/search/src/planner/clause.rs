@@ -80,8 +80,8 @@ impl Origin {
 ///
 /// "They stand together" is what the substring query on `text_ngram` checks
 /// for words typed with nothing between them, so that query carries the
-/// bonus rather than a phrase query reading the same positions again (at a
-/// million items, reading them twice was a third of a long compound's search).
+/// bonus rather than a phrase query reading the same positions again: reading
+/// positions is what a long compound's search spends most on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PhraseBonus {
     /// Nothing earns it: a quoted phrase (it must stand together anyway), a
