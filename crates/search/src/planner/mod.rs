@@ -11,7 +11,7 @@
 //! | the words standing together as typed ([`clause::PhraseBonus`]) | `text` or `text_ngram` |
 //! | the clause's reading, for a clause written in kana | `*_reading` |
 //! | the clause as a substring | `*_ngram` |
-//! | the clause with one synonym swapped in, as normalised words, phrase bonus or substring | the fields of those |
+//! | the clause with one synonym swapped in, as normalised words, substring and (a compound's) phrase bonus | the fields of those |
 //! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` |
 //!
 //! Every required clause must match and no excluded one may. A plan is a
