@@ -165,8 +165,8 @@ fn snap_to_chars(text: &str, from: usize, to: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::japanese::tests::workspace_resources;
     use crate::schema::Fields;
+    use crate::test_support::{analyzers, workspace_resources};
 
     #[test]
     fn each_analysis_names_its_fields_and_tokenizer() {
@@ -183,7 +183,7 @@ mod tests {
         let index = Index::create_in_ram(schema);
         let Err(error) = Analyzers::of_index(&index) else { panic!("nothing was registered") };
         assert!(matches!(error, AnalysisError::AnalyzerNotRegistered { name: "hoshin_surface" }), "{error}");
-        Analyzers::new(&workspace_resources()).register(index.tokenizers());
+        Analyzers::new(workspace_resources()).register(index.tokenizers());
         assert!(Analyzers::of_index(&index).is_ok());
     }
 
@@ -199,7 +199,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn every_analysis_gives_in_bounds_offsets_on_characters_in_position_order(text in "\\PC{0,40}|[ぁ-んァ-ン一-龥ＡＤＸｶﾞ 　、。ー]{0,40}") {
-            let analyzers = shared_analyzers();
+            let analyzers = analyzers();
             for analysis in Analysis::ALL {
                 let tokens = analyzers.tokens(analysis, &text);
                 for token in &tokens {
@@ -214,15 +214,9 @@ mod tests {
         }
     }
 
-    fn shared_analyzers() -> &'static Analyzers {
-        static ANALYZERS: std::sync::OnceLock<Analyzers> = std::sync::OnceLock::new();
-        ANALYZERS.get_or_init(|| Analyzers::new(&workspace_resources()))
-    }
-
     #[test]
     fn the_reading_is_spelled_character_by_character() {
-        let analyzers = shared_analyzers();
-        let reading: String = analyzers.spelled_reading("図書館").into_iter().map(|(c, _)| c).collect();
+        let reading: String = analyzers().spelled_reading("図書館").into_iter().map(|(c, _)| c).collect();
         assert_eq!(reading, "トショカン");
     }
 }

@@ -165,50 +165,21 @@ pub(crate) fn normalising_segmenter(resources: &AnalysisResources) -> LinderaAna
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use std::path::Path;
-
-    use tantivy::tokenizer::{TokenStream, Tokenizer};
-
-    use super::*;
-
-    /// The workspace's dictionary and data files, as the server uses them.
-    pub(crate) fn workspace_resources() -> AnalysisResources {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let compiled =
-            crate::dictionary::ensure_compiled(&crate::dictionary::ipadic_source_dir(), &root.join("index/dictionary"))
-                .expect("the dictionary compiles");
-        let lexicon = Lexicon::load(&root.join("data")).expect("the data files load");
-        AnalysisResources::new(compiled.dictionary, &lexicon).expect("the user dictionary loads")
-    }
-
-    fn terms(mut tokenizer: impl Tokenizer, text: &str) -> Vec<String> {
-        let mut stream = tokenizer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            let token = stream.token();
-            assert!(token.offset_from < token.offset_to && token.offset_to <= text.len(), "{token:?}");
-            out.push(token.text.clone());
-        }
-        out
-    }
+mod tests {
+    use crate::analyzers::Analysis;
+    use crate::test_support::{positioned_terms, terms};
 
     fn surface(text: &str) -> Vec<String> {
-        terms(surface_tokenizer(&workspace_resources()), text)
+        terms(Analysis::Surface, text)
     }
 
     fn normalized(text: &str) -> Vec<String> {
-        terms(normalized_tokenizer(&workspace_resources()), text)
+        terms(Analysis::Normalized, text)
     }
 
     #[test]
     fn particles_are_dropped_but_leave_their_position() {
-        let mut tokenizer = surface_tokenizer(&workspace_resources());
-        let mut stream = tokenizer.token_stream("ごみの減量");
-        let mut positions = Vec::new();
-        while stream.advance() {
-            positions.push((stream.token().position, stream.token().text.clone()));
-        }
+        let positions = positioned_terms(Analysis::Surface, "ごみの減量");
         assert_eq!(positions, [(0, "ごみ".to_string()), (2, "減量".to_string())]);
     }
 

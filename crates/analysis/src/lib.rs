@@ -34,6 +34,8 @@ pub mod normalize;
 mod prepared;
 pub mod reading;
 mod schema;
+#[cfg(test)]
+mod test_support;
 
 pub use analyzers::{Analysis, Analyzers};
 pub use error::{AnalysisError, Result};

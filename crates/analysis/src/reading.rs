@@ -83,22 +83,12 @@ fn to_katakana(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
-    use tantivy::tokenizer::TokenStream;
-
     use super::*;
-    use crate::japanese::tests::workspace_resources;
+    use crate::analyzers::Analysis;
+    use crate::test_support::terms;
 
     fn reading(text: &str) -> String {
-        let mut tokenizer = ReadingTokenizer::new(&workspace_resources());
-        let mut stream = tokenizer.token_stream(text);
-        let mut unigrams = String::new();
-        while stream.advance() {
-            let token = stream.token();
-            if token.text.chars().count() == 1 {
-                unigrams.push_str(&token.text);
-            }
-        }
-        unigrams
+        terms(Analysis::Reading, text).into_iter().filter(|term| term.chars().count() == 1).collect()
     }
 
     #[test]
