@@ -7,6 +7,8 @@
 //! `/api/analyze`) turns text into tokens through the same value, so a word
 //! is analysed identically when it is stored and when it is searched.
 
+use std::sync::{Arc, Mutex};
+
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenizerManager};
 use tantivy::Index;
 
@@ -77,16 +79,44 @@ impl Analysis {
     }
 }
 
-/// One analyzer per [`Analysis`].
+/// One analyzer per [`Analysis`]. Clones share their analyzers.
 #[derive(Clone)]
 pub struct Analyzers {
-    by_analysis: [TextAnalyzer; 4],
+    by_analysis: Arc<[AnalyzerPool; 4]>,
+}
+
+/// An analyzer and spare copies of it. tantivy's token streams borrow their
+/// analyzer mutably, and a copy of a lindera analyzer copies its filters'
+/// tables, so a caller borrows an idle copy and gives it back rather than
+/// copying the analyzer for each text.
+struct AnalyzerPool {
+    prototype: TextAnalyzer,
+    idle: Mutex<Vec<TextAnalyzer>>,
+}
+
+impl AnalyzerPool {
+    fn new(prototype: TextAnalyzer) -> AnalyzerPool {
+        AnalyzerPool { prototype, idle: Mutex::new(Vec::new()) }
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<TextAnalyzer>> {
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `work` with a copy of the analyzer no one else is using.
+    fn with<T>(&self, work: impl FnOnce(&mut TextAnalyzer) -> T) -> T {
+        let taken = self.idle().pop();
+        let mut analyzer = taken.unwrap_or_else(|| self.prototype.clone());
+        let result = work(&mut analyzer);
+        self.idle().push(analyzer);
+        result
+    }
 }
 
 impl Analyzers {
     /// Builds every analyzer from the dictionary and word lists.
     pub fn new(resources: &AnalysisResources) -> Analyzers {
-        Analyzers { by_analysis: Analysis::ALL.map(|analysis| analysis.build(resources)) }
+        Analyzers::from_prototypes(Analysis::ALL.map(|analysis| analysis.build(resources)))
     }
 
     /// The analyzers registered with `index`; an error names the first one
@@ -98,8 +128,12 @@ impl Analyzers {
             let name = analysis.tokenizer_name();
             found.push(manager.get(name).ok_or(AnalysisError::AnalyzerNotRegistered { name })?);
         }
-        let by_analysis = found.try_into().unwrap_or_else(|_| unreachable!("one analyzer per analysis"));
-        Ok(Analyzers { by_analysis })
+        let prototypes = found.try_into().unwrap_or_else(|_| unreachable!("one analyzer per analysis"));
+        Ok(Analyzers::from_prototypes(prototypes))
+    }
+
+    fn from_prototypes(prototypes: [TextAnalyzer; 4]) -> Analyzers {
+        Analyzers { by_analysis: Arc::new(prototypes.map(AnalyzerPool::new)) }
     }
 
     /// Registers every analyzer with an index's tokenizer manager.
@@ -109,24 +143,30 @@ impl Analyzers {
         }
     }
 
-    /// A handle on the analyzer of `analysis`, for a token stream of one's own
-    /// (tantivy's streams borrow their analyzer mutably; the dictionary inside
-    /// is shared, so the handle is cheap).
+    /// A copy of the analyzer of `analysis`, for an index or a token stream of
+    /// one's own.
     pub fn analyzer(&self, analysis: Analysis) -> TextAnalyzer {
-        self.by_analysis[analysis.slot()].clone()
+        self.by_analysis[analysis.slot()].prototype.clone()
     }
 
-    /// The tokens `analysis` makes of `text`, in order, as the index stores
-    /// them, with offsets widened to whole characters of `text`.
+    /// Calls `visit` with each token `analysis` makes of `text`, in order, as
+    /// the index stores them, with offsets widened to whole characters of
+    /// `text`. The token is the stream's own: `visit` may take its text.
+    pub fn for_each_token(&self, analysis: Analysis, text: &str, mut visit: impl FnMut(&mut Token)) {
+        self.by_analysis[analysis.slot()].with(|analyzer| {
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let token = stream.token_mut();
+                (token.offset_from, token.offset_to) = snap_to_chars(text, token.offset_from, token.offset_to);
+                visit(token);
+            }
+        })
+    }
+
+    /// The tokens `analysis` makes of `text` (see [`Analyzers::for_each_token`]).
     pub fn tokens(&self, analysis: Analysis, text: &str) -> Vec<Token> {
-        let mut analyzer = self.analyzer(analysis);
-        let mut stream = analyzer.token_stream(text);
         let mut tokens = Vec::new();
-        while stream.advance() {
-            let mut token = stream.token().clone();
-            (token.offset_from, token.offset_to) = snap_to_chars(text, token.offset_from, token.offset_to);
-            tokens.push(token);
-        }
+        self.for_each_token(analysis, text, |token| tokens.push(std::mem::take(token)));
         tokens
     }
 
@@ -134,16 +174,14 @@ impl Analyzers {
     /// character per position, each with the byte range of the word it
     /// belongs to.
     pub fn spelled_reading(&self, text: &str) -> Vec<(char, std::ops::Range<usize>)> {
-        self.tokens(Analysis::Reading, text)
-            .into_iter()
-            .filter_map(|token| {
-                let mut chars = token.text.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => Some((c, token.offset_from..token.offset_to)),
-                    _ => None,
-                }
-            })
-            .collect()
+        let mut reading = Vec::new();
+        self.for_each_token(Analysis::Reading, text, |token| {
+            let mut chars = token.text.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                reading.push((c, token.offset_from..token.offset_to));
+            }
+        });
+        reading
     }
 }
 

@@ -24,7 +24,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::planner::weights::FieldWeights;
-use crate::planner::{NearMisses, Planner, QueryPlan, Unit};
+use crate::planner::{NearMisses, Planner, QueryPlan, QueryTree};
 use crate::results::{AnalysisTokens, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
 use crate::snippet::{render, Highlighter};
 use crate::suggest::{Suggester, Suggestion};
@@ -161,15 +161,17 @@ impl SearchEngine {
         let page = (request.offset, request.limit);
         let planner = Planner::new(&self.analyzers, &self.weights, &self.synonyms);
         let mut plan = planner.plan(&clauses, NearMisses::LeftOut);
-        let mut matches = self.matches(&searcher, &plan, page, None)?;
+        let mut queries = PlanQueries::of(&plan);
+        let mut matches = self.matches(&searcher, &queries, page, None)?;
         if plan.near_misses == NearMisses::LeftOut && matches.strict.total < RELAX_BELOW {
             plan = planner.plan(&clauses, NearMisses::Include);
-            matches = self.matches(&searcher, &plan, page, None)?;
+            queries = PlanQueries::of(&plan);
+            matches = self.matches(&searcher, &queries, page, None)?;
         }
         // The facet shows the whole query's departments, whichever one is chosen.
         let facets = Facets { department: matches.departments() };
         if department_filter.is_some() {
-            matches = self.matches(&searcher, &plan, page, department_filter.as_ref())?;
+            matches = self.matches(&searcher, &queries, page, department_filter.as_ref())?;
         }
 
         let strict_total = matches.strict.total;
@@ -190,7 +192,7 @@ impl SearchEngine {
                 let item = self.item_at(&searcher, address)?;
                 let snippet = render(&item.text, &highlighter.matched_ranges(&item.text, &plan.highlight));
                 let missing_words =
-                    if is_relaxed { missing_words(&searcher, &plan.units, address) } else { Vec::new() };
+                    if is_relaxed { missing_words(&searcher, &queries.units, address) } else { Vec::new() };
                 let explanation = if request.explain {
                     let query = match (&matches.relaxed, is_relaxed) {
                         (Some((relaxed, _)), true) => relaxed.query.as_ref(),
@@ -213,12 +215,13 @@ impl SearchEngine {
         })
     }
 
-    /// The strict matches of `plan`, and the relaxed ones when the strict ones
-    /// are too few, each counted and paged in one pass, within `filter`.
+    /// The strict matches of a plan's `queries`, and the relaxed ones when the
+    /// strict ones are too few, each counted and paged in one pass, within
+    /// `filter`.
     fn matches(
         &self,
         searcher: &Searcher,
-        plan: &QueryPlan,
+        queries: &PlanQueries,
         (offset, limit): (usize, usize),
         filter: Option<&DepartmentFilter>,
     ) -> Result<Matches> {
@@ -226,22 +229,22 @@ impl SearchEngine {
             Some(filter) => filter.apply(query),
             None => query,
         };
-        let strict = Pass::run(searcher, filtered(strict_query(plan)), offset, limit)?;
-        if plan.units.is_empty() || strict.total >= RELAX_BELOW {
+        let strict = Pass::run(searcher, filtered(queries.strict.box_clone()), offset, limit)?;
+        if queries.units.is_empty() || strict.total >= RELAX_BELOW {
             return Ok(Matches { strict, relaxed: None });
         }
-        let words = plan.units.len();
+        let words = queries.units.len();
         let minimum_matched = words - (words / 3).max(1);
         let most_units = BooleanQuery::with_minimum_required_clauses(
-            plan.units.iter().map(|unit| (Occur::Should, unit.query.to_query())).collect(),
+            queries.units.iter().map(|(_, query)| (Occur::Should, query.box_clone())).collect(),
             minimum_matched,
         );
         let mut relaxed: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, strict_query(plan))];
-        relaxed.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.to_query())));
+            vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, queries.strict.box_clone())];
+        relaxed.extend(queries.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
         let relaxation = Relaxation {
             exact_total: strict.total as u64,
-            words: plan.units.iter().map(|unit| unit.label.clone()).collect(),
+            words: queries.units.iter().map(|(label, _)| label.clone()).collect(),
             minimum_matched,
         };
         // Relaxed matches follow every strict one, so the page goes on where the strict ones end.
@@ -309,16 +312,29 @@ impl SearchEngine {
     }
 }
 
-/// Every required clause and no excluded one; everything but the excluded
-/// items when nothing is required.
-fn strict_query(plan: &QueryPlan) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        plan.required.iter().map(|query| (Occur::Must, query.to_query())).collect();
-    if clauses.is_empty() && !plan.excluded.is_empty() {
-        clauses.push((Occur::Must, Box::new(AllQuery)));
+/// A plan's trees as tantivy queries, built once per plan.
+struct PlanQueries {
+    /// Every required clause and no excluded one; everything but the
+    /// excluded items when nothing is required.
+    strict: Box<dyn Query>,
+    /// The relaxation units, with their labels.
+    units: Vec<(String, Box<dyn Query>)>,
+    /// The excluded clauses.
+    excluded: Vec<Box<dyn Query>>,
+}
+
+impl PlanQueries {
+    fn of(plan: &QueryPlan) -> PlanQueries {
+        let excluded: Vec<Box<dyn Query>> = plan.excluded.iter().map(QueryTree::to_query).collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            plan.required.iter().map(|tree| (Occur::Must, tree.to_query())).collect();
+        if clauses.is_empty() && !excluded.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        clauses.extend(excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
+        let units = plan.units.iter().map(|unit| (unit.label.clone(), unit.query.to_query())).collect();
+        PlanQueries { strict: Box::new(BooleanQuery::new(clauses)), units, excluded }
     }
-    clauses.extend(plan.excluded.iter().map(|query| (Occur::MustNot, query.to_query())));
-    Box::new(BooleanQuery::new(clauses))
 }
 
 /// One page of the best-scoring items.
@@ -371,10 +387,10 @@ fn department_list<'a>(tallies: impl IntoIterator<Item = &'a FacetCounts>) -> Ve
 }
 
 /// The units an item does not match.
-fn missing_words(searcher: &Searcher, units: &[Unit], address: DocAddress) -> Vec<String> {
+fn missing_words(searcher: &Searcher, units: &[(String, Box<dyn Query>)], address: DocAddress) -> Vec<String> {
     units
         .iter()
-        .filter(|unit| unit.query.to_query().explain(searcher, address).is_err())
-        .map(|unit| unit.label.clone())
+        .filter(|(_, query)| query.explain(searcher, address).is_err())
+        .map(|(label, _)| label.clone())
         .collect()
 }

@@ -1,6 +1,7 @@
-//! The JSON the API answers with, documented once, next to the types producing it.
+//! What a search answers, and its JSON form, documented once, next to the
+//! types producing it (the server sends these as they are).
 //!
-//! `GET /api/search` answers a [`SearchResults`]:
+//! A [`SearchResults`], as `GET /api/search` serves it:
 //!
 //! ```json
 //! {
@@ -24,10 +25,9 @@
 //! "minimum_matched"}` and each added hit lists its `"missing_words"`. With
 //! `explain=true` every hit carries an `"explanation"` of its score.
 //!
-//! `GET /api/documents/{id}` answers one `PolicyItem` (a hit without `score` and `snippet`).
-//!
-//! `GET /api/analyze?text=…` answers `{"text", "analyzers": [`[`AnalysisTokens`]`]}`: the
-//! terms each analyzer makes of the text, like Elasticsearch's `_analyze`.
+//! A hit is a `PolicyItem` (as `GET /api/documents/{id}` serves it) with `score`
+//! and `snippet`. [`AnalysisTokens`] are the terms one analysis makes of a text,
+//! what `GET /api/analyze` lists, like Elasticsearch's `_analyze`.
 
 use hoshin_analysis::PolicyItem;
 use serde::Serialize;

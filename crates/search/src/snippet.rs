@@ -45,11 +45,11 @@ impl<'a> Highlighter<'a> {
     /// Byte ranges of `text` matched by `terms`, sorted and merged.
     pub fn matched_ranges(&self, text: &str, terms: &HighlightTerms) -> Vec<Range<usize>> {
         let mut ranges = Vec::new();
-        for token in self.analyzers.tokens(Analysis::Normalized, text) {
-            if terms.normalized.contains(&token.text) {
-                ranges.extend((token.offset_from < token.offset_to).then_some(token.offset_from..token.offset_to));
+        self.analyzers.for_each_token(Analysis::Normalized, text, |token| {
+            if token.offset_from < token.offset_to && terms.normalized.contains(&token.text) {
+                ranges.push(token.offset_from..token.offset_to);
             }
-        }
+        });
         let normalized = NormalizedText::new(text);
         ranges.extend(occurrences(normalized.chars(), &terms.substrings).map(|found| normalized.origin(found)));
         if !terms.readings.is_empty() {
