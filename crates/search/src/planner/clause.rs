@@ -147,10 +147,9 @@ impl Alternatives<'_> {
     fn literal(&self, analysed: &Analysed, kind: ClauseKind, origin: Origin) -> Vec<QueryTree> {
         let weights = self.weights;
         let factor = origin.factor();
-        let [(text, text_weight), policy] = weights.as_written;
-        let mut as_written = [(text, text_weight), policy];
+        let mut as_written = weights.as_written;
         let mut substring_weights = weights.substring;
-        let bonus = phrase_bonus(analysed, kind, origin, text);
+        let bonus = phrase_bonus(analysed, kind, origin, as_written[0].0);
         match &bonus {
             PhraseBonus::OnWordTerm => as_written[0].1 += PHRASE_BONUS,
             PhraseBonus::OnSubstring => substring_weights[0].1 += PHRASE_BONUS,

@@ -19,7 +19,8 @@
 use hoshin_analysis::field_name;
 use tantivy::schema::{Field, Schema};
 
-/// Words as written, each in the text or the heading.
+/// Words as written, each in the text or the heading. Here and in
+/// [`SUBSTRING`] the text comes first: the phrase bonus goes to it.
 pub const AS_WRITTEN: [(&str, f32); 2] = [(field_name::TEXT, 3.0), (field_name::POLICY, 1.5)];
 
 /// Normalised words, each in the text, the heading or the department.
