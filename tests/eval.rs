@@ -49,7 +49,7 @@ fn mean_ndcg_at_10(file: &str) -> (f64, Vec<(String, f64)>) {
             (key(doc["text"].as_str().unwrap()), doc["id"].as_str().unwrap().to_string())
         })
         .collect();
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let mut scores = Vec::new();
     for line in read(file).lines().filter(|line| !line.trim().is_empty() && !line.starts_with('#')) {
         let columns: Vec<&str> = line.split('\t').collect();

@@ -14,7 +14,7 @@ fn search_ids(engine: &SearchEngine, query: &str) -> Vec<String> {
 
 #[test]
 fn the_seed_index_holds_every_item_and_finds_the_library_items() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     assert_eq!(engine.document_count(), 118);
     assert_eq!(engine.departments().len(), 9);
     let mut top_three = search_ids(engine, "図書館");

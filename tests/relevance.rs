@@ -43,7 +43,7 @@ const CASES: &[(&str, &str, usize, &str)] = &[
 
 #[test]
 fn every_way_of_typing_finds_its_item() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let failures: Vec<String> = CASES
         .iter()
         .filter_map(|&(query, expected, within, probe)| {
@@ -58,7 +58,7 @@ fn every_way_of_typing_finds_its_item() {
 
 #[test]
 fn width_and_case_variants_rank_identically() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let reference = ids(&search(engine, "DX研修"));
     for variant in ["ＤＸ研修", "dx研修", "Dx研修"] {
         assert_eq!(ids(&search(engine, variant)), reference, "{variant}");
@@ -67,7 +67,7 @@ fn width_and_case_variants_rank_identically() {
 
 #[test]
 fn every_spelling_and_inflection_finds_every_item_written_any_of_those_ways() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let items = read_seed_file(&seed_file()).unwrap();
     let groups: [(&[&str], &[&str]); 3] = [
         (&["取り組み", "取組", "取組み"], &["取組"]),
@@ -94,7 +94,7 @@ fn every_spelling_and_inflection_finds_every_item_written_any_of_those_ways() {
 
 #[test]
 fn the_word_as_typed_outranks_its_synonyms() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let results = search(engine, "廃棄物");
     let first_synonym_only = results.hits.iter().position(|hit| !hit.item.text.contains("廃棄物")).unwrap();
     assert!(results.hits[..first_synonym_only].iter().any(|hit| hit.item.text.contains("廃棄物")));
@@ -106,7 +106,7 @@ fn the_word_as_typed_outranks_its_synonyms() {
 
 #[test]
 fn an_exact_match_outranks_a_near_miss() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let exact = search(engine, "粕江らしい地域包括ケアシステム");
     let near = search(engine, "狛江らしい地域包括ケアシステム");
     assert!(exact.hits[0].score > near.hits[0].score * 2.0, "{} vs {}", exact.hits[0].score, near.hits[0].score);
@@ -114,7 +114,7 @@ fn an_exact_match_outranks_a_near_miss() {
 
 #[test]
 fn the_department_counts_when_named() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let results = search(engine, "教育部 DX");
     assert_eq!(results.hits[0].item.department, "教育部");
     assert!(results.hits[0].item.text.contains("DX"));
@@ -122,7 +122,7 @@ fn the_department_counts_when_named() {
 
 #[test]
 fn too_few_exact_matches_are_followed_by_partial_ones_that_say_what_they_miss() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let results = search(engine, "ワクチン接種");
     assert_eq!(ids(&results)[0], "046");
     let relaxation = results.relaxation.as_ref().expect("relaxed");
@@ -134,14 +134,14 @@ fn too_few_exact_matches_are_followed_by_partial_ones_that_say_what_they_miss() 
 
 #[test]
 fn kana_queries_highlight_the_words_they_spell() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let results = search(engine, "としょかん");
     assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"), "{}", results.hits[0].snippet);
 }
 
 #[test]
 fn inflected_words_are_highlighted_in_their_written_form() {
-    let engine = &seed().engine;
+    let engine = seed().engine();
     let results = search(engine, "育成する");
     assert!(results.hits.iter().any(|hit| hit.snippet.contains("<mark>育成</mark>し")));
 }

@@ -76,24 +76,38 @@ pub fn engine_over(index: &tantivy::Index) -> SearchEngine {
 /// and only ever read: its engine, and the application over it, which has
 /// no API token and so refuses every write.
 pub struct SeedFixture {
-    /// The engine every read-only test searches.
-    pub engine: Arc<SearchEngine>,
     /// What the application is made of, for one of another configuration.
     pub state: AppState,
-    /// The application over that engine.
+    /// The application over the seed.
     pub app: TestApp,
+}
+
+impl SeedFixture {
+    /// The engine every read-only test searches.
+    pub fn engine(&self) -> &SearchEngine {
+        &self.state.engine
+    }
+}
+
+/// What the application serves: the index at `index_root`, built from
+/// `seeds` if missing or stale, writable with `tokens`.
+pub fn app_state(index_root: &Path, seeds: &Path, tokens: ApiTokens) -> AppState {
+    let layout = IndexLayout::new(index_root);
+    let index = open_or_build(&layout, &inputs(seeds)).expect("the seeds index");
+    AppState {
+        engine: Arc::new(engine_over(&index)),
+        writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path()).expect("the index opens")),
+        tokens: Arc::new(tokens),
+    }
 }
 
 /// The shared read-only seed fixture.
 pub fn seed() -> &'static SeedFixture {
     static SEED: OnceLock<SeedFixture> = OnceLock::new();
     SEED.get_or_init(|| {
-        let layout = IndexLayout::new(Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-index"));
-        let index = open_or_build(&layout, &inputs(&seeds_dir())).expect("the seed indexes");
-        let engine = Arc::new(engine_over(&index));
-        let writer = Arc::new(DocumentWriter::open(&index, &layout.journal_path()).expect("the index opens"));
-        let state = AppState { engine: engine.clone(), writer, tokens: Arc::new(ApiTokens::default()) };
-        SeedFixture { engine, app: TestApp::new(state.clone(), &HttpConfig::default()), state }
+        let index_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-index");
+        let state = app_state(&index_root, &seeds_dir(), ApiTokens::default());
+        SeedFixture { app: TestApp::new(state.clone(), &HttpConfig::default()), state }
     })
 }
 
@@ -148,14 +162,7 @@ impl TestApp {
     /// A writable application over its own index of `seeds` at `index`,
     /// accepting `token`.
     pub fn writable(index: &Path, seeds: &Path, token: &str) -> TestApp {
-        let layout = IndexLayout::new(index);
-        let index = open_or_build(&layout, &inputs(seeds)).expect("the seeds index");
-        let state = AppState {
-            engine: Arc::new(engine_over(&index)),
-            writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path()).expect("the index opens")),
-            tokens: Arc::new(ApiTokens::new([token])),
-        };
-        TestApp::new(state, &HttpConfig::default())
+        TestApp::new(app_state(index, seeds, ApiTokens::new([token])), &HttpConfig::default())
     }
 
     /// Sends `request` and returns the status, the headers and the body.

@@ -60,13 +60,9 @@ impl Analysis {
         FIELD_TABLE.iter().filter(|spec| spec.analysis() == Some(self)).map(|spec| spec.name).collect()
     }
 
+    /// Its index in [`Analysis::ALL`], which lists the variants in declaration order.
     const fn slot(self) -> usize {
-        match self {
-            Analysis::Surface => 0,
-            Analysis::Normalized => 1,
-            Analysis::Reading => 2,
-            Analysis::Ngram => 3,
-        }
+        self as usize
     }
 
     fn build(self, resources: &AnalysisResources) -> TextAnalyzer {
