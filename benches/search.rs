@@ -30,7 +30,7 @@ use hoshin_analysis::{Analysis, PreparedAnalysis};
 use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::seed::read_seeds_dir;
 use hoshin_indexer::{build_index, open_or_build, BuildInputs, IndexLayout};
-use hoshin_search::{SearchEngine, SearchRequest};
+use hoshin_search::{QueryLists, SearchEngine, SearchRequest};
 use tantivy::tokenizer::TokenStream;
 
 const SEED_ITEMS: usize = 118;
@@ -93,7 +93,7 @@ fn query_latency(criterion: &mut Criterion) {
         let inputs = BuildInputs::new(&seeds, &analysis);
         let layout = IndexLayout::new(workspace().join("target/bench-index").join(items.to_string()));
         let index = open_or_build(&layout, &inputs).expect("the corpus indexes");
-        let engine = SearchEngine::new(&index, analysis.lexicon.synonyms.clone()).expect("the index opens");
+        let engine = SearchEngine::new(&index, QueryLists::new(&analysis)).expect("the index opens");
 
         let mut group = criterion.benchmark_group(format!("query_latency/{items}"));
         group.warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));

@@ -14,7 +14,7 @@ use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::seed::read_seeds_dir;
 use hoshin_indexer::{build_index, open_or_build, BuildInputs, DocumentWriter, IndexLayout};
-use hoshin_search::SearchEngine;
+use hoshin_search::{QueryLists, SearchEngine};
 use hoshin_server::{app, AppState, HttpConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -76,7 +76,7 @@ fn run(config: Config) -> anyhow::Result<()> {
             let writer =
                 DocumentWriter::open(&index, &layout.journal_path()).context("opening the index for writing")?;
             let engine =
-                SearchEngine::new(&index, analysis.lexicon.synonyms.clone()).context("opening the index for search")?;
+                SearchEngine::new(&index, QueryLists::new(&analysis)).context("opening the index for search")?;
             if tokens.is_empty() {
                 tracing::warn!("no API tokens configured: writing through the API is refused");
             }

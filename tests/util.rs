@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::{open_or_build, BuildInputs, DocumentWriter, IndexLayout};
-use hoshin_search::SearchEngine;
+use hoshin_search::{QueryLists, SearchEngine};
 use hoshin_server::{app, ApiTokens, AppState, HttpConfig};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -69,7 +69,7 @@ pub fn inputs(seeds: &Path) -> BuildInputs<'_> {
 
 /// A search engine over `index` with the committed synonyms.
 pub fn engine_over(index: &tantivy::Index) -> SearchEngine {
-    SearchEngine::new(index, analysis().lexicon.synonyms.clone()).unwrap()
+    SearchEngine::new(index, QueryLists::new(analysis())).unwrap()
 }
 
 /// The seed, indexed once per test process (reused across runs while fresh)

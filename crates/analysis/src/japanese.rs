@@ -1,8 +1,9 @@
 //! The morphological analyzers: lindera with IPADIC, the user dictionary and
 //! lindera-analysis's filters.
 //!
-//! Text is NFKC-normalised (full-width ＤＸ and half-width ｵﾝﾗｲﾝ become DX and
-//! オンライン) before segmentation, so the dictionary sees the forms it knows.
+//! Text is normalised (full-width ＤＸ and half-width ｵﾝﾗｲﾝ become DX and オンライン,
+//! 學 becomes 学, a line wrap inside a word goes; see [`crate::normalize`]) before
+//! segmentation, so the dictionary sees the forms it knows.
 //! Particles, auxiliary verbs, conjunctions and punctuation are dropped so that
 //! ごみの減量 ranks by ごみ and 減量, not by の; the dropped tokens leave gaps in the
 //! positions, so phrases still line up. Two analyzers share that start:
@@ -10,9 +11,10 @@
 //! - **surface**: the words as written, lower-cased: exact matches.
 //! - **normalised**: spelling variants first mapped to one form (子供 → 子ども, 步 → 歩),
 //!   then every word replaced by its dictionary form (育成します → 育成, 取り組みます →
-//!   取り組む; ubiquitous verbs like する are dropped) and katakana words stripped of a
-//!   final prolonged sound mark (コンピューター → コンピュータ): matches however the word
-//!   was inflected or spelled.
+//!   取り組む; ubiquitous verbs like する are dropped), numbers and era years written
+//!   one way (第二 → 第2, 令和6年 → 2024年, see [`crate::numerals`]) and katakana
+//!   words stripped of a final prolonged sound mark (コンピューター → コンピュータ):
+//!   matches however the word was inflected or spelled.
 //!
 //! lindera's base-form filter replaces the token, so each analysis feeds a field of
 //! its own and the surface form is kept next to the normalised one.
@@ -37,6 +39,8 @@ use lindera_tantivy::tokenizer::LinderaTokenizer;
 
 use crate::error::{AnalysisError, Result};
 use crate::lexicon::Lexicon;
+use crate::normalize::{KanjiFoldCharacterFilter, LineWrapCharacterFilter};
+use crate::numerals::NumeralTokenFilter;
 
 /// IPADIC part-of-speech tags (all four levels, as lindera compares them) whose
 /// tokens carry no topic: particles, auxiliaries, conjunctions, fillers,
@@ -101,6 +105,11 @@ impl AnalysisResources {
         Ok(AnalysisResources { dictionary, user_dictionary, variants: lexicon.variants.iter().cloned().collect() })
     }
 
+    /// The system dictionary.
+    pub(crate) fn system_dictionary(&self) -> Dictionary {
+        self.dictionary.clone()
+    }
+
     /// A segmenter over the system and user dictionaries.
     pub(crate) fn segmenter(&self) -> Segmenter {
         Segmenter::new(Mode::Normal, self.dictionary.clone(), self.user_dictionary.clone())
@@ -108,8 +117,7 @@ impl AnalysisResources {
 
     /// NFKC, then the variant table: the characters every normalised analysis reads.
     pub(crate) fn normalising_character_filters(&self) -> Vec<BoxCharacterFilter> {
-        let mut filters =
-            vec![BoxCharacterFilter::from(UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC))];
+        let mut filters = character_filters();
         if !self.variants.is_empty() {
             let mapping =
                 MappingCharacterFilter::new(self.variants.clone()).expect("the lexicon never holds an empty variant");
@@ -117,6 +125,16 @@ impl AnalysisResources {
         }
         filters
     }
+}
+
+/// NFKC, line wraps dropped and kanji variants folded: the characters every
+/// analysis reads (see [`crate::normalize`]).
+fn character_filters() -> Vec<BoxCharacterFilter> {
+    vec![
+        BoxCharacterFilter::from(UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC)),
+        BoxCharacterFilter::from(LineWrapCharacterFilter),
+        BoxCharacterFilter::from(KanjiFoldCharacterFilter),
+    ]
 }
 
 fn stop_tags() -> BoxTokenFilter {
@@ -127,12 +145,10 @@ fn stop_tags() -> BoxTokenFilter {
 /// The surface analyzer: words as written, lower-cased.
 pub fn surface_tokenizer(resources: &AnalysisResources) -> LinderaTokenizer {
     let mut tokenizer = LinderaTokenizer::from_segmenter(resources.segmenter());
-    tokenizer
-        .append_character_filter(BoxCharacterFilter::from(UnicodeNormalizeCharacterFilter::new(
-            UnicodeNormalizeKind::NFKC,
-        )))
-        .append_token_filter(stop_tags())
-        .append_token_filter(BoxTokenFilter::from(LowercaseTokenFilter::new()));
+    for filter in character_filters() {
+        tokenizer.append_character_filter(filter);
+    }
+    tokenizer.append_token_filter(stop_tags()).append_token_filter(BoxTokenFilter::from(LowercaseTokenFilter::new()));
     tokenizer
 }
 
@@ -146,6 +162,7 @@ pub fn normalized_tokenizer(resources: &AnalysisResources) -> LinderaTokenizer {
     tokenizer
         .append_token_filter(stop_tags())
         .append_token_filter(BoxTokenFilter::from(JapaneseBaseFormTokenFilter::new()))
+        .append_token_filter(BoxTokenFilter::from(NumeralTokenFilter))
         .append_token_filter(BoxTokenFilter::from(StopWordsTokenFilter::new(
             STOP_WORDS.iter().map(|word| word.to_string()).collect(),
         )))
@@ -210,6 +227,13 @@ mod tests {
         assert_eq!(normalized("一步"), normalized("一歩"));
         assert_eq!(normalized("コンピューター"), normalized("コンピュータ"));
         assert_ne!(surface("子供"), surface("子ども"), "the surface field keeps the spelling");
+    }
+
+    #[test]
+    fn a_line_wrap_inside_a_word_does_not_split_it() {
+        assert_eq!(surface("障が い者"), surface("障がい者"));
+        assert_eq!(normalized("地域包\n括ケア"), normalized("地域包括ケア"));
+        assert_eq!(surface("學校"), surface("学校"));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod japanese;
 pub mod lexicon;
 pub mod ngram;
 pub mod normalize;
+pub mod numerals;
 mod prepared;
 pub mod reading;
 mod schema;

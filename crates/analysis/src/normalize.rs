@@ -1,14 +1,83 @@
-//! Unicode NFKC and lower-casing that remembers where each character came from.
+//! What "the same characters" means in hoshin: Unicode NFKC, lower case, one
+//! form per kanji, and no line breaks inside a word.
 //!
-//! The n-gram field, the query parser and the highlighter compare text after
-//! normalisation (ＤＸ and dx are the same word, ｵﾝﾗｲﾝ is オンライン) but must point back
-//! into the original text to highlight it, so every normalised character keeps the
-//! byte range of the original characters it was made from.
+//! - NFKC makes ＤＸ DX and ｵﾝﾗｲﾝ オンライン; lower-casing makes DX dx.
+//! - **Kanji variants** ([`fold_kanji`]): 旧字体, 異体字 and the CJK radical
+//!   characters PDF extraction emits become the everyday character (學 → 学,
+//!   髙 → 高, ⺠ → 民). The table is `data/kanji-variants.tsv`, generated from
+//!   OpenCC's Japanese table and Unihan by `scripts/make-kanji-variants` and
+//!   compiled in, like NFKC's own tables: it is character data, not a word list
+//!   for staff to edit (that is `variants.tsv`).
+//! - **Line wraps** ([`is_line_wrap`]): white space between two Japanese
+//!   characters is where published text broke a line inside a word (障が い,
+//!   地域包 括); Japanese separates words without spaces, so dropping it loses no
+//!   boundary a reader would see.
+//!
+//! Every analysis reads text this way: the n-gram field and the highlighter
+//! through [`NormalizedText`], which remembers the byte range of the original
+//! characters each normalised one came from, and the lindera analyses through
+//! [`KanjiFoldCharacterFilter`] and [`LineWrapCharacterFilter`].
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::LazyLock;
 
+use lindera::LinderaResult;
+use lindera_analysis::character_filter::{CharacterFilter, OffsetMapping, Transformation};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
+
+/// The kanji variant table, `variant⇥canonical` per line.
+const KANJI_VARIANTS: &str = include_str!("../../../data/kanji-variants.tsv");
+
+static KANJI_FOLD: LazyLock<HashMap<char, char>> = LazyLock::new(|| {
+    KANJI_VARIANTS
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .filter_map(|line| {
+            let (variant, canonical) = line.split_once('\t')?;
+            Some((single_char(variant)?, single_char(canonical.trim())?))
+        })
+        .collect()
+});
+
+fn single_char(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    chars.next().is_none().then_some(first)
+}
+
+/// The everyday form of a kanji variant; any other character as it is.
+pub fn fold_kanji(c: char) -> char {
+    KANJI_FOLD.get(&c).copied().unwrap_or(c)
+}
+
+/// A digest of the kanji table, for index fingerprints: a changed table
+/// changes how documents are analysed.
+pub fn kanji_table_digest() -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(KANJI_VARIANTS.as_bytes()))
+}
+
+/// Whether `c` is written inside Japanese words: kanji, kana, the prolonged
+/// sound mark and the iteration marks.
+pub fn is_japanese(c: char) -> bool {
+    matches!(c,
+        '\u{3005}' | '\u{3006}' | '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}')
+}
+
+/// Whether the white space at `chars[index]` is a line wrap: white space
+/// only, from one Japanese character to the next.
+fn is_line_wrap(chars: &[char], index: usize) -> bool {
+    let is_space = |c: &char| c.is_whitespace();
+    if !is_space(&chars[index]) {
+        return false;
+    }
+    let before = chars[..index].iter().rev().find(|c| !is_space(c));
+    let after = chars[index + 1..].iter().find(|c| !is_space(c));
+    before.zip(after).is_some_and(|(&before, &after)| is_japanese(before) && is_japanese(after))
+}
 
 /// Text after NFKC and lower-casing, with a map back to the original.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +93,15 @@ impl NormalizedText {
         let mut origins = Vec::with_capacity(original.len() / 2);
         for cluster in clusters(original) {
             for normalized in original[cluster.clone()].nfkc().flat_map(char::to_lowercase) {
-                chars.push(normalized);
+                chars.push(fold_kanji(normalized));
                 origins.push(cluster.clone());
             }
         }
+        let wraps: Vec<bool> = (0..chars.len()).map(|index| is_line_wrap(&chars, index)).collect();
+        let mut kept = wraps.iter().map(|wrap| !wrap);
+        chars.retain(|_| kept.next().unwrap_or(true));
+        let mut kept = wraps.iter().map(|wrap| !wrap);
+        origins.retain(|_| kept.next().unwrap_or(true));
         NormalizedText { chars, origins }
     }
 
@@ -51,7 +125,70 @@ impl NormalizedText {
 
 /// Normalises a string, forgetting where the characters came from.
 pub fn normalize(text: &str) -> String {
-    text.nfkc().flat_map(char::to_lowercase).collect()
+    NormalizedText::new(text).as_string()
+}
+
+/// The lindera character filter that folds kanji variants (see [`fold_kanji`]).
+#[derive(Debug, Clone, Default)]
+pub struct KanjiFoldCharacterFilter;
+
+impl CharacterFilter for KanjiFoldCharacterFilter {
+    fn name(&self) -> &'static str {
+        "hoshin_kanji_fold"
+    }
+
+    fn apply(&self, text: &mut String) -> LinderaResult<OffsetMapping> {
+        let mut mapping = OffsetMapping::new();
+        if !text.chars().any(|c| KANJI_FOLD.contains_key(&c)) {
+            return Ok(mapping);
+        }
+        let mut folded = String::with_capacity(text.len());
+        for (start, c) in text.char_indices() {
+            let replacement = fold_kanji(c);
+            if replacement.len_utf8() != c.len_utf8() {
+                let at = folded.len();
+                mapping.add_transformation(Transformation::new(
+                    start,
+                    start + c.len_utf8(),
+                    at,
+                    at + replacement.len_utf8(),
+                ));
+            }
+            folded.push(replacement);
+        }
+        *text = folded;
+        Ok(mapping)
+    }
+}
+
+/// The lindera character filter that drops line wraps inside Japanese text
+/// (see the module).
+#[derive(Debug, Clone, Default)]
+pub struct LineWrapCharacterFilter;
+
+impl CharacterFilter for LineWrapCharacterFilter {
+    fn name(&self) -> &'static str {
+        "hoshin_line_wrap"
+    }
+
+    fn apply(&self, text: &mut String) -> LinderaResult<OffsetMapping> {
+        let mut mapping = OffsetMapping::new();
+        let chars: Vec<char> = text.chars().collect();
+        if !(0..chars.len()).any(|index| is_line_wrap(&chars, index)) {
+            return Ok(mapping);
+        }
+        let mut joined = String::with_capacity(text.len());
+        for ((start, c), index) in text.char_indices().zip(0..) {
+            if is_line_wrap(&chars, index) {
+                let at = joined.len();
+                mapping.add_transformation(Transformation::new(start, start + c.len_utf8(), at, at));
+            } else {
+                joined.push(c);
+            }
+        }
+        *text = joined;
+        Ok(mapping)
+    }
 }
 
 /// Splits text into a base character plus the marks that compose with it, since
@@ -97,6 +234,22 @@ mod tests {
         assert_eq!(&original[normalized.origin(0..1)], "Ａ");
         assert_eq!(&original[normalized.origin(1..2)], "ｶﾞ");
         assert_eq!(&original[normalized.origin(2..5)], "図書館");
+    }
+
+    #[test]
+    fn kanji_variants_fold_to_the_everyday_character() {
+        assert_eq!(normalize("學校"), "学校");
+        assert_eq!(normalize("髙橋"), "高橋");
+        assert_eq!(normalize("⺠生"), "民生");
+        assert_eq!(normalize("埼玉"), "埼玉", "a place's own character stays");
+    }
+
+    #[test]
+    fn a_line_wrap_inside_japanese_text_is_dropped() {
+        let original = "障が い者と地域包\n括 ケア DX 推進";
+        let normalized = NormalizedText::new(original);
+        assert_eq!(normalized.as_string(), "障がい者と地域包括ケア dx 推進");
+        assert_eq!(&original[normalized.origin(2..3)], "い");
     }
 
     #[test]

@@ -7,12 +7,16 @@ use crate::dictionary;
 use crate::error::Result;
 use crate::japanese::AnalysisResources;
 use crate::lexicon::Lexicon;
+use crate::normalize;
+use crate::reading::Readings;
 
 /// The analyzers, the lexicon they came from, and a fingerprint that changes
 /// whenever documents would be analysed differently.
 pub struct PreparedAnalysis {
     /// One analyzer per analysis, over the dictionary and the word lists.
     pub analyzers: Analyzers,
+    /// Every reading the dictionaries know of a word (query-time only).
+    pub readings: Readings,
     /// The word lists, synonyms included (query-time only).
     pub lexicon: Lexicon,
     /// Dictionary and index-relevant word-list fingerprints together.
@@ -25,8 +29,14 @@ impl PreparedAnalysis {
     pub fn prepare(compiled_dictionary_dir: &Path, data_dir: &Path) -> Result<PreparedAnalysis> {
         let compiled = dictionary::ensure_compiled(&dictionary::ipadic_source_dir(), compiled_dictionary_dir)?;
         let lexicon = Lexicon::load(data_dir)?;
-        let fingerprint = format!("{}/{}", compiled.fingerprint, lexicon.index_fingerprint);
-        let analyzers = Analyzers::new(&AnalysisResources::new(compiled.dictionary, &lexicon)?);
-        Ok(PreparedAnalysis { analyzers, lexicon, fingerprint })
+        let fingerprint =
+            format!("{}/{}/{}", compiled.fingerprint, lexicon.index_fingerprint, normalize::kanji_table_digest());
+        let resources = AnalysisResources::new(compiled.dictionary, &lexicon)?;
+        Ok(PreparedAnalysis {
+            analyzers: Analyzers::new(&resources),
+            readings: Readings::new(&resources),
+            lexicon,
+            fingerprint,
+        })
     }
 }

@@ -6,7 +6,20 @@
 //! readings of a text are joined and indexed as character n-grams, so a kana query,
 //! turned into the same katakana by [`reading_key`], finds the words it spells as a
 //! substring. Prolonged sound marks are dropped on both sides (ユーザ = ユーザー).
+//!
+//! The query side also needs what a text *could* sound like: [`Readings`]
+//! lists every reading the dictionary knows for a word (下: シタ, ゲ, カ…), from
+//! which the planner spells the readings of a half-converted or misspelled
+//! query (下すいどう, 福祉 typed 福止), and [`fold_kana`] forgets what OCR and
+//! hurried typing lose (small kana, dakuten and handakuten: キヤツシユレス,
+//! ハイク for バイク).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use lindera::dictionary::Dictionary;
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
 use lindera_analysis::token_filter::japanese_reading_form::JapaneseReadingFormTokenFilter;
 use lindera_analysis::token_filter::BoxTokenFilter;
 use lindera_analysis::tokenizer::Tokenizer as LinderaAnalysisTokenizer;
@@ -61,6 +74,135 @@ pub fn is_kana(text: &str) -> bool {
     !normalized.is_empty() && normalized.chars().all(|c| is_hiragana(c) || is_katakana(c) || c == 'ー')
 }
 
+/// The IPADIC column holding a word's reading.
+const READING_DETAIL: usize = 7;
+
+/// Every reading the system dictionary gives a surface form. (The user
+/// dictionary's words are a city's own names, read as the text spells them.)
+#[derive(Clone)]
+pub struct Readings {
+    dictionary: Dictionary,
+    segmenter: Arc<Segmenter>,
+}
+
+/// Readings tried per word of a text, and per character of a word the
+/// dictionary does not know as a whole.
+const READINGS_PER_PART: usize = 8;
+
+impl Readings {
+    /// Readings from the system dictionary of `resources`.
+    pub fn new(resources: &AnalysisResources) -> Readings {
+        let dictionary = resources.system_dictionary();
+        let segmenter = Arc::new(Segmenter::new(Mode::Normal, dictionary.clone(), None));
+        Readings { dictionary, segmenter }
+    }
+
+    /// Up to `limit` katakana readings `text` could have, the likeliest
+    /// first: each word read as the dictionary reads it in context, then by
+    /// its other readings, and a word it does not know (経栄 for 経営) by the
+    /// readings of its characters. Kana stand for themselves (下すいどう:
+    /// ゲスイドウ among シタスイドウ, カスイドウ…). Empty when some part has no reading.
+    pub fn spellings(&self, text: &str, limit: usize) -> Vec<String> {
+        let normalized: String = crate::normalize::normalize(text).chars().filter(|c| !c.is_whitespace()).collect();
+        let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(normalized.as_str())) else { return Vec::new() };
+        let mut spellings = vec![String::new()];
+        for token in &mut tokens {
+            let surface = token.surface.to_string();
+            let options = if is_kana(&surface) || !surface.chars().any(crate::normalize::is_japanese) {
+                vec![reading_key(&surface)]
+            } else {
+                let known = !token.word_id.is_unknown();
+                let mut options: Vec<String> = token
+                    .get_detail(READING_DETAIL)
+                    .filter(|reading| known && *reading != "*")
+                    .map(reading_key)
+                    .into_iter()
+                    .collect();
+                for reading in self.of(&surface).into_iter().chain(self.by_character(&surface)) {
+                    if !options.contains(&reading) {
+                        options.push(reading);
+                    }
+                }
+                options.truncate(READINGS_PER_PART);
+                options
+            };
+            spellings = spellings
+                .iter()
+                .flat_map(|start| options.iter().map(move |option| format!("{start}{option}")))
+                .take(limit)
+                .collect();
+        }
+        spellings.retain(|spelling| !spelling.is_empty());
+        spellings
+    }
+
+    /// A word's readings made of its characters' readings; none for a word of
+    /// one character or one with a character the dictionary cannot read.
+    fn by_character(&self, word: &str) -> Vec<String> {
+        if word.chars().count() < 2 {
+            return Vec::new();
+        }
+        let mut spellings = vec![String::new()];
+        for c in word.chars() {
+            let mut options = self.of(c.encode_utf8(&mut [0; 4]));
+            options.truncate(READINGS_PER_PART);
+            spellings = spellings
+                .iter()
+                .flat_map(|start| options.iter().map(move |option| format!("{start}{option}")))
+                .take(READINGS_PER_PART)
+                .collect();
+        }
+        spellings
+    }
+
+    /// The distinct katakana readings of the entries spelled `surface`, shortest first.
+    pub fn of(&self, surface: &str) -> Vec<String> {
+        let mut readings: Vec<String> = Vec::new();
+        for entry in self.dictionary.prefix_dictionary.find_surface_iter(surface) {
+            let details = self.dictionary.word_details(entry.word_id().id() as usize);
+            if let Some(reading) = details.get(READING_DETAIL).filter(|reading| **reading != "*") {
+                let key = reading_key(reading);
+                if !key.is_empty() && !readings.contains(&key) {
+                    readings.push(key);
+                }
+            }
+        }
+        readings.sort_by_key(|reading| reading.chars().count());
+        readings
+    }
+}
+
+/// The katakana reading of a word typed in romaji (kosodate → コソダテ); `None`
+/// for anything but Latin letters, or letters that spell no kana (dx).
+pub fn romaji_reading(text: &str) -> Option<String> {
+    let normalized = crate::normalize::normalize(text.trim());
+    if normalized.chars().count() < 2 || !normalized.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '\'') {
+        return None;
+    }
+    let kana = wana_kana::ConvertJapanese::to_katakana(normalized.as_str());
+    is_kana(&kana).then(|| reading_key(&kana))
+}
+
+/// `reading` without what OCR and typing lose: small kana made large, dakuten
+/// and handakuten taken off (ギャッ → キヤツ).
+pub fn fold_kana(reading: &str) -> String {
+    reading.chars().map(|c| fold_kana_char(to_katakana(c))).collect()
+}
+
+fn fold_kana_char(c: char) -> char {
+    const SMALL: &str = "ァィゥェォッャュョヮヵヶ";
+    const LARGE: &str = "アイウエオツヤユヨワカケ";
+    if let Some(index) = SMALL.chars().position(|small| small == c) {
+        return LARGE.chars().nth(index).unwrap_or(c);
+    }
+    // NFD splits ガ into カ and a combining dakuten, パ into ハ and a handakuten.
+    let mut decomposed = std::iter::once(c).nfd();
+    match (decomposed.next(), decomposed.next()) {
+        (Some(base), Some('\u{3099}' | '\u{309A}')) => base,
+        _ => c,
+    }
+}
+
 fn reading_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     text.chars().filter(|&c| c != 'ー' && !c.is_whitespace()).map(to_katakana)
 }
@@ -102,6 +244,48 @@ mod tests {
         assert_eq!(reading_key("たばこ"), reading_key("タバコ"));
         assert_eq!(reading_key("ゆーざー"), reading("ユーザ"));
         assert_eq!(reading_key("ｵﾝﾗｲﾝ"), "オンライン");
+    }
+
+    #[test]
+    fn folded_kana_forget_small_kana_and_dakuten() {
+        assert_eq!(fold_kana("キャッシュレス"), fold_kana("キヤツシユレス"));
+        assert_eq!(fold_kana("ボランティア"), fold_kana("ボランテイア"));
+        assert_eq!(fold_kana("バイク"), fold_kana("ハイク"));
+        assert_eq!(fold_kana("ぴったり"), "ヒツタリ");
+        assert_ne!(fold_kana("バイク"), fold_kana("バス"));
+    }
+
+    #[test]
+    fn the_dictionary_lists_every_reading_of_a_word() {
+        let readings = crate::test_support::readings();
+        let of_shita = readings.of("下");
+        assert!(of_shita.contains(&"ゲ".to_string()) && of_shita.contains(&"シタ".to_string()), "{of_shita:?}");
+        assert!(readings.of("鷗鷗鷗").is_empty());
+    }
+
+    #[test]
+    fn romaji_is_read_as_kana() {
+        assert_eq!(romaji_reading("kosodate").as_deref(), Some("コソダテ"));
+        assert_eq!(romaji_reading("Gesuidou").as_deref(), Some("ゲスイドウ"));
+        assert_eq!(romaji_reading("ｈｏｉｋｕｅｎ").as_deref(), Some("ホイクエン"));
+        assert_eq!(romaji_reading("dx"), None);
+        assert_eq!(romaji_reading("npo法人"), None);
+    }
+
+    #[test]
+    fn a_half_converted_or_misspelled_text_is_spelled_every_way_it_may_sound() {
+        let readings = crate::test_support::readings();
+        for (typed, meant) in [
+            ("下すいどう", "ゲスイドウ"),
+            ("にんち症", "ニンチショウ"),
+            ("子そだて", "コソダテ"),
+            ("こうれい者", "コウレイシャ"),
+            ("下水道経栄", "ゲスイドウケイエイ"),
+            ("生涯学集", "ショウガイガクシュウ"),
+        ] {
+            let spellings = readings.spellings(typed, 16);
+            assert!(spellings.contains(&meant.to_string()), "{typed}: {spellings:?}");
+        }
     }
 
     #[test]

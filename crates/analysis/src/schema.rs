@@ -10,7 +10,7 @@ use tantivy::schema::{
 use crate::analyzers::Analysis;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The name of every field, as the schema, the engine and the API know it.
 pub mod field_name {

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use crate::analyzers::{Analysis, Analyzers};
 use crate::japanese::AnalysisResources;
 use crate::lexicon::Lexicon;
+use crate::reading::Readings;
 
 /// The workspace's dictionary and data files, as the server uses them.
 pub fn workspace_resources() -> &'static AnalysisResources {
@@ -25,6 +26,11 @@ pub fn workspace_resources() -> &'static AnalysisResources {
 pub fn analyzers() -> &'static Analyzers {
     static ANALYZERS: OnceLock<Analyzers> = OnceLock::new();
     ANALYZERS.get_or_init(|| Analyzers::new(workspace_resources()))
+}
+
+/// Every reading the dictionaries of [`workspace_resources`] know.
+pub fn readings() -> Readings {
+    Readings::new(workspace_resources())
 }
 
 /// (position, term) pairs `analysis` makes of `text`.

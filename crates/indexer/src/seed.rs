@@ -18,6 +18,7 @@ use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
 
+use hoshin_analysis::numerals::era_year;
 use hoshin_analysis::{PolicyItem, Source};
 
 use crate::error::{IndexerError, Result, UnplacedLine};
@@ -157,19 +158,18 @@ fn parse_department_header(line: &str) -> Option<std::result::Result<DepartmentH
 }
 
 /// Japanese eras and the western year before their first year.
-const ERAS: &[(&str, u64)] = &[("令和", 2018), ("平成", 1988), ("昭和", 1925)];
-
 /// Converts 令和4年度 to 2022; accepts 元 for the first year, full-width digits,
 /// and a western year such as 2022年度.
 pub fn western_fiscal_year(year: &str) -> Option<u64> {
     let normalized: String = year.nfkc().collect();
     let number = normalized.strip_suffix("年度")?;
-    let (offset, number) = ERAS
-        .iter()
-        .find_map(|(era, offset)| number.strip_prefix(era).map(|rest| (*offset, rest)))
-        .unwrap_or((0, number));
+    let era_length = number.find(|c: char| c.is_ascii_digit() || c == '元').unwrap_or(0);
+    let (era, number) = number.split_at(era_length);
     let within = if number == "元" { 1 } else { number.parse::<u64>().ok()? };
-    (within > 0).then_some(offset + within)
+    match era {
+        "" => (within > 0).then_some(within),
+        era => era_year(era, within),
+    }
 }
 
 #[cfg(test)]

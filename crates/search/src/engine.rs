@@ -6,8 +6,8 @@
 //! match that way and the query has several words, items matching most of the
 //! words follow the strict ones, never ahead of them, the way Meilisearch's
 //! matching strategy or Elasticsearch's `minimum_should_match` behave. Near
-//! misses escalate the same way: a query with long words first runs without
-//! them (see [`crate::planner`]). Strict and relaxed matches are each counted,
+//! misses and sound-alikes escalate the same way: the query first runs as
+//! typed (see [`crate::planner`]). Strict and relaxed matches are each counted,
 //! tallied by department and paged in one pass over the index. This is plain
 //! synchronous code, for a caller to run wherever blocking is fine.
 
@@ -24,7 +24,8 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::planner::weights::FieldWeights;
-use crate::planner::{NearMisses, Planner, QueryPlan, QueryTree};
+use crate::planner::{Escalation, Planner, QueryPlan, QueryTree};
+use crate::query_lists::QueryLists;
 use crate::results::{AnalysisTokens, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
 use crate::snippet::{render, Highlighter};
 use crate::suggest::{Suggester, Suggestion};
@@ -54,7 +55,7 @@ pub struct SearchEngine {
     fields: Fields,
     analyzers: Analyzers,
     weights: FieldWeights,
-    synonyms: Vec<Vec<String>>,
+    lists: QueryLists,
     catalog: RwLock<Catalog>,
 }
 
@@ -91,9 +92,8 @@ struct Matches {
 
 impl SearchEngine {
     /// Opens an index whose analyzers are registered (an error says so when
-    /// they are not); `synonyms` are groups of normalised words (see
-    /// `hoshin_analysis::Lexicon`).
-    pub fn new(index: &Index, synonyms: Vec<Vec<String>>) -> Result<Self> {
+    /// they are not), widening queries with `lists`.
+    pub fn new(index: &Index, lists: QueryLists) -> Result<Self> {
         let schema = index.schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let catalog = RwLock::new(Catalog { departments: Vec::new(), suggester: Suggester::empty(), loaded_at: None });
@@ -102,7 +102,7 @@ impl SearchEngine {
             fields: Fields::from_schema(&schema)?,
             analyzers: Analyzers::of_index(index)?,
             weights: FieldWeights::resolve(&schema)?,
-            synonyms,
+            lists,
             catalog,
         };
         engine.refresh()?;
@@ -159,14 +159,21 @@ impl SearchEngine {
         let clauses = parse_clauses(request.query);
         let searcher = self.reader.searcher();
         let page = (request.offset, request.limit);
-        let planner = Planner::new(&self.analyzers, &self.weights, &self.synonyms);
-        let mut plan = planner.plan(&clauses, NearMisses::LeftOut);
+        let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
+        let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan);
         let mut matches = self.matches(&searcher, &queries, page, None)?;
-        if plan.near_misses == NearMisses::LeftOut && matches.strict.total < RELAX_BELOW {
-            plan = planner.plan(&clauses, NearMisses::Include);
-            queries = PlanQueries::of(&plan);
-            matches = self.matches(&searcher, &queries, page, None)?;
+        if matches.strict.total < RELAX_BELOW {
+            let finds_nothing =
+                |tree: &QueryTree| searcher.search(tree.to_query().as_ref(), &Count).is_ok_and(|count| count == 0);
+            let catalog = self.catalog();
+            let escalation = Escalation::On { finds_nothing: &finds_nothing, vocabulary: &catalog.suggester };
+            let escalated = planner.plan(&clauses, escalation);
+            if escalated.escalated {
+                plan = escalated;
+                queries = PlanQueries::of(&plan);
+                matches = self.matches(&searcher, &queries, page, None)?;
+            }
         }
         // The facet shows the whole query's departments, whichever one is chosen.
         let facets = Facets { department: matches.departments() };

@@ -10,14 +10,14 @@
 //! ```
 //! use hoshin_analysis::PreparedAnalysis;
 //! use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
-//! use hoshin_search::{SearchEngine, SearchRequest};
+//! use hoshin_search::{QueryLists, SearchEngine, SearchRequest};
 //! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
 //! # let (dictionary, data, seeds) = (root.join("index/dictionary"), root.join("data"), root.join("seeds"));
 //! # let index_root = tempfile::tempdir()?;
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
 //! let index = open_or_build(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
-//! let engine = SearchEngine::new(&index, analysis.lexicon.synonyms.clone())?;
+//! let engine = SearchEngine::new(&index, QueryLists::new(&analysis))?;
 //! let request = SearchRequest { query: "としょかん", limit: 10, offset: 0, department: None, explain: false };
 //! let results = engine.search(&request)?;
 //! assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"));
@@ -28,6 +28,7 @@ mod engine;
 mod error;
 pub mod explain;
 pub mod planner;
+mod query_lists;
 pub mod results;
 pub mod snippet;
 pub mod suggest;
@@ -37,4 +38,5 @@ mod test_support;
 
 pub use engine::{SearchEngine, SearchRequest, RELAX_BELOW};
 pub use error::{Result, SearchError};
+pub use query_lists::QueryLists;
 pub use results::{Hit, SearchResults};

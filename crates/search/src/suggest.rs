@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use hoshin_analysis::normalize::normalize;
-use hoshin_analysis::reading::{is_kana, reading_key};
+use hoshin_analysis::reading::{fold_kana, is_kana, reading_key};
 use hoshin_analysis::Analyzers;
 use serde::Serialize;
 use tantivy::schema::Field;
@@ -33,12 +33,14 @@ pub struct Suggestion {
 pub struct Suggester {
     words: Vec<Suggestion>,
     keys: Vec<(String, usize)>,
+    /// Words by their reading with small kana and (han)dakuten forgotten.
+    by_folded_reading: HashMap<String, Vec<usize>>,
 }
 
 impl Suggester {
     /// A suggester that knows no words.
     pub fn empty() -> Suggester {
-        Suggester { words: Vec::new(), keys: Vec::new() }
+        Suggester { words: Vec::new(), keys: Vec::new(), by_folded_reading: HashMap::new() }
     }
 
     /// Collects the words of `fields` in the index `searcher` reads, spelling
@@ -66,14 +68,16 @@ impl Suggester {
             .collect();
         words.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
         let mut keys: Vec<(String, usize)> = Vec::with_capacity(words.len() * 2);
+        let mut by_folded_reading: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, word) in words.iter().enumerate() {
             keys.push((normalize(&word.text), index));
             if !word.reading.is_empty() {
                 keys.push((word.reading.clone(), index));
+                by_folded_reading.entry(fold_kana(&word.reading)).or_default().push(index);
             }
         }
         keys.sort();
-        Ok(Suggester { words, keys })
+        Ok(Suggester { words, keys, by_folded_reading })
     }
 
     /// Up to `limit` words starting with `prefix` (or, for a kana prefix, whose
@@ -96,6 +100,22 @@ impl Suggester {
         found.sort_unstable();
         found.dedup();
         found.into_iter().take(limit).map(|index| self.words[index].clone()).collect()
+    }
+}
+
+impl Suggester {
+    /// The readings of the words whose reading is `reading` but for small
+    /// kana, dakuten and handakuten (ハイク: バイク), most frequent first.
+    pub fn sounding_like(&self, reading: &str) -> Vec<String> {
+        let Some(indexes) = self.by_folded_reading.get(&fold_kana(reading)) else { return Vec::new() };
+        let mut readings: Vec<String> = Vec::new();
+        for &index in indexes {
+            let reading = &self.words[index].reading;
+            if !readings.contains(reading) {
+                readings.push(reading.clone());
+            }
+        }
+        readings
     }
 }
 

@@ -12,7 +12,7 @@
 //! use std::sync::Arc;
 //! use hoshin_analysis::PreparedAnalysis;
 //! use hoshin_indexer::{open_or_build, BuildInputs, DocumentWriter, IndexLayout};
-//! use hoshin_search::SearchEngine;
+//! use hoshin_search::{QueryLists, SearchEngine};
 //! use hoshin_server::{app, ApiTokens, AppState, HttpConfig};
 //! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
 //! # let (dictionary, data, seeds) = (root.join("index/dictionary"), root.join("data"), root.join("seeds"));
@@ -22,7 +22,7 @@
 //! let layout = IndexLayout::new(index_root.path());
 //! let index = open_or_build(&layout, &BuildInputs::new(&seeds, &analysis))?;
 //! let state = AppState {
-//!     engine: Arc::new(SearchEngine::new(&index, analysis.lexicon.synonyms.clone())?),
+//!     engine: Arc::new(SearchEngine::new(&index, QueryLists::new(&analysis))?),
 //!     writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path())?),
 //!     tokens: Arc::new(ApiTokens::new(["a-secret-token"])),
 //! };

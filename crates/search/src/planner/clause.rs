@@ -8,7 +8,7 @@ use hoshin_analysis::{Analysis, Analyzers};
 use tantivy::schema::Field;
 
 use super::tree::QueryTree;
-use super::weights::{FieldWeights, NEAR_MISS, PHRASE_BONUS, SYNONYM_FACTOR};
+use super::weights::{FieldWeights, NEAR_MISS, PHRASE_BONUS, SOUND_ALIKE_FACTOR, SYNONYM_FACTOR};
 use crate::syntax::ClauseKind;
 
 /// Share of a clause's bigrams a near miss must contain at least.
@@ -115,16 +115,9 @@ pub struct Alternatives<'a> {
 }
 
 impl Alternatives<'_> {
-    /// Every way `analysed`, a clause of `kind`, matches, with its synonym
-    /// swaps and (when `near_misses`) its near misses; `None` when analysis
-    /// leaves nothing to match.
-    pub fn clause(
-        &self,
-        analysed: &Analysed,
-        synonyms: &[Analysed],
-        kind: ClauseKind,
-        near_misses: bool,
-    ) -> Option<QueryTree> {
+    /// Every way `analysed`, a clause of `kind`, matches as typed, with its
+    /// synonym swaps; `None` when analysis leaves nothing to match.
+    pub fn clause(&self, analysed: &Analysed, synonyms: &[Analysed], kind: ClauseKind) -> Option<QueryTree> {
         let mut alternatives = self.literal(analysed, kind, Origin::Typed);
         if let Some(reading) = &analysed.reading {
             for (field, weight) in self.weights.reading {
@@ -134,12 +127,24 @@ impl Alternatives<'_> {
         for synonym in synonyms {
             alternatives.extend(self.literal(synonym, kind, Origin::Synonym));
         }
-        if near_misses && analysed.allows_near_misses(kind) {
+        any_of(alternatives)
+    }
+
+    /// A clause's `query` with its near misses (when `near_misses`) and the
+    /// readings it sounds like added as alternatives.
+    pub fn escalated(&self, query: QueryTree, analysed: &Analysed, near_misses: bool, sounds: &[String]) -> QueryTree {
+        let QueryTree::Any(mut alternatives) = query else { unreachable!("a clause's query is a union") };
+        if near_misses {
             for (field, _) in self.weights.substring {
                 alternatives.push(boosted(near_miss(field, &analysed.substring), NEAR_MISS));
             }
         }
-        any_of(alternatives)
+        for reading in sounds {
+            for (field, weight) in self.weights.reading {
+                alternatives.extend(substring(field, reading).map(|query| boosted(query, weight * SOUND_ALIKE_FACTOR)));
+            }
+        }
+        QueryTree::Any(alternatives)
     }
 
     /// Words as written (when typed), normalised words, phrase bonus and

@@ -13,46 +13,57 @@
 //! | the clause as a substring | `*_ngram` |
 //! | the clause with one synonym swapped in, as normalised words, substring and (a compound's) phrase bonus | the fields of those |
 //! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` |
+//! | readings it may have been meant as ([`sound_alike`]), see below | `*_reading` |
 //!
 //! Every required clause must match and no excluded one may. A plan is a
 //! [`QueryTree`] per clause; each node of it is one tantivy query, so the
 //! tests in `tests.rs` show exactly what runs for each kind of input.
 //!
-//! Near misses are an escalation, planned only when asked for
-//! ([`NearMisses::Include`]): the engine first runs the query without them and
+//! Near misses and sound-alikes are an escalation, planned only when asked
+//! for ([`Escalation::On`]): the engine first runs the query without them and
 //! asks again when it finds too few items, the way Groonga's
-//! `match_escalation_threshold` does. Their bigram disjunctions walk the
-//! posting lists of the commonest bigrams, which in a large corpus costs far
-//! more than the rest of the query, and they only ever rank behind the exact
-//! matches they would add to.
+//! `match_escalation_threshold` does. Near misses' bigram disjunctions walk
+//! the posting lists of the commonest bigrams, which in a large corpus costs
+//! far more than the rest of the query, and they only ever rank behind the
+//! exact matches they would add to. Sound-alikes go only to a clause that
+//! matches nothing as typed, so that 公園 never pulls in 講演.
 //!
 //! The clauses are also offered as [`Unit`]s (a single word: its normalised
 //! words), so the engine can relax a query that matches too few items to
 //! "most words".
 
 mod clause;
+pub mod sound_alike;
 mod synonyms;
 mod tree;
 pub mod weights;
 
 use hoshin_analysis::Analyzers;
 
+use crate::query_lists::QueryLists;
 use crate::snippet::HighlightTerms;
+use crate::suggest::Suggester;
 use crate::syntax::{Clause, ClauseKind};
 use clause::{Alternatives, Analysed};
+use sound_alike::sound_alikes;
 use synonyms::synonym_texts;
 pub use tree::QueryTree;
 use weights::FieldWeights;
 
-/// Whether a plan includes near misses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NearMisses {
-    /// No clause is long enough to have near misses.
-    NotApplicable,
-    /// Some clause could have them, and the plan leaves them out.
-    LeftOut,
-    /// The plan includes them.
-    Include,
+/// Whether a plan escalates: adds near misses and sound-alikes.
+#[derive(Clone, Copy)]
+pub enum Escalation<'a> {
+    /// The query as typed.
+    Off,
+    /// Near misses for long clauses, and sound-alikes for each clause that
+    /// `finds_nothing` says matches nothing as typed, spelled from the
+    /// index's `vocabulary`.
+    On {
+        /// Whether a clause's query matches no item.
+        finds_nothing: &'a dyn Fn(&QueryTree) -> bool,
+        /// The words of the index.
+        vocabulary: &'a Suggester,
+    },
 }
 
 /// One part of a query that relaxation may leave unmatched.
@@ -73,49 +84,58 @@ pub struct QueryPlan {
     pub units: Vec<Unit>,
     /// What to highlight in the hits.
     pub highlight: HighlightTerms,
-    /// Whether near misses are in the plan, left out, or not possible.
-    pub near_misses: NearMisses,
+    /// Whether escalating added anything to the plan.
+    pub escalated: bool,
 }
 
-/// Builds [`QueryPlan`]s with the index's analyzers, field weights and synonyms.
+/// Builds [`QueryPlan`]s with the index's analyzers, field weights and the
+/// query-time word lists.
 pub struct Planner<'a> {
     analyzers: &'a Analyzers,
     alternatives: Alternatives<'a>,
-    synonyms: &'a [Vec<String>],
+    lists: &'a QueryLists,
 }
 
 impl<'a> Planner<'a> {
-    /// A planner over one index's analyzers and fields; `synonyms` are groups
-    /// of normalised words (see `hoshin_analysis::Lexicon`).
-    pub fn new(analyzers: &'a Analyzers, weights: &'a FieldWeights, synonyms: &'a [Vec<String>]) -> Self {
-        Planner { analyzers, alternatives: Alternatives { weights }, synonyms }
+    /// A planner over one index's analyzers and fields.
+    pub fn new(analyzers: &'a Analyzers, weights: &'a FieldWeights, lists: &'a QueryLists) -> Self {
+        Planner { analyzers, alternatives: Alternatives { weights }, lists }
     }
 
-    /// Plans the query for `clauses`, with near misses when `near_misses` is
-    /// [`NearMisses::Include`].
-    pub fn plan(&self, clauses: &[Clause], near_misses: NearMisses) -> QueryPlan {
-        let include_near_misses = near_misses == NearMisses::Include;
+    /// Plans the query for `clauses`, escalated or not.
+    pub fn plan(&self, clauses: &[Clause], escalation: Escalation<'_>) -> QueryPlan {
         let mut plan = QueryPlan {
             required: Vec::new(),
             excluded: Vec::new(),
             units: Vec::new(),
             highlight: HighlightTerms::default(),
-            near_misses: NearMisses::NotApplicable,
+            escalated: false,
         };
         let mut clause_units = Vec::new();
         let mut single_clause_units = Vec::new();
         for clause in clauses {
             let analysed = Analysed::new(self.analyzers, &clause.text);
-            let synonyms: Vec<Analysed> = synonym_texts(self.synonyms, &analysed.substring)
+            let synonyms: Vec<Analysed> = synonym_texts(&self.lists.synonyms, &analysed.substring)
                 .iter()
                 .map(|synonym| Analysed::new(self.analyzers, synonym))
                 .collect();
-            if analysed.allows_near_misses(clause.kind) {
-                plan.near_misses = if include_near_misses { NearMisses::Include } else { NearMisses::LeftOut };
-            }
-            let Some(query) = self.alternatives.clause(&analysed, &synonyms, clause.kind, include_near_misses) else {
+            let Some(mut query) = self.alternatives.clause(&analysed, &synonyms, clause.kind) else {
                 continue;
             };
+            if let Escalation::On { finds_nothing, vocabulary } = escalation {
+                let near_misses = analysed.allows_near_misses(clause.kind);
+                let sounds = match clause.kind {
+                    ClauseKind::Word if !clause.excluded && finds_nothing(&query) => {
+                        sound_alikes(&clause.text, &self.lists.readings, vocabulary)
+                    }
+                    _ => Vec::new(),
+                };
+                if near_misses || !sounds.is_empty() {
+                    query = self.alternatives.escalated(query, &analysed, near_misses, &sounds);
+                    plan.escalated = true;
+                    plan.highlight.readings.extend(sounds.iter().map(|reading| reading.chars().collect()));
+                }
+            }
             if clause.excluded {
                 plan.excluded.push(query);
                 continue;

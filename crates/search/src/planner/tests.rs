@@ -8,6 +8,7 @@ use hoshin_analysis::{Fields, PreparedAnalysis};
 use tantivy::schema::Schema;
 
 use super::*;
+use crate::suggest::Suggester;
 use crate::syntax::parse_clauses;
 use crate::test_support;
 
@@ -27,11 +28,19 @@ fn fixture() -> &'static Fixture {
 }
 
 /// The plan of `query`, one line per part: `+` required, `-` excluded,
-/// `units:` the relaxation units' labels.
-fn plan(query: &str, near_misses: NearMisses) -> Vec<String> {
+/// `units:` the relaxation units' labels. `escalate` is `None` for the query
+/// as typed, or whether every clause finds nothing as typed.
+fn plan(query: &str, escalate: Option<bool>) -> Vec<String> {
     let fixture = fixture();
-    let planner = Planner::new(&fixture.analysis.analyzers, &fixture.weights, &fixture.analysis.lexicon.synonyms);
-    let plan = planner.plan(&parse_clauses(query), near_misses);
+    let lists = QueryLists::new(fixture.analysis);
+    let planner = Planner::new(&fixture.analysis.analyzers, &fixture.weights, &lists);
+    let vocabulary = Suggester::empty();
+    let plan = match escalate {
+        None => planner.plan(&parse_clauses(query), Escalation::Off),
+        Some(nothing) => {
+            planner.plan(&parse_clauses(query), Escalation::On { finds_nothing: &|_| nothing, vocabulary: &vocabulary })
+        }
+    };
     let mut lines: Vec<String> =
         plan.required.iter().map(|tree| format!("+{}", tree.render(&fixture.schema))).collect();
     lines.extend(plan.excluded.iter().map(|tree| format!("-{}", tree.render(&fixture.schema))));
@@ -39,100 +48,100 @@ fn plan(query: &str, near_misses: NearMisses) -> Vec<String> {
         let labels: Vec<&str> = plan.units.iter().map(|unit| unit.label.as_str()).collect();
         lines.push(format!("units: {}", labels.join(" ")));
     }
-    lines.push(format!("near misses: {:?}", plan.near_misses));
+    lines.push(format!("escalated: {}", plan.escalated));
     lines
 }
 
-/// (what is typed, near misses asked for, the plan).
-const CASES: &[(&str, NearMisses, &[&str])] = &[
+/// (what is typed, escalation, the plan).
+const CASES: &[(&str, Option<bool>, &[&str])] = &[
     // a word
     (
         "図書館",
-        NearMisses::LeftOut,
+        None,
         &[
             "+any(text:\"図書館\"^5, policy:\"図書館\"^1.5, text_normalized:\"図書館\"^2, policy_normalized:\"図書館\"^1, department:\"図書館\"^1.5, text_ngram:[0:図書 1:書館]^1, policy_ngram:[0:図書 1:書館]^0.5)",
-            "near misses: NotApplicable",
+            "escalated: false",
         ],
     ),
     // a compound
     (
         "図書館整備",
-        NearMisses::LeftOut,
+        None,
         &[
             "+any(all(any(text:\"図書館\"^3, policy:\"図書館\"^1.5), any(text:\"整備\"^3, policy:\"整備\"^1.5)), all(any(text_normalized:\"図書館\"^2, policy_normalized:\"図書館\"^1, department:\"図書館\"^1.5), any(text_normalized:\"整備\"^2, policy_normalized:\"整備\"^1, department:\"整備\"^1.5)), text_ngram:[0:図書 2:館整 3:整備]^3, policy_ngram:[0:図書 2:館整 3:整備]^0.5)",
             "units: 図書館 整備",
-            "near misses: NotApplicable",
+            "escalated: false",
         ],
     ),
     // words with a particle between
     (
         "学校の整備",
-        NearMisses::LeftOut,
+        None,
         &[
             "+any(all(any(text:\"学校\"^3, policy:\"学校\"^1.5), any(text:\"整備\"^3, policy:\"整備\"^1.5)), all(any(text_normalized:\"学校\"^2, policy_normalized:\"学校\"^1, department:\"学校\"^1.5), any(text_normalized:\"整備\"^2, policy_normalized:\"整備\"^1, department:\"整備\"^1.5)), text:[0:学校 2:整備]^2, text_ngram:[0:学校 2:の整 3:整備]^1, policy_ngram:[0:学校 2:の整 3:整備]^0.5)",
             "units: 学校 整備",
-            "near misses: NotApplicable",
+            "escalated: false",
         ],
     ),
     // a quoted compound
     (
         "\"図書館整備\"",
-        NearMisses::LeftOut,
+        None,
         &[
             "+any(text_normalized:[0:図書館 1:整備]^2, policy_normalized:[0:図書館 1:整備]^1, department:[0:図書館 1:整備]^1.5, text_ngram:[0:図書 2:館整 3:整備]^4, policy_ngram:[0:図書 2:館整 3:整備]^2)",
-            "near misses: NotApplicable",
+            "escalated: false",
         ],
     ),
     // kana
     (
         "ぼうはん",
-        NearMisses::LeftOut,
+        None,
         &[
             "+any(all(any(text:\"はん\"^3, policy:\"はん\"^1.5), any(text:\"ぼう\"^3, policy:\"ぼう\"^1.5)), all(any(text_normalized:\"はん\"^2, policy_normalized:\"はん\"^1, department:\"はん\"^1.5), any(text_normalized:\"ぼう\"^2, policy_normalized:\"ぼう\"^1, department:\"ぼう\"^1.5)), text_ngram:[0:ぼう 2:はん]^3, policy_ngram:[0:ぼう 2:はん]^0.5, text_reading:[0:ボウ 2:ハン]^1, policy_reading:[0:ボウ 2:ハン]^0.5)",
-            "near misses: NotApplicable",
+            "escalated: false",
         ],
     ),
     // a synonym
     (
         "省エネ",
-        NearMisses::LeftOut,
+        None,
         &[
             "+any(text:\"省エネ\"^5, policy:\"省エネ\"^1.5, text_normalized:\"省エネ\"^2, policy_normalized:\"省エネ\"^1, department:\"省エネ\"^1.5, text_ngram:[0:省エ 1:エネ]^1, policy_ngram:[0:省エ 1:エネ]^0.5, text_normalized:\"省エネルギー\"^0.8, policy_normalized:\"省エネルギー\"^0.4, department:\"省エネルギー\"^0.6, text_ngram:[0:省エ 2:ネル 4:ギー]^0.4, policy_ngram:[0:省エ 2:ネル 4:ギー]^0.2)",
-            "near misses: NotApplicable",
+            "escalated: false",
         ],
     ),
     // a near miss
     (
         "地域包括ケアシステム",
-        NearMisses::Include,
+        Some(false),
         &[
             "+any(all(any(text:\"ケア\"^3, policy:\"ケア\"^1.5), any(text:\"システム\"^3, policy:\"システム\"^1.5), any(text:\"包括\"^3, policy:\"包括\"^1.5), any(text:\"地域\"^3, policy:\"地域\"^1.5)), all(any(text_normalized:\"ケア\"^2, policy_normalized:\"ケア\"^1, department:\"ケア\"^1.5), any(text_normalized:\"システム\"^2, policy_normalized:\"システム\"^1, department:\"システム\"^1.5), any(text_normalized:\"包括\"^2, policy_normalized:\"包括\"^1, department:\"包括\"^1.5), any(text_normalized:\"地域\"^2, policy_normalized:\"地域\"^1, department:\"地域\"^1.5)), text_ngram:[0:地域 2:包括 4:ケア 6:シス 8:テム]^3, policy_ngram:[0:地域 2:包括 4:ケア 6:シス 8:テム]^0.5, at_least_7(text_ngram:\"アシ\", text_ngram:\"ケア\", text_ngram:\"シス\", text_ngram:\"ステ\", text_ngram:\"テム\", text_ngram:\"包括\", text_ngram:\"地域\", text_ngram:\"域包\", text_ngram:\"括ケ\")^0.3, at_least_7(policy_ngram:\"アシ\", policy_ngram:\"ケア\", policy_ngram:\"シス\", policy_ngram:\"ステ\", policy_ngram:\"テム\", policy_ngram:\"包括\", policy_ngram:\"地域\", policy_ngram:\"域包\", policy_ngram:\"括ケ\")^0.3)",
             "units: 地域 包括 ケア システム",
-            "near misses: Include",
+            "escalated: true",
         ],
     ),
     // an exclusion
     (
         "図書館 -整備",
-        NearMisses::LeftOut,
+        None,
         &[
             "+any(text:\"図書館\"^5, policy:\"図書館\"^1.5, text_normalized:\"図書館\"^2, policy_normalized:\"図書館\"^1, department:\"図書館\"^1.5, text_ngram:[0:図書 1:書館]^1, policy_ngram:[0:図書 1:書館]^0.5)",
             "-any(text:\"整備\"^5, policy:\"整備\"^1.5, text_normalized:\"整備\"^2, policy_normalized:\"整備\"^1, department:\"整備\"^1.5, text_ngram:\"整備\"^1, policy_ngram:\"整備\"^0.5)",
-            "near misses: NotApplicable",
+            "escalated: false",
         ],
     ),
 ];
 
 #[test]
 fn each_kind_of_input_plans_the_expected_query_tree() {
-    for (query, near_misses, expected) in CASES {
-        assert_eq!(plan(query, *near_misses), *expected, "{query}");
+    for (query, escalate, expected) in CASES {
+        assert_eq!(plan(query, *escalate), *expected, "{query}");
     }
 }
 
 #[test]
 fn near_misses_are_left_out_until_asked_for() {
-    let plan = plan("地域包括ケアシステム", NearMisses::LeftOut);
-    assert_eq!(plan.last().unwrap(), "near misses: LeftOut");
+    let plan = plan("地域包括ケアシステム", None);
+    assert_eq!(plan.last().unwrap(), "escalated: false");
     assert!(!plan[0].contains("at_least"), "{}", plan[0]);
 }

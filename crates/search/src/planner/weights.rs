@@ -4,7 +4,7 @@
 //! field's weight; an item's score is the sum over every alternative that
 //! matches. The order of the weights is the order of the promises the engine
 //! makes: a word as written outranks its variants, which outrank its reading,
-//! which outranks a synonym, a substring and, last, a near miss.
+//! which outranks a synonym, a substring and, last, a near miss or a sound-alike.
 //!
 //! | alternative | field: weight |
 //! |---|---|
@@ -15,6 +15,7 @@
 //! | the clause as a [`SUBSTRING`] | `text_ngram`: 1.0, `policy_ngram`: 0.5 |
 //! | a synonym swapped in | any of the above but `AS_WRITTEN`, × [`SYNONYM_FACTOR`] 0.4 |
 //! | most of the clause's bigrams ([`NEAR_MISS`]) | `text_ngram`, `policy_ngram`: 0.3 |
+//! | a reading the clause sounds like (only when it matches nothing as typed) | `READING` × [`SOUND_ALIKE_FACTOR`] 0.5 |
 
 use hoshin_analysis::field_name;
 use tantivy::schema::{Field, Schema};
@@ -38,6 +39,9 @@ pub const PHRASE_BONUS: f32 = 2.0;
 
 /// Every weight of an alternative made from a synonym is scaled by this.
 pub const SYNONYM_FACTOR: f32 = 0.4;
+
+/// A sound-alike's weights are the [`READING`] weights scaled by this.
+pub const SOUND_ALIKE_FACTOR: f32 = 0.5;
 
 /// A near miss, in either n-gram field of [`SUBSTRING`].
 pub const NEAR_MISS: f32 = 0.3;
