@@ -338,6 +338,9 @@ impl PlanQueries {
         if clauses.is_empty() && !excluded.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
+        if !clauses.is_empty() {
+            clauses.extend(plan.rank_up.iter().map(|tree| (Occur::Should, tree.to_query())));
+        }
         clauses.extend(excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
         let units = plan.units.iter().map(|unit| (unit.label.clone(), unit.query.to_query())).collect();
         PlanQueries { strict: Box::new(BooleanQuery::new(clauses)), units, excluded }

@@ -47,6 +47,21 @@ impl Analysed {
         }
     }
 
+    /// The fiscal year the text names: a western year (era years are made
+    /// western by the normalised analysis) followed by 年度 or 年.
+    pub fn fiscal_year(&self) -> Option<u64> {
+        self.normalized.windows(2).find_map(|pair| {
+            let [(position, number), (next, unit)] = pair else { return None };
+            let year = number.parse::<u64>().ok().filter(|year| (1900..=2100).contains(year))?;
+            (*next == position + 1 && matches!(unit.as_str(), "年度" | "年")).then_some(year)
+        })
+    }
+
+    /// Whether the text names nothing but a fiscal year (令和5年度から).
+    fn names_only_a_year(&self) -> bool {
+        self.fiscal_year().is_some() && self.normalized.len() == 2
+    }
+
     /// Whether the words were typed with nothing between them.
     fn adjacent(&self) -> bool {
         self.surface.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1)
@@ -127,7 +142,16 @@ impl Alternatives<'_> {
         for synonym in synonyms {
             alternatives.extend(self.literal(synonym, kind, Origin::Synonym));
         }
+        if analysed.names_only_a_year() {
+            alternatives.extend(analysed.fiscal_year().map(|year| self.fiscal_year(year)));
+        }
         any_of(alternatives)
+    }
+
+    /// The items of fiscal `year`, weighted.
+    pub fn fiscal_year(&self, year: u64) -> QueryTree {
+        let (field, weight) = self.weights.fiscal_year;
+        boosted(QueryTree::FiscalYear { field, year }, weight)
     }
 
     /// A clause's `query` with its near misses (when `near_misses`) and the

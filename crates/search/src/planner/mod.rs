@@ -80,6 +80,8 @@ pub struct QueryPlan {
     pub required: Vec<QueryTree>,
     /// Excluded clauses.
     pub excluded: Vec<QueryTree>,
+    /// What only ranks the matches: the fiscal years the query names.
+    pub rank_up: Vec<QueryTree>,
     /// The parts that relaxation counts, when there are two or more.
     pub units: Vec<Unit>,
     /// What to highlight in the hits.
@@ -107,6 +109,7 @@ impl<'a> Planner<'a> {
         let mut plan = QueryPlan {
             required: Vec::new(),
             excluded: Vec::new(),
+            rank_up: Vec::new(),
             units: Vec::new(),
             highlight: HighlightTerms::default(),
             escalated: false,
@@ -140,6 +143,7 @@ impl<'a> Planner<'a> {
                 plan.excluded.push(query);
                 continue;
             }
+            plan.rank_up.extend(analysed.fiscal_year().map(|year| self.alternatives.fiscal_year(year)));
             for analysed in std::iter::once(&analysed).chain(&synonyms) {
                 add_highlights(&mut plan.highlight, analysed);
             }

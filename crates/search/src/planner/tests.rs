@@ -28,7 +28,7 @@ fn fixture() -> &'static Fixture {
 }
 
 /// The plan of `query`, one line per part: `+` required, `-` excluded,
-/// `units:` the relaxation units' labels. `escalate` is `None` for the query
+/// `~` only ranking, `units:` the relaxation units' labels. `escalate` is `None` for the query
 /// as typed, or whether every clause finds nothing as typed.
 fn plan(query: &str, escalate: Option<bool>) -> Vec<String> {
     let fixture = fixture();
@@ -44,6 +44,7 @@ fn plan(query: &str, escalate: Option<bool>) -> Vec<String> {
     let mut lines: Vec<String> =
         plan.required.iter().map(|tree| format!("+{}", tree.render(&fixture.schema))).collect();
     lines.extend(plan.excluded.iter().map(|tree| format!("-{}", tree.render(&fixture.schema))));
+    lines.extend(plan.rank_up.iter().map(|tree| format!("~{}", tree.render(&fixture.schema))));
     if !plan.units.is_empty() {
         let labels: Vec<&str> = plan.units.iter().map(|unit| unit.label.as_str()).collect();
         lines.push(format!("units: {}", labels.join(" ")));
@@ -117,6 +118,27 @@ const CASES: &[(&str, Option<bool>, &[&str])] = &[
         &[
             "+any(all(any(text:\"ケア\"^3, policy:\"ケア\"^1.5), any(text:\"システム\"^3, policy:\"システム\"^1.5), any(text:\"包括\"^3, policy:\"包括\"^1.5), any(text:\"地域\"^3, policy:\"地域\"^1.5)), all(any(text_normalized:\"ケア\"^2, policy_normalized:\"ケア\"^1, department:\"ケア\"^1.5), any(text_normalized:\"システム\"^2, policy_normalized:\"システム\"^1, department:\"システム\"^1.5), any(text_normalized:\"包括\"^2, policy_normalized:\"包括\"^1, department:\"包括\"^1.5), any(text_normalized:\"地域\"^2, policy_normalized:\"地域\"^1, department:\"地域\"^1.5)), text_ngram:[0:地域 2:包括 4:ケア 6:シス 8:テム]^3, policy_ngram:[0:地域 2:包括 4:ケア 6:シス 8:テム]^0.5, at_least_7(text_ngram:\"アシ\", text_ngram:\"ケア\", text_ngram:\"シス\", text_ngram:\"ステ\", text_ngram:\"テム\", text_ngram:\"包括\", text_ngram:\"地域\", text_ngram:\"域包\", text_ngram:\"括ケ\")^0.3, at_least_7(policy_ngram:\"アシ\", policy_ngram:\"ケア\", policy_ngram:\"シス\", policy_ngram:\"ステ\", policy_ngram:\"テム\", policy_ngram:\"包括\", policy_ngram:\"地域\", policy_ngram:\"域包\", policy_ngram:\"括ケ\")^0.3)",
             "units: 地域 包括 ケア システム",
+            "escalated: true",
+        ],
+    ),
+    // a fiscal year: matched by text or by the items of that year, which rank up
+    (
+        "R5年度から",
+        None,
+        &[
+            "+any(all(any(text:\"5\"^3, policy:\"5\"^1.5), any(text:\"r\"^3, policy:\"r\"^1.5), any(text:\"年度\"^3, policy:\"年度\"^1.5)), all(any(text_normalized:\"2023\"^2, policy_normalized:\"2023\"^1, department:\"2023\"^1.5), any(text_normalized:\"年度\"^2, policy_normalized:\"年度\"^1, department:\"年度\"^1.5)), text_ngram:[0:r5 2:年度 4:から]^3, policy_ngram:[0:r5 2:年度 4:から]^0.5, fiscal_year=2023^2)",
+            "~fiscal_year=2023^2",
+            "units: 2023 年度",
+            "escalated: false",
+        ],
+    ),
+    // a half-converted word that finds nothing as typed: its sound-alikes
+    (
+        "下すいどう",
+        Some(true),
+        &[
+            "+any(all(any(text:\"すい\"^3, policy:\"すい\"^1.5), any(text:\"どう\"^3, policy:\"どう\"^1.5), any(text:\"下\"^3, policy:\"下\"^1.5)), all(any(text_normalized:\"すう\"^2, policy_normalized:\"すう\"^1, department:\"すう\"^1.5), any(text_normalized:\"どう\"^2, policy_normalized:\"どう\"^1, department:\"どう\"^1.5), any(text_normalized:\"下\"^2, policy_normalized:\"下\"^1, department:\"下\"^1.5)), text_ngram:[0:下す 2:いど 3:どう]^3, policy_ngram:[0:下す 2:いど 3:どう]^0.5, text_reading:[0:シタ 2:スイ 4:ドウ]^0.5, policy_reading:[0:シタ 2:スイ 4:ドウ]^0.25, text_reading:[0:ゲス 2:イド 3:ドウ]^0.5, policy_reading:[0:ゲス 2:イド 3:ドウ]^0.25, text_reading:[0:カス 2:イド 3:ドウ]^0.5, policy_reading:[0:カス 2:イド 3:ドウ]^0.25, text_reading:[0:モト 2:スイ 4:ドウ]^0.5, policy_reading:[0:モト 2:スイ 4:ドウ]^0.25, text_reading:[0:シモ 2:スイ 4:ドウ]^0.5, policy_reading:[0:シモ 2:スイ 4:ドウ]^0.25, text_reading:[0:ゲノ 2:スイ 4:ドウ]^0.5, policy_reading:[0:ゲノ 2:スイ 4:ドウ]^0.25, text_reading:[0:クダ 2:スイ 4:ドウ]^0.5, policy_reading:[0:クダ 2:スイ 4:ドウ]^0.25)",
+            "units: 下 すう どう",
             "escalated: true",
         ],
     ),

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::Term;
 
@@ -41,6 +41,13 @@ pub enum QueryTree {
     },
     /// The part's score times a weight.
     Boost(f32, Box<QueryTree>),
+    /// Items of one fiscal year, each scoring 1.
+    FiscalYear {
+        /// The numeric fiscal-year field.
+        field: Field,
+        /// The western fiscal year.
+        year: u64,
+    },
 }
 
 impl QueryTree {
@@ -59,6 +66,10 @@ impl QueryTree {
                 Box::new(BooleanQuery::with_minimum_required_clauses(clauses(Occur::Should, of), *required))
             }
             QueryTree::Boost(weight, part) => Box::new(BoostQuery::new(part.to_query(), *weight)),
+            QueryTree::FiscalYear { field, year } => Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(Term::from_field_u64(*field, *year), IndexRecordOption::Basic)),
+                1.0,
+            )),
         }
     }
 
@@ -99,6 +110,9 @@ impl QueryTree {
             QueryTree::Boost(weight, part) => {
                 part.render_into(schema, out);
                 let _ = write!(out, "^{weight}");
+            }
+            QueryTree::FiscalYear { field, year } => {
+                let _ = write!(out, "{}={year}", schema.get_field_name(*field));
             }
         }
     }

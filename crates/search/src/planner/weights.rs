@@ -15,6 +15,7 @@
 //! | the clause as a [`SUBSTRING`] | `text_ngram`: 1.0, `policy_ngram`: 0.5 |
 //! | a synonym swapped in | any of the above but `AS_WRITTEN`, × [`SYNONYM_FACTOR`] 0.4 |
 //! | most of the clause's bigrams ([`NEAR_MISS`]) | `text_ngram`, `policy_ngram`: 0.3 |
+//! | the [`FISCAL_YEAR`] a query names (令和5年度, R5, 2023年度): its items rank up | `fiscal_year`: 2.0 |
 //! | a reading the clause sounds like (only when it matches nothing as typed) | `READING` × [`SOUND_ALIKE_FACTOR`] 0.5 |
 
 use hoshin_analysis::field_name;
@@ -33,6 +34,10 @@ pub const READING: [(&str, f32); 2] = [(field_name::TEXT_READING, 1.0), (field_n
 
 /// The clause, normalised, as a substring of the text or the heading.
 pub const SUBSTRING: [(&str, f32); 2] = [(field_name::TEXT_NGRAM, 1.0), (field_name::POLICY_NGRAM, 0.5)];
+
+/// Items of the fiscal year a query names; a clause naming only a year
+/// also matches them this way.
+pub const FISCAL_YEAR: (&str, f32) = (field_name::FISCAL_YEAR, 2.0);
 
 /// Added where the words stand together as typed.
 pub const PHRASE_BONUS: f32 = 2.0;
@@ -57,6 +62,8 @@ pub struct FieldWeights {
     pub reading: [(Field, f32); 2],
     /// [`SUBSTRING`].
     pub substring: [(Field, f32); 2],
+    /// [`FISCAL_YEAR`].
+    pub fiscal_year: (Field, f32),
 }
 
 impl FieldWeights {
@@ -67,6 +74,7 @@ impl FieldWeights {
             normalized: resolve(schema, NORMALIZED)?,
             reading: resolve(schema, READING)?,
             substring: resolve(schema, SUBSTRING)?,
+            fiscal_year: resolve(schema, [FISCAL_YEAR])?[0],
         })
     }
 }
