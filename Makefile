@@ -5,11 +5,13 @@
 ## Build the dictionary and index when missing or stale, then serve on 127.0.0.1:3000.
 serve:
 	@scripts/install-system-deps serve
+	@scripts/install-sudachi-synonyms
 	cargo run --release -- serve
 
 ## Rebuild the index from seeds/ and publish it atomically.
 index:
 	@scripts/install-system-deps serve
+	@scripts/install-sudachi-synonyms
 	cargo run --release -- index
 
 ## Run every test: unit, integration (real index, real server, real browser) and
@@ -17,6 +19,7 @@ index:
 ## the format and lint checks.
 test:
 	@scripts/install-system-deps serve test
+	@scripts/install-sudachi-synonyms
 	cargo test --workspace
 	scripts/contract-test
 	cargo fmt --all -- --check
