@@ -32,6 +32,24 @@ pub enum AnalysisError {
         /// What is wrong.
         message: String,
     },
+    /// Sudachi's synonym dictionary is not where hoshin looks for it.
+    #[error(
+        "Sudachi synonym dictionary not found at {}: install it with `scripts/install-sudachi-synonyms` \
+         (or point HOSHIN_SUDACHI_SYNONYMS at a copy of sudachi-synonyms-dictionary.json)",
+        path.display()
+    )]
+    SynonymDictionaryMissing {
+        /// The file looked for.
+        path: PathBuf,
+    },
+    /// Sudachi's synonym dictionary is not the JSON hoshin reads.
+    #[error("{}: {message}", path.display())]
+    SynonymDictionary {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        message: String,
+    },
     /// A file or directory could not be read or written.
     #[error("{}: {error}", path.display())]
     Io {

@@ -1,7 +1,8 @@
 //! What a hoshin index is: the [`PolicyItem`]s it holds, its schema (one
 //! [`FIELD_TABLE`]), the four [`Analysis`] kinds its fields go through, the
-//! IPADIC dictionary the Japanese analyses segment with and the editable word
-//! lists ([`Lexicon`]) that extend it.
+//! IPADIC dictionary the Japanese analyses segment with, the editable word
+//! lists ([`Lexicon`]) that extend it, and Sudachi's synonym dictionary
+//! ([`SynonymDictionary`]) for expanding queries.
 //!
 //! The indexer registers [`Analyzers`] with every index it builds or opens;
 //! the search side takes the same value back from the index
@@ -35,6 +36,7 @@ pub mod numerals;
 mod prepared;
 pub mod reading;
 mod schema;
+pub mod synonym_dictionary;
 #[cfg(test)]
 mod test_support;
 
@@ -46,3 +48,4 @@ pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;
 pub use prepared::PreparedAnalysis;
 pub use schema::{field_name, section_facet, FieldKind, FieldSpec, Fields, FIELD_TABLE, SCHEMA_VERSION};
+pub use synonym_dictionary::{Synonym, SynonymDictionary};
