@@ -76,7 +76,7 @@ fn run(config: Config) -> anyhow::Result<()> {
             let writer =
                 DocumentWriter::open(&index, &layout.journal_path()).context("opening the index for writing")?;
             let engine =
-                SearchEngine::new(&index, QueryLists::new(&analysis)).context("opening the index for search")?;
+                SearchEngine::new(&index, QueryLists::load(&analysis)?).context("opening the index for search")?;
             if tokens.is_empty() {
                 tracing::warn!("no API tokens configured: writing through the API is refused");
             }

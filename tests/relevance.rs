@@ -4,7 +4,7 @@ use hoshin_search::{SearchEngine, SearchRequest, SearchResults};
 
 use hoshin_indexer::seed::read_seed_file;
 
-use crate::util::{seed, seed_file};
+use crate::util::{other_cities, seed, seed_file};
 
 fn search(engine: &SearchEngine, query: &str) -> SearchResults {
     let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
@@ -54,6 +54,73 @@ fn every_way_of_typing_finds_its_item() {
         })
         .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// (query, item of `tests/data/other-cities` that must be among the first
+/// `within` hits, what it probes): each kind of text or typing the seed does
+/// not show, in examples of its own.
+const OTHER_CITY_CASES: &[(&str, &str, usize, &str)] = &[
+    ("スマホ", "001", 1, "abbreviation: same lexeme in Sudachi's synonym dictionary"),
+    ("コンビニ", "003", 1, "abbreviation: same lexeme in Sudachi's synonym dictionary"),
+    ("結婚", "002", 1, "related word in Sudachi's synonym dictionary, when nothing else matches"),
+    ("子供の遊び場", "007", 1, "resident phrase, with a spelling variant"),
+    ("家賃の補助", "008", 1, "resident phrase"),
+    ("学校の働き方改革", "010", 1, "旧字体 學 in the text"),
+    ("民生委員", "011", 1, "CJK radical ⺠ in the text"),
+    ("障がい者の就労", "012", 1, "a line wrap inside a word of the text"),
+    ("地域包括支援センター", "013", 1, "a line wrap inside a word of the text"),
+    ("キャッシュレス", "014", 1, "small kana lost in the text"),
+    ("10周年", "015", 1, "kanji numeral in the text"),
+    ("三か年", "016", 1, "arabic numeral in the text"),
+    ("第2次地域防災計画", "005", 1, "arabic numeral in the query"),
+    ("H30 電子申請", "001", 1, "era abbreviation naming the fiscal year"),
+    ("2019年度 避難", "005", 2, "western year naming the fiscal year"),
+    ("児童間", "007", 1, "same-reading misspelling"),
+    ("ぼうさい", "005", 2, "hiragana reading"),
+    ("jidoukan", "007", 1, "romaji"),
+    ("はざーどまっぷ", "004", 1, "hiragana for a katakana word"),
+];
+
+#[test]
+fn other_cities_text_and_new_ways_of_typing_find_their_item() {
+    let engine = other_cities();
+    let failures: Vec<String> = OTHER_CITY_CASES
+        .iter()
+        .filter_map(|&(query, expected, within, probe)| {
+            let found = ids(&search(engine, query));
+            let rank = found.iter().position(|id| id.ends_with(expected));
+            rank.is_none_or(|rank| rank >= within)
+                .then(|| format!("{query} ({probe}): wanted {expected} in the first {within}, got {found:?}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn a_word_in_the_index_never_pulls_in_its_homophones() {
+    let found = ids(&search(other_cities(), "公園"));
+    assert!(found.iter().any(|id| id.ends_with("016")), "{found:?}");
+    assert!(!found.iter().any(|id| id.ends_with("018")), "講演 sounds like 公園 but 公園 matched: {found:?}");
+}
+
+#[test]
+fn a_synonym_ranks_below_the_word_as_typed_and_says_so() {
+    let engine = other_cities();
+    let results = search(engine, "スマートフォン");
+    assert!(ids(&results)[0].ends_with("001"));
+    let widened = search(engine, "スマホ");
+    let expansion = widened.expansions.iter().find(|expansion| expansion.to == "スマートフォン");
+    assert_eq!(expansion.map(|expansion| expansion.kind), Some("synonym"), "{:?}", widened.expansions);
+    assert!(widened.hits[0].score < results.hits[0].score, "the literal word scores more");
+}
+
+#[test]
+fn related_words_wait_until_the_words_as_typed_find_nothing() {
+    // ごみ is also in Sudachi's group of 埃 (dust): only a clause that finds
+    // nothing gets related words.
+    let results = search(seed().engine(), "ごみ");
+    assert!(results.total > 0);
+    assert!(results.expansions.iter().all(|expansion| expansion.kind != "related"), "{:?}", results.expansions);
 }
 
 #[test]

@@ -67,9 +67,15 @@ pub fn inputs(seeds: &Path) -> BuildInputs<'_> {
     BuildInputs::new(seeds, analysis())
 }
 
-/// A search engine over `index` with the committed synonyms.
+/// The query-time lists over the shared analysis, loaded once per test process.
+pub fn query_lists() -> QueryLists {
+    static LISTS: OnceLock<QueryLists> = OnceLock::new();
+    LISTS.get_or_init(|| QueryLists::load(analysis()).expect("the synonym dictionary loads")).clone()
+}
+
+/// A search engine over `index` with the committed word lists.
 pub fn engine_over(index: &tantivy::Index) -> SearchEngine {
-    SearchEngine::new(index, QueryLists::new(analysis())).unwrap()
+    SearchEngine::new(index, query_lists()).unwrap()
 }
 
 /// The seed, indexed once per test process (reused across runs while fresh)
@@ -108,6 +114,19 @@ pub fn seed() -> &'static SeedFixture {
         let index_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-index");
         let state = app_state(&index_root, &seeds_dir(), ApiTokens::default());
         SeedFixture { app: TestApp::new(state.clone(), &HttpConfig::default()), state }
+    })
+}
+
+/// An index of passages written the ways other cities write (`tests/data/other-cities`:
+/// other vocabulary, era years, 旧字体, line wraps, OCR losses), built once per
+/// test process and only ever read.
+pub fn other_cities() -> &'static SearchEngine {
+    static ENGINE: OnceLock<SearchEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let index_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("other-cities-index");
+        let index = open_or_build(&IndexLayout::new(&index_root), &inputs(&test_data("other-cities")))
+            .expect("the other cities' passages index");
+        engine_over(&index)
     })
 }
 

@@ -7,6 +7,10 @@
 //!   outranks a variant one.
 //! - `synonyms.tsv` — one group per line, tab-separated (`脱炭素⇥ゼロカーボン`).
 //!   Applied only to queries, ranked below the word as typed.
+//! - `phrases.tsv` — how residents put what the city calls otherwise: a phrase,
+//!   then the administrative terms it means, tab-separated
+//!   (`家賃の補助⇥住宅確保給付金⇥家賃補助`). Applied only to queries, one way (the
+//!   terms never expand to the phrase), ranked below synonyms.
 //! - `userdict.csv` — lindera's simple user dictionary (`surface,part_of_speech,reading`)
 //!   for words IPADIC lacks (マイナンバー, local place names). Every line but a
 //!   blank one is an entry; one without exactly three fields is reported with
@@ -27,6 +31,8 @@ use crate::normalize::normalize;
 pub const VARIANTS_FILE: &str = "variants.tsv";
 /// File name of the synonym table.
 pub const SYNONYMS_FILE: &str = "synonyms.tsv";
+/// File name of the resident phrase table.
+pub const PHRASES_FILE: &str = "phrases.tsv";
 /// File name of the user dictionary.
 pub const USER_DICTIONARY_FILE: &str = "userdict.csv";
 
@@ -37,6 +43,8 @@ pub struct Lexicon {
     pub variants: Vec<(String, String)>,
     /// Groups of interchangeable words, normalised.
     pub synonyms: Vec<Vec<String>>,
+    /// Resident phrases and the terms each means, as written in the file.
+    pub phrases: Vec<(String, Vec<String>)>,
     /// The user dictionary file, when the directory has one.
     pub user_dictionary: Option<PathBuf>,
     /// Digest of the files that change how documents are analysed.
@@ -66,6 +74,14 @@ impl Lexicon {
             .map(|(_, group)| group)
             .filter(|group| group.len() > 1)
             .collect();
+        let mut phrases = Vec::new();
+        for (line, group) in read_groups(&data_dir.join(PHRASES_FILE), |word| word.to_string())? {
+            let (phrase, terms) = group.split_first().expect("groups are never empty");
+            if terms.is_empty() {
+                return Err(data_error(&data_dir.join(PHRASES_FILE), line, "a phrase needs one term or more after it"));
+            }
+            phrases.push((phrase.clone(), terms.to_vec()));
+        }
         let user_dictionary = Some(data_dir.join(USER_DICTIONARY_FILE)).filter(|path| path.is_file());
         if let Some(path) = &user_dictionary {
             check_user_dictionary(path)?;
@@ -76,7 +92,13 @@ impl Lexicon {
             hasher.update(name);
             hasher.update(fs::read(data_dir.join(name)).unwrap_or_default());
         }
-        Ok(Lexicon { variants, synonyms, user_dictionary, index_fingerprint: format!("{:x}", hasher.finalize()) })
+        Ok(Lexicon {
+            variants,
+            synonyms,
+            phrases,
+            user_dictionary,
+            index_fingerprint: format!("{:x}", hasher.finalize()),
+        })
     }
 }
 
@@ -135,7 +157,10 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         fs::write(directory.path().join(VARIANTS_FILE), "# 表記ゆれ\n子ども\t子供\n\n障がい\t障害\t障碍\n").unwrap();
         fs::write(directory.path().join(SYNONYMS_FILE), "ＤＸ\tデジタルトランスフォーメーション\n").unwrap();
+        fs::write(directory.path().join(PHRASES_FILE), "家賃の補助\t住宅確保給付金\t家賃補助\n").unwrap();
         let lexicon = Lexicon::load(directory.path()).unwrap();
+        let terms = vec!["住宅確保給付金".to_string(), "家賃補助".to_string()];
+        assert_eq!(lexicon.phrases, [("家賃の補助".to_string(), terms)]);
         assert_eq!(
             lexicon.variants,
             [("子供", "子ども"), ("障害", "障がい"), ("障碍", "障がい")].map(|(a, b)| (a.to_string(), b.to_string()))
@@ -150,6 +175,14 @@ mod tests {
         fs::write(directory.path().join(VARIANTS_FILE), "子ども\t子供\n空き家\n").unwrap();
         let error = Lexicon::load(directory.path()).unwrap_err();
         assert!(error.to_string().contains("variants.tsv:2"), "{error}");
+    }
+
+    #[test]
+    fn a_phrase_without_terms_is_reported_with_its_line() {
+        let directory = tempfile::tempdir().unwrap();
+        fs::write(directory.path().join(PHRASES_FILE), "# 住民の言い方\n家賃の補助\n").unwrap();
+        let error = Lexicon::load(directory.path()).unwrap_err();
+        assert!(error.to_string().contains("phrases.tsv:2"), "{error}");
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::explain::describe;
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
-use crate::results::{AnalysisTokens, AnalyzedToken, FacetCount, Facets, Hit, Relaxation, SearchResults};
+use crate::results::{AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, Relaxation, SearchResults};
 use crate::snippet::{render, Highlighter};
 use crate::suggest::{Suggester, Suggestion};
 use crate::syntax::parse_clauses;
@@ -205,7 +205,10 @@ impl SearchEngine {
                         (Some((relaxed, _)), true) => relaxed.query.as_ref(),
                         _ => matches.strict.query.as_ref(),
                     };
-                    Some(describe(&query.explain(&searcher, address)?, searcher.schema()))
+                    let mut explanation = describe(&query.explain(&searcher, address)?, searcher.schema());
+                    let matched = matched_expansions(&searcher, &queries.expansions, address);
+                    explanation["expansions"] = serde_json::to_value(matched).unwrap_or_default();
+                    Some(explanation)
                 } else {
                     None
                 };
@@ -219,6 +222,7 @@ impl SearchEngine {
             hits,
             facets,
             relaxation,
+            expansions: queries.expansions.into_iter().map(|(expansion, _)| expansion).collect(),
         })
     }
 
@@ -298,6 +302,16 @@ impl SearchEngine {
         Ok(siblings)
     }
 
+    /// What a query of `text` would be widened with, related words included
+    /// (a search adds those only when few items match); sound-alikes, which
+    /// depend on what the words find, are left out.
+    pub fn expansions(&self, text: &str) -> Vec<Expansion> {
+        let catalog = self.catalog();
+        let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
+        let escalation = Escalation::On { finds_nothing: &|_| false, vocabulary: &catalog.suggester };
+        planner.plan(&parse_clauses(text), escalation).expansions.into_iter().map(|(expansion, _)| expansion).collect()
+    }
+
     /// The tokens each analysis makes of `text`, as the index stores them.
     pub fn analyze(&self, text: &str) -> Vec<AnalysisTokens> {
         Analysis::ALL
@@ -328,6 +342,8 @@ struct PlanQueries {
     units: Vec<(String, Box<dyn Query>)>,
     /// The excluded clauses.
     excluded: Vec<Box<dyn Query>>,
+    /// How the query was widened, each with what it matches on its own.
+    expansions: Vec<(Expansion, Box<dyn Query>)>,
 }
 
 impl PlanQueries {
@@ -343,7 +359,8 @@ impl PlanQueries {
         }
         clauses.extend(excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
         let units = plan.units.iter().map(|unit| (unit.label.clone(), unit.query.to_query())).collect();
-        PlanQueries { strict: Box::new(BooleanQuery::new(clauses)), units, excluded }
+        let expansions = plan.expansions.iter().map(|(expansion, tree)| (expansion.clone(), tree.to_query())).collect();
+        PlanQueries { strict: Box::new(BooleanQuery::new(clauses)), units, excluded, expansions }
     }
 }
 
@@ -394,6 +411,19 @@ fn department_list<'a>(tallies: impl IntoIterator<Item = &'a FacetCounts>) -> Ve
     let mut facets: Vec<FacetCount> = counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect();
     facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     facets
+}
+
+/// The expansions an item matches.
+fn matched_expansions<'a>(
+    searcher: &Searcher,
+    expansions: &'a [(Expansion, Box<dyn Query>)],
+    address: DocAddress,
+) -> Vec<&'a Expansion> {
+    expansions
+        .iter()
+        .filter(|(_, query)| query.explain(searcher, address).is_ok())
+        .map(|(expansion, _)| expansion)
+        .collect()
 }
 
 /// The units an item does not match.

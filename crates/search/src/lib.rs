@@ -17,7 +17,7 @@
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
 //! let index = open_or_build(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
-//! let engine = SearchEngine::new(&index, QueryLists::new(&analysis))?;
+//! let engine = SearchEngine::new(&index, QueryLists::load(&analysis)?)?;
 //! let request = SearchRequest { query: "としょかん", limit: 10, offset: 0, department: None, explain: false };
 //! let results = engine.search(&request)?;
 //! assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"));

@@ -23,7 +23,10 @@
 //! When fewer than ten items match every word, items matching most words follow
 //! them: the answer then has `"relaxation": {"exact_total", "words",
 //! "minimum_matched"}` and each added hit lists its `"missing_words"`. With
-//! `explain=true` every hit carries an `"explanation"` of its score.
+//! `explain=true` every hit carries an `"explanation"` of its score. When the
+//! query was widened (a synonym, a resident phrase, a sound-alike), the answer
+//! lists each in `"expansions": [{"kind", "from", "to"}]`, and an explanation
+//! lists those its hit matched.
 //!
 //! A hit is a `PolicyItem` (as `GET /api/documents/{id}` serves it) with `score`
 //! and `snippet`. [`AnalysisTokens`] are the terms one analysis makes of a text,
@@ -90,6 +93,26 @@ pub struct SearchResults {
     /// words were added after them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relaxation: Option<Relaxation>,
+    /// How the query was widened beyond what was typed: synonyms, resident
+    /// phrases, related words and sound-alikes. With `explain=true` each
+    /// hit's explanation lists the ones it matched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expansions: Vec<Expansion>,
+}
+
+/// One way a query was widened beyond what was typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Expansion {
+    /// `synonym` (the city's list, or the same word in Sudachi's synonym
+    /// dictionary), `phrase` (the resident phrase table), `related` (a word
+    /// of related meaning, only when few items match) or `sound_alike` (a
+    /// reading of a word that matched nothing as typed: romaji, kana, a
+    /// misspelling).
+    pub kind: &'static str,
+    /// What was typed.
+    pub from: String,
+    /// What was searched as well: a word, or a katakana reading.
+    pub to: String,
 }
 
 /// How a query was relaxed.

@@ -2,7 +2,7 @@
 //! `hoshin_search::results` documents.
 
 use hoshin_analysis::PolicyItem;
-use hoshin_search::results::AnalysisTokens;
+use hoshin_search::results::{AnalysisTokens, Expansion};
 use hoshin_search::suggest::Suggestion;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -43,6 +43,10 @@ pub struct AnalyzeResult {
     pub text: String,
     /// What each analyzer makes of it.
     pub analyzers: Vec<AnalysisTokens>,
+    /// What a search for it would be widened with: synonyms, resident
+    /// phrases and related words (a search adds those only for words that
+    /// find nothing as typed).
+    pub expansions: Vec<Expansion>,
 }
 
 /// The answer to a write.

@@ -22,7 +22,7 @@
 //! let layout = IndexLayout::new(index_root.path());
 //! let index = open_or_build(&layout, &BuildInputs::new(&seeds, &analysis))?;
 //! let state = AppState {
-//!     engine: Arc::new(SearchEngine::new(&index, QueryLists::new(&analysis))?),
+//!     engine: Arc::new(SearchEngine::new(&index, QueryLists::load(&analysis)?)?),
 //!     writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path())?),
 //!     tokens: Arc::new(ApiTokens::new(["a-secret-token"])),
 //! };

@@ -6,7 +6,7 @@
 //! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
 //! | `GET /api/documents/{id}/siblings` | [`Siblings`]: the other items under its heading |
 //! | `GET /api/suggest?q=…&limit=8` | [`Suggestions`] |
-//! | `GET /api/analyze?text=…` | [`AnalyzeResult`]: the terms each analysis makes of `text` |
+//! | `GET /api/analyze?text=…` | [`AnalyzeResult`]: the terms each analysis makes of `text`, and what a search for it would be widened with |
 //! | `GET /api/health` | [`HealthStatus`] |
 //!
 //! Index work runs on the [`IndexWorkers`]; the suggester and the health
@@ -126,7 +126,16 @@ pub(crate) async fn analyze(
     ApiQuery(params): ApiQuery<AnalyzeParams>,
 ) -> Result<Json<AnalyzeResult>> {
     let text = checked_text(params.text)?;
-    workers.run(move || Ok::<_, ApiError>(AnalyzeResult { analyzers: engine.analyze(&text), text })).await.map(Json)
+    workers
+        .run(move || {
+            Ok::<_, ApiError>(AnalyzeResult {
+                analyzers: engine.analyze(&text),
+                expansions: engine.expansions(&text),
+                text,
+            })
+        })
+        .await
+        .map(Json)
 }
 
 /// Whether the server is up, and what it holds.

@@ -7,8 +7,11 @@ use hoshin_analysis::reading::{is_kana, reading_key};
 use hoshin_analysis::{Analysis, Analyzers};
 use tantivy::schema::Field;
 
+use super::swaps::SwapKind;
 use super::tree::QueryTree;
-use super::weights::{FieldWeights, NEAR_MISS, PHRASE_BONUS, SOUND_ALIKE_FACTOR, SYNONYM_FACTOR};
+use super::weights::{
+    FieldWeights, NEAR_MISS, PHRASE_BONUS, PHRASE_FACTOR, RELATED_FACTOR, SOUND_ALIKE_FACTOR, SYNONYM_FACTOR,
+};
 use crate::syntax::ClauseKind;
 
 /// Share of a clause's bigrams a near miss must contain at least.
@@ -78,15 +81,17 @@ impl Analysed {
 pub enum Origin {
     /// The clause as the resident typed it.
     Typed,
-    /// The clause with a synonym swapped in.
-    Synonym,
+    /// The clause with a word swapped for another (see `swaps.rs`).
+    Swapped(SwapKind),
 }
 
 impl Origin {
     fn factor(self) -> f32 {
         match self {
             Origin::Typed => 1.0,
-            Origin::Synonym => SYNONYM_FACTOR,
+            Origin::Swapped(SwapKind::CitySynonym | SwapKind::Synonym) => SYNONYM_FACTOR,
+            Origin::Swapped(SwapKind::Phrase) => PHRASE_FACTOR,
+            Origin::Swapped(SwapKind::Related) => RELATED_FACTOR,
         }
     }
 }
@@ -116,7 +121,7 @@ pub enum PhraseBonus {
 pub fn phrase_bonus(analysed: &Analysed, kind: ClauseKind, origin: Origin, text: Field) -> PhraseBonus {
     match (kind, analysed.surface.len()) {
         (ClauseKind::Phrase, _) | (ClauseKind::Word, 0) => PhraseBonus::None,
-        (ClauseKind::Word, 1) if origin == Origin::Synonym => PhraseBonus::None,
+        (ClauseKind::Word, 1) if origin != Origin::Typed => PhraseBonus::None,
         (ClauseKind::Word, 1) => PhraseBonus::OnWordTerm,
         (ClauseKind::Word, _) if analysed.adjacent() => PhraseBonus::OnSubstring,
         (ClauseKind::Word, _) => phrase(text, &analysed.surface).map_or(PhraseBonus::None, PhraseBonus::OwnPhrase),
@@ -131,21 +136,41 @@ pub struct Alternatives<'a> {
 
 impl Alternatives<'_> {
     /// Every way `analysed`, a clause of `kind`, matches as typed, with its
-    /// synonym swaps; `None` when analysis leaves nothing to match.
-    pub fn clause(&self, analysed: &Analysed, synonyms: &[Analysed], kind: ClauseKind) -> Option<QueryTree> {
+    /// swaps; `None` when analysis leaves nothing to match.
+    pub fn clause(&self, analysed: &Analysed, swaps: &[(Analysed, SwapKind)], kind: ClauseKind) -> Option<QueryTree> {
         let mut alternatives = self.literal(analysed, kind, Origin::Typed);
         if let Some(reading) = &analysed.reading {
             for (field, weight) in self.weights.reading {
                 alternatives.extend(substring(field, reading).map(|query| boosted(query, weight)));
             }
         }
-        for synonym in synonyms {
-            alternatives.extend(self.literal(synonym, kind, Origin::Synonym));
+        for (swapped, swap) in swaps {
+            alternatives.extend(self.literal(swapped, kind, Origin::Swapped(*swap)));
         }
         if analysed.names_only_a_year() {
             alternatives.extend(analysed.fiscal_year().map(|year| self.fiscal_year(year)));
         }
         any_of(alternatives)
+    }
+
+    /// What one swap of a clause of `kind` matches, on its own: to tell
+    /// which swaps an item matched.
+    pub fn swap(&self, swapped: &Analysed, kind: ClauseKind, swap: SwapKind) -> Option<QueryTree> {
+        any_of(self.literal(swapped, kind, Origin::Swapped(swap)))
+    }
+
+    /// What a clause's sound-alike `reading` matches, on its own.
+    pub fn sound_alike(&self, reading: &str) -> Option<QueryTree> {
+        any_of(self.sound_alike_alternatives(reading))
+    }
+
+    fn sound_alike_alternatives(&self, reading: &str) -> Vec<QueryTree> {
+        let fields = self.weights.reading.iter();
+        fields
+            .filter_map(|&(field, weight)| {
+                substring(field, reading).map(|query| boosted(query, weight * SOUND_ALIKE_FACTOR))
+            })
+            .collect()
     }
 
     /// The items of fiscal `year`, weighted.
@@ -164,9 +189,7 @@ impl Alternatives<'_> {
             }
         }
         for reading in sounds {
-            for (field, weight) in self.weights.reading {
-                alternatives.extend(substring(field, reading).map(|query| boosted(query, weight * SOUND_ALIKE_FACTOR)));
-            }
+            alternatives.extend(self.sound_alike_alternatives(reading));
         }
         QueryTree::Any(alternatives)
     }
@@ -202,11 +225,14 @@ impl Alternatives<'_> {
         }
         analyses.push((&analysed.normalized, &weights.normalized));
 
+        // A swap's words stand together, as the word they replace did: a
+        // swapped-in compound (待機児) is not its parts anywhere in an item.
+        let together = kind == ClauseKind::Phrase || origin != Origin::Typed;
         let mut alternatives = Vec::new();
         for (terms, fields) in analyses {
-            match kind {
-                ClauseKind::Word => alternatives.extend(every_term_in_some_field(terms, fields, factor)),
-                ClauseKind::Phrase => alternatives.extend(
+            match together {
+                false => alternatives.extend(every_term_in_some_field(terms, fields, factor)),
+                true => alternatives.extend(
                     fields
                         .iter()
                         .filter_map(|&(field, weight)| phrase(field, terms).map(|q| boosted(q, weight * factor))),

@@ -11,7 +11,7 @@
 //! | the words standing together as typed ([`clause::PhraseBonus`]) | `text` or `text_ngram` |
 //! | the clause's reading, for a clause written in kana | `*_reading` |
 //! | the clause as a substring | `*_ngram` |
-//! | the clause with one synonym swapped in, as normalised words, substring and (a compound's) phrase bonus | the fields of those |
+//! | the clause with one word swapped ([`swaps`]: synonym, resident phrase, related word), as normalised words, substring and (a compound's) phrase bonus | the fields of those |
 //! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` |
 //! | readings it may have been meant as ([`sound_alike`]), see below | `*_reading` |
 //!
@@ -34,30 +34,36 @@
 
 mod clause;
 pub mod sound_alike;
-mod synonyms;
+mod swaps;
 mod tree;
 pub mod weights;
 
 use hoshin_analysis::Analyzers;
 
 use crate::query_lists::QueryLists;
+use crate::results::Expansion;
 use crate::snippet::HighlightTerms;
 use crate::suggest::Suggester;
 use crate::syntax::{Clause, ClauseKind};
 use clause::{Alternatives, Analysed};
 use sound_alike::sound_alikes;
-use synonyms::synonym_texts;
+pub use swaps::{city_synonym_map, PhraseTable};
+use swaps::{swaps, Swap, SwapKind};
 pub use tree::QueryTree;
 use weights::FieldWeights;
+
+/// The kind of expansion a sound-alike is.
+const SOUND_ALIKE: &str = "sound_alike";
 
 /// Whether a plan escalates: adds near misses and sound-alikes.
 #[derive(Clone, Copy)]
 pub enum Escalation<'a> {
     /// The query as typed.
     Off,
-    /// Near misses for long clauses, and sound-alikes for each clause that
-    /// `finds_nothing` says matches nothing as typed, spelled from the
-    /// index's `vocabulary`.
+    /// Near misses for long clauses, and, for each clause that
+    /// `finds_nothing` says matches nothing as typed, words of related
+    /// meaning (for its words that find nothing either) and sound-alikes
+    /// (spelled from the index's `vocabulary`).
     On {
         /// Whether a clause's query matches no item.
         finds_nothing: &'a dyn Fn(&QueryTree) -> bool,
@@ -86,6 +92,9 @@ pub struct QueryPlan {
     pub units: Vec<Unit>,
     /// What to highlight in the hits.
     pub highlight: HighlightTerms,
+    /// How the required clauses were widened beyond what was typed, each
+    /// with what it matches on its own.
+    pub expansions: Vec<(Expansion, QueryTree)>,
     /// Whether escalating added anything to the plan.
     pub escalated: bool,
 }
@@ -112,31 +121,37 @@ impl<'a> Planner<'a> {
             rank_up: Vec::new(),
             units: Vec::new(),
             highlight: HighlightTerms::default(),
+            expansions: Vec::new(),
             escalated: false,
         };
         let mut clause_units = Vec::new();
         let mut single_clause_units = Vec::new();
         for clause in clauses {
             let analysed = Analysed::new(self.analyzers, &clause.text);
-            let synonyms: Vec<Analysed> = synonym_texts(&self.lists.synonyms, &analysed.substring)
-                .iter()
-                .map(|synonym| Analysed::new(self.analyzers, synonym))
-                .collect();
-            let Some(mut query) = self.alternatives.clause(&analysed, &synonyms, clause.kind) else {
+            let mut swaps = swaps(&clause.text, self.analyzers, self.lists, None);
+            let mut swapped = self.analyse_swaps(&swaps);
+            let Some(mut query) = self.alternatives.clause(&analysed, &swapped, clause.kind) else {
                 continue;
             };
+            let mut sounds = Vec::new();
             if let Escalation::On { finds_nothing, vocabulary } = escalation {
+                if clause.kind == ClauseKind::Word && !clause.excluded && finds_nothing(&query) {
+                    let word_finds_nothing = |word: &str| {
+                        let analysed = Analysed::new(self.analyzers, word);
+                        self.alternatives
+                            .clause(&analysed, &[], ClauseKind::Word)
+                            .is_none_or(|tree| finds_nothing(&tree))
+                    };
+                    swaps = swaps::swaps(&clause.text, self.analyzers, self.lists, Some(&word_finds_nothing));
+                    swapped = self.analyse_swaps(&swaps);
+                    query = self.alternatives.clause(&analysed, &swapped, clause.kind).unwrap_or(query);
+                    sounds = sound_alikes(&clause.text, &self.lists.readings, vocabulary);
+                    plan.escalated |= swaps.iter().any(|swap| swap.kind == SwapKind::Related);
+                }
                 let near_misses = analysed.allows_near_misses(clause.kind);
-                let sounds = match clause.kind {
-                    ClauseKind::Word if !clause.excluded && finds_nothing(&query) => {
-                        sound_alikes(&clause.text, &self.lists.readings, vocabulary)
-                    }
-                    _ => Vec::new(),
-                };
                 if near_misses || !sounds.is_empty() {
                     query = self.alternatives.escalated(query, &analysed, near_misses, &sounds);
                     plan.escalated = true;
-                    plan.highlight.readings.extend(sounds.iter().map(|reading| reading.chars().collect()));
                 }
             }
             if clause.excluded {
@@ -144,8 +159,20 @@ impl<'a> Planner<'a> {
                 continue;
             }
             plan.rank_up.extend(analysed.fiscal_year().map(|year| self.alternatives.fiscal_year(year)));
-            for analysed in std::iter::once(&analysed).chain(&synonyms) {
-                add_highlights(&mut plan.highlight, analysed);
+            add_highlights(&mut plan.highlight, &analysed);
+            for (swap, (swapped, _)) in swaps.into_iter().zip(&swapped) {
+                add_highlights(&mut plan.highlight, swapped);
+                if let Some(tree) = self.alternatives.swap(swapped, clause.kind, swap.kind) {
+                    let expansion = Expansion { kind: swap.kind.label(), from: swap.from, to: swap.to };
+                    plan.expansions.push((expansion, tree));
+                }
+            }
+            for reading in sounds {
+                plan.highlight.readings.push(reading.chars().collect());
+                if let Some(tree) = self.alternatives.sound_alike(&reading) {
+                    let expansion = Expansion { kind: SOUND_ALIKE, from: clause.text.clone(), to: reading };
+                    plan.expansions.push((expansion, tree));
+                }
             }
             // A kana word is matched by its reading as a whole; its dictionary
             // segmentation (ぼう・はん for ぼうはん) is no set of words to relax.
@@ -164,6 +191,12 @@ impl<'a> Planner<'a> {
             plan.units.clear();
         }
         plan
+    }
+}
+
+impl Planner<'_> {
+    fn analyse_swaps(&self, swaps: &[Swap]) -> Vec<(Analysed, SwapKind)> {
+        swaps.iter().map(|swap| (Analysed::new(self.analyzers, &swap.text), swap.kind)).collect()
     }
 }
 

@@ -32,8 +32,7 @@ fn fixture() -> &'static Fixture {
 /// as typed, or whether every clause finds nothing as typed.
 fn plan(query: &str, escalate: Option<bool>) -> Vec<String> {
     let fixture = fixture();
-    let lists = QueryLists::new(fixture.analysis);
-    let planner = Planner::new(&fixture.analysis.analyzers, &fixture.weights, &lists);
+    let planner = Planner::new(&fixture.analysis.analyzers, &fixture.weights, test_support::lists());
     let vocabulary = Suggester::empty();
     let plan = match escalate {
         None => planner.plan(&parse_clauses(query), Escalation::Off),

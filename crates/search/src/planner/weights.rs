@@ -13,7 +13,9 @@
 //! | the words standing together as typed ([`PHRASE_BONUS`], see `clause.rs`) | `text` or `text_ngram`: +2.0 |
 //! | a kana clause's [`READING`] | `text_reading`: 1.0, `policy_reading`: 0.5 |
 //! | the clause as a [`SUBSTRING`] | `text_ngram`: 1.0, `policy_ngram`: 0.5 |
-//! | a synonym swapped in | any of the above but `AS_WRITTEN`, × [`SYNONYM_FACTOR`] 0.4 |
+//! | a synonym swapped in (the city's, or the same lexeme in Sudachi's dictionary) | any of the above but `AS_WRITTEN`, × [`SYNONYM_FACTOR`] 0.4 |
+//! | a term the resident phrase table gives | the same, × [`PHRASE_FACTOR`] 0.3 |
+//! | a word of related meaning (only when escalating) | the same, × [`RELATED_FACTOR`] 0.2 |
 //! | most of the clause's bigrams ([`NEAR_MISS`]) | `text_ngram`, `policy_ngram`: 0.3 |
 //! | the [`FISCAL_YEAR`] a query names (令和5年度, R5, 2023年度): its items rank up | `fiscal_year`: 2.0 |
 //! | a reading the clause sounds like (only when it matches nothing as typed) | `READING` × [`SOUND_ALIKE_FACTOR`] 0.5 |
@@ -44,6 +46,12 @@ pub const PHRASE_BONUS: f32 = 2.0;
 
 /// Every weight of an alternative made from a synonym is scaled by this.
 pub const SYNONYM_FACTOR: f32 = 0.4;
+
+/// Every weight of an alternative made from a resident phrase's term is scaled by this.
+pub const PHRASE_FACTOR: f32 = 0.3;
+
+/// Every weight of an alternative made from a related word is scaled by this.
+pub const RELATED_FACTOR: f32 = 0.2;
 
 /// A sound-alike's weights are the [`READING`] weights scaled by this.
 pub const SOUND_ALIKE_FACTOR: f32 = 0.5;
