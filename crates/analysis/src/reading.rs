@@ -15,7 +15,8 @@
 //! ハイク for バイク).
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
 use lindera::dictionary::Dictionary;
 use lindera::mode::Mode;
@@ -77,8 +78,31 @@ pub fn is_kana(text: &str) -> bool {
 /// The IPADIC column holding a word's reading.
 const READING_DETAIL: usize = 7;
 
-/// Every reading the system dictionary gives a surface form. (The user
-/// dictionary's words are a city's own names, read as the text spells them.)
+/// The on'yomi of each kanji, from Unihan (see `scripts/make-kanji-readings`),
+/// in romaji: `kanji⇥reading reading…`.
+const KANJI_READINGS: &str = include_str!("../../../data/kanji-readings.tsv");
+
+static ON_READINGS: LazyLock<HashMap<char, Vec<String>>> = LazyLock::new(|| {
+    KANJI_READINGS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (kanji, readings) = line.split_once('\t')?;
+            let kanji = kanji.chars().next()?;
+            let readings = readings
+                .split_whitespace()
+                .map(|romaji| reading_key(&wana_kana::ConvertJapanese::to_katakana(romaji)))
+                .filter(|reading| is_kana(reading))
+                .collect();
+            Some((kanji, readings))
+        })
+        .collect()
+});
+
+/// Every reading the system dictionary gives a surface form, and for a kanji
+/// alone its on'yomi too: IPADIC lists a kanji only where it stands alone as
+/// a word (止 as トメ), while in compounds it is mostly read on (止 as シ). The
+/// user dictionary's words are a city's own names, read as the text spells them.
 #[derive(Clone)]
 pub struct Readings {
     dictionary: Dictionary,
@@ -164,6 +188,14 @@ impl Readings {
                 let key = reading_key(reading);
                 if !key.is_empty() && !readings.contains(&key) {
                     readings.push(key);
+                }
+            }
+        }
+        let mut chars = surface.chars();
+        if let (Some(kanji), None) = (chars.next(), chars.next()) {
+            for reading in ON_READINGS.get(&kanji).into_iter().flatten() {
+                if !readings.contains(reading) {
+                    readings.push(reading.clone());
                 }
             }
         }
@@ -261,6 +293,7 @@ mod tests {
         let readings = crate::test_support::readings();
         let of_shita = readings.of("下");
         assert!(of_shita.contains(&"ゲ".to_string()) && of_shita.contains(&"シタ".to_string()), "{of_shita:?}");
+        assert!(readings.of("止").contains(&"シ".to_string()), "Unihan's on'yomi of a kanji IPADIC reads トメ");
         assert!(readings.of("鷗鷗鷗").is_empty());
     }
 
@@ -283,6 +316,7 @@ mod tests {
             ("こうれい者", "コウレイシャ"),
             ("下水道経栄", "ゲスイドウケイエイ"),
             ("生涯学集", "ショウガイガクシュウ"),
+            ("福止", "フクシ"),
         ] {
             let spellings = readings.spellings(typed, 16);
             assert!(spellings.contains(&meant.to_string()), "{typed}: {spellings:?}");
