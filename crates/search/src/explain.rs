@@ -3,7 +3,7 @@
 //! tantivy explains a score as a tree whose term nodes name fields by number
 //! (`Term(field=9, type=Str, "図書館")`). hoshin names the fields, and adds a flat
 //! list of every term that matched, in which field, with its BM25 score and that
-//! score after the field and alternative weights ([`crate::plan`]) were applied.
+//! score after the field and alternative weights ([`crate::planner`]) were applied.
 
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -8,25 +8,28 @@
 //! |---|---|
 //! | every word as written, each in the text or heading (a quoted compound: its substring, which is the same) | `text`, `policy` |
 //! | every normalised word (variant, inflection), each in text, heading or department | `*_normalized`, `department` |
-//! | the words standing together as typed ([`clause::PhraseBonus`]) | `text` or `text_ngram` |
+//! | the words standing together as typed (`clause::PhraseBonus`) | `text` or `text_ngram` |
 //! | the clause's reading, for a clause written in kana | `*_reading` |
 //! | the clause as a substring | `*_ngram` |
-//! | the clause with one word swapped ([`swaps`]: synonym, resident phrase, related word), as normalised words, substring and (a compound's) phrase bonus | the fields of those |
+//! | the clause with one word swapped ([`swaps`](mod@swaps): synonym, resident phrase, related word), as normalised words, substring and (a compound's) phrase bonus | the fields of those |
 //! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` |
 //! | readings it may have been meant as ([`sound_alike`]), see below | `*_reading` |
+//! | the fiscal year it names (令和5年度), for a clause naming nothing else | `fiscal_year` |
 //!
+//! A query naming a fiscal year also ranks that year's items up
+//! ([`QueryPlan::rank_up`]).
 //! Every required clause must match and no excluded one may. A plan is a
 //! [`QueryTree`] per clause; each node of it is one tantivy query, so the
 //! tests in `tests.rs` show exactly what runs for each kind of input.
 //!
-//! Near misses and sound-alikes are an escalation, planned only when asked
+//! Near misses, related words and sound-alikes are an escalation, planned only when asked
 //! for ([`Escalation::On`]): the engine first runs the query without them and
 //! asks again when it finds too few items, the way Groonga's
 //! `match_escalation_threshold` does. Near misses' bigram disjunctions walk
 //! the posting lists of the commonest bigrams, which in a large corpus costs
 //! far more than the rest of the query, and they only ever rank behind the
-//! exact matches they would add to. Sound-alikes go only to a clause that
-//! matches nothing as typed, so that 公園 never pulls in 講演.
+//! exact matches they would add to. Related words and sound-alikes go only to
+//! a clause that matches nothing as typed, so that 公園 never pulls in 講演.
 //!
 //! The clauses are also offered as [`Unit`]s (a single word: its normalised
 //! words), so the engine can relax a query that matches too few items to
@@ -34,7 +37,7 @@
 
 mod clause;
 pub mod sound_alike;
-mod swaps;
+pub mod swaps;
 mod tree;
 pub mod weights;
 
