@@ -19,7 +19,7 @@ use tantivy::{Index, IndexWriter};
 
 use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
-use crate::layout::IndexLayout;
+use crate::layout::{GenerationHold, IndexLayout};
 use crate::seed::read_seeds_dir;
 use crate::writer::{applied_journal_bytes, apply, commit, ensure_journal_covers};
 
@@ -98,6 +98,12 @@ pub fn build_index(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<Bui
 
 /// Opens the live generation, building it first when it is missing or stale.
 pub fn open_or_build(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<Index> {
+    build_if_stale(layout, inputs)?;
+    open_current(layout, inputs.analyzers)
+}
+
+/// Builds and publishes a new generation when the live one is missing or stale.
+pub fn build_if_stale(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<()> {
     let _lock = lock_builds(layout)?;
     ensure_journal_kept(layout)?;
     let wanted = wanted_manifest(inputs)?;
@@ -109,13 +115,48 @@ pub fn open_or_build(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<I
         tracing::info!(reason = if live.is_some() { "stale" } else { "missing" }, "building index");
         build_locked(layout, inputs)?;
     }
-    open_current(layout, inputs.analyzers)
+    Ok(())
 }
 
 /// Opens the live generation with hoshin's analyzers registered.
 pub fn open_current(layout: &IndexLayout, analyzers: &Analyzers) -> Result<Index> {
     let directory = layout.current_generation().ok_or_else(|| IndexerError::NoIndex(layout.root().to_path_buf()))?;
-    let index = Index::open_in_dir(&directory)?;
+    open_generation(&directory, analyzers)
+}
+
+/// A published generation opened to be served for a long while: held so that
+/// no build removes it while this value lives (see [`GenerationHold`]).
+#[derive(Debug)]
+pub struct ServedGeneration {
+    /// The index, with the analyzers it was built with registered.
+    pub index: Index,
+    /// What it was built from.
+    pub manifest: Manifest,
+    hold: GenerationHold,
+}
+
+impl ServedGeneration {
+    /// Holds and opens the live generation, which must have been analysed the
+    /// way `analysis` analyses.
+    pub fn open_current(layout: &IndexLayout, analysis: &PreparedAnalysis) -> Result<ServedGeneration> {
+        let hold = layout.hold_current()?;
+        let manifest =
+            read_manifest(hold.directory()).ok_or_else(|| IndexerError::NoIndex(hold.directory().to_path_buf()))?;
+        if manifest.analysis_fingerprint != analysis.fingerprint {
+            return Err(IndexerError::AnalysisMismatch { generation: hold.name().to_string() });
+        }
+        let index = open_generation(hold.directory(), &analysis.analyzers)?;
+        Ok(ServedGeneration { index, manifest, hold })
+    }
+
+    /// The generation's name, as `CURRENT` writes it.
+    pub fn name(&self) -> &str {
+        self.hold.name()
+    }
+}
+
+fn open_generation(directory: &Path, analyzers: &Analyzers) -> Result<Index> {
+    let index = Index::open_in_dir(directory)?;
     analyzers.register(index.tokenizers());
     Ok(index)
 }

@@ -54,6 +54,16 @@ pub enum IndexerError {
         /// Journal bytes found.
         found: u64,
     },
+    /// The live generation was analysed with another dictionary or other
+    /// index-time word lists than the ones loaded to serve it.
+    #[error(
+        "generation {generation} was built with another dictionary or other word lists \
+         (variants.tsv, userdict.csv) than those loaded now"
+    )]
+    AnalysisMismatch {
+        /// The generation's name.
+        generation: String,
+    },
     /// A file or directory could not be read or written.
     #[error("{}: {error}", path.display())]
     Io {

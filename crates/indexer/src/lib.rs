@@ -4,7 +4,8 @@
 //! `hoshin_analysis::PolicyItem`s; [`builder`] analyses them with hoshin's analyzers into a
 //! tantivy index, built aside and published atomically through [`IndexLayout`];
 //! [`DocumentWriter`] writes documents into the live index through the
-//! [`journal`], which is their source of truth.
+//! [`journal`], which is their source of truth. A server opens the live
+//! generation as a [`ServedGeneration`], held so that later builds leave it be.
 //!
 //! ```
 //! use hoshin_analysis::PreparedAnalysis;
@@ -27,8 +28,10 @@ pub mod layout;
 pub mod seed;
 pub mod writer;
 
-pub use builder::{build_index, open_current, open_or_build, BuildInputs, BuildReport, Manifest};
+pub use builder::{
+    build_if_stale, build_index, open_current, open_or_build, BuildInputs, BuildReport, Manifest, ServedGeneration,
+};
 pub use error::{IndexerError, Result, UnplacedLine};
 pub use journal::{Batch, Operation};
-pub use layout::IndexLayout;
+pub use layout::{GenerationHold, IndexLayout};
 pub use writer::DocumentWriter;
