@@ -1,6 +1,8 @@
 //! The `hoshin` binary: parses flags, prepares the dictionary and the index, and
-//! either rebuilds the index, serves the search API until told to stop,
-//! generates a benchmark corpus or exports a corpus as JSON lines.
+//! either rebuilds the index, serves the search API until told to stop
+//! (reloading the word lists on SIGHUP and following generations other
+//! processes publish), generates a benchmark corpus or exports a corpus as
+//! JSON lines.
 
 mod config;
 
@@ -13,9 +15,8 @@ use clap::Parser;
 use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::seed::read_seeds_dir;
-use hoshin_indexer::{build_index, open_or_build, BuildInputs, DocumentWriter, IndexLayout};
-use hoshin_search::{QueryLists, SearchEngine};
-use hoshin_server::{app, AppState, HttpConfig};
+use hoshin_indexer::{build_index, BuildInputs, IndexLayout};
+use hoshin_server::{app, follow_published, AppState, HttpConfig, Live, Sources};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Flags};
@@ -71,31 +72,45 @@ fn run(config: Config) -> anyhow::Result<()> {
         }
         Config::Serve { addr, paths, http, tokens } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
-            let layout = IndexLayout::new(&paths.index);
-            let index = open_or_build(&layout, &BuildInputs::new(&paths.seeds, &analysis))?;
-            let writer =
-                DocumentWriter::open(&index, &layout.journal_path()).context("opening the index for writing")?;
-            let engine =
-                SearchEngine::new(&index, QueryLists::load(&analysis)?).context("opening the index for search")?;
+            let sources = Sources {
+                layout: IndexLayout::new(&paths.index),
+                seeds: paths.seeds,
+                dictionary: paths.dictionary,
+                data: paths.data,
+            };
+            let live = Live::open(sources, &analysis).context("opening the index")?;
             if tokens.is_empty() {
-                tracing::warn!("no API tokens configured: writing through the API is refused");
+                tracing::warn!("no API tokens configured: writing and reloading through the API are refused");
             }
-            let state = AppState { engine: Arc::new(engine), writer: Arc::new(writer), tokens };
+            let state = AppState { live: Arc::new(live), tokens };
             tokio::runtime::Runtime::new()?.block_on(serve(addr, state, http))
         }
     }
 }
 
 async fn serve(addr: SocketAddr, state: AppState, http: HttpConfig) -> anyhow::Result<()> {
-    let documents = state.engine.document_count();
+    let documents = state.live.serving().document_count();
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
-    tracing::info!(%local, documents, "serving");
+    tracing::info!(%local, documents, generation = %state.live.status().generation, "serving");
+    tokio::spawn(follow_published(state.live.clone()));
+    tokio::spawn(reload_on_hangup(state.live.clone()));
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");
     axum::serve(listener, app(state, &http)).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reloads the word lists on every SIGHUP, as `POST /api/admin/reload` does;
+/// the reload logs its outcome.
+async fn reload_on_hangup(live: Arc<Live>) {
+    let mut hangups =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).expect("SIGHUP handler installs");
+    while hangups.recv().await.is_some() {
+        let live = live.clone();
+        let _ = tokio::task::spawn_blocking(move || live.reload()).await;
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.

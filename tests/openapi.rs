@@ -38,6 +38,7 @@ fn every_route_is_described_and_real_answers_match_the_schemas() {
         ("/api/documents/{id}", "delete"),
         ("/api/documents/{id}/siblings", "get"),
         ("/api/import", "post"),
+        ("/api/admin/reload", "post"),
     ] {
         assert!(spec["paths"][path][method].is_object(), "{method} {path} is not described");
     }
@@ -59,6 +60,9 @@ fn every_route_is_described_and_real_answers_match_the_schemas() {
     assert_matches(&spec, "DocumentInput", &document);
     assert_matches(&spec, "Written", &server.send_json("PUT", "/api/documents/x-1", Some(TOKEN), &document).1);
     assert_matches(&spec, "Deleted", &server.send_json("DELETE", "/api/documents/x-1", Some(TOKEN), &json!({})).1);
+    let (status, reloaded) = server.send("POST", "/api/admin/reload", Some(TOKEN), "application/json", b"");
+    assert_eq!(status, 200, "{reloaded}");
+    assert_matches(&spec, "Reloaded", &reloaded);
     for error in [
         server.get("/api/search").1,
         server.get("/api/search?q=a&limit=0").1,

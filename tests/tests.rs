@@ -8,6 +8,7 @@ mod http;
 mod index;
 mod openapi;
 mod relevance;
+mod reload;
 mod seed;
 mod util;
 mod writes;

@@ -11,9 +11,9 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use hoshin_analysis::PreparedAnalysis;
-use hoshin_indexer::{open_or_build, BuildInputs, DocumentWriter, IndexLayout};
+use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
 use hoshin_search::{QueryLists, SearchEngine};
-use hoshin_server::{app, ApiTokens, AppState, HttpConfig};
+use hoshin_server::{app, ApiTokens, AppState, HttpConfig, Live, Serving, Sources};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -86,25 +86,32 @@ pub struct SeedFixture {
     pub state: AppState,
     /// The application over the seed.
     pub app: TestApp,
+    serving: Serving,
 }
 
 impl SeedFixture {
     /// The engine every read-only test searches.
     pub fn engine(&self) -> &SearchEngine {
-        &self.state.engine
+        &self.serving
     }
 }
 
-/// What the application serves: the index at `index_root`, built from
-/// `seeds` if missing or stale, writable with `tokens`.
-pub fn app_state(index_root: &Path, seeds: &Path, tokens: ApiTokens) -> AppState {
-    let layout = IndexLayout::new(index_root);
-    let index = open_or_build(&layout, &inputs(seeds)).expect("the seeds index");
-    AppState {
-        engine: Arc::new(engine_over(&index)),
-        writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path()).expect("the index opens")),
-        tokens: Arc::new(tokens),
+/// Where an application reads from: the index at `index_root`, the seeds
+/// and the word lists of `data` (the committed ones, or a test's copy).
+pub fn sources(index_root: &Path, seeds: &Path, data: &Path) -> Sources {
+    Sources {
+        layout: IndexLayout::new(index_root),
+        seeds: seeds.to_path_buf(),
+        dictionary: dictionary_dir(),
+        data: data.to_path_buf(),
     }
+}
+
+/// What the application serves: the index of `sources`, built if missing or
+/// stale, writable with `tokens`. The word lists in `sources` must be those
+/// of [`analysis`] when the application starts.
+pub fn app_state(sources: Sources, tokens: ApiTokens) -> AppState {
+    AppState { live: Arc::new(Live::open(sources, analysis()).expect("the seeds index")), tokens: Arc::new(tokens) }
 }
 
 /// The shared read-only seed fixture.
@@ -112,8 +119,8 @@ pub fn seed() -> &'static SeedFixture {
     static SEED: OnceLock<SeedFixture> = OnceLock::new();
     SEED.get_or_init(|| {
         let index_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-index");
-        let state = app_state(&index_root, &seeds_dir(), ApiTokens::default());
-        SeedFixture { app: TestApp::new(state.clone(), &HttpConfig::default()), state }
+        let state = app_state(sources(&index_root, &seeds_dir(), &data_dir()), ApiTokens::default());
+        SeedFixture { app: TestApp::new(state.clone(), &HttpConfig::default()), serving: state.live.serving(), state }
     })
 }
 
@@ -128,6 +135,16 @@ pub fn other_cities() -> &'static SearchEngine {
             .expect("the other cities' passages index");
         engine_over(&index)
     })
+}
+
+/// A temporary copy of the committed word lists, for tests that edit them.
+pub fn data_copy() -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, data.path().join(path.file_name().unwrap())).unwrap();
+    }
+    data
 }
 
 /// What the tests ask of the API, in process or over a socket.
@@ -181,7 +198,8 @@ impl TestApp {
     /// A writable application over its own index of `seeds` at `index`,
     /// accepting `token`.
     pub fn writable(index: &Path, seeds: &Path, token: &str) -> TestApp {
-        TestApp::new(app_state(index, seeds, ApiTokens::new([token])), &HttpConfig::default())
+        let state = app_state(sources(index, seeds, &data_dir()), ApiTokens::new([token]));
+        TestApp::new(state, &HttpConfig::default())
     }
 
     /// Sends `request` and returns the status, the headers and the body.
@@ -237,6 +255,11 @@ impl Server {
 
     /// Starts the server binary on the index root `index`, which outlives it.
     pub fn start_at(index: &Path, seeds: &Path, flags: &[&str]) -> Server {
+        Server::start_with_data(index, seeds, &data_dir(), flags)
+    }
+
+    /// Starts the server binary on the index root `index` with the word lists of `data`.
+    pub fn start_with_data(index: &Path, seeds: &Path, data: &Path, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hoshin"))
             .arg("serve")
             .args(["--addr", "127.0.0.1:0"])
@@ -247,7 +270,7 @@ impl Server {
             .arg("--dictionary")
             .arg(dictionary_dir())
             .arg("--data")
-            .arg(data_dir())
+            .arg(data)
             .args(flags)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

@@ -15,9 +15,61 @@ pub struct HealthStatus {
     /// Items in the index.
     pub documents: u64,
     /// When the server last loaded the index, in seconds since the Unix
-    /// epoch: at start, and after each write through the API (which commits
-    /// just before).
+    /// epoch: at start, after each write through the API (which commits just
+    /// before), after a reload and after switching generations.
     pub last_commit: Option<u64>,
+    /// The index generation searched and written now (a directory name
+    /// under `index/generations/`).
+    pub generation: String,
+    /// When the word lists in force were read from `data/`, in seconds since
+    /// the Unix epoch.
+    pub word_lists_loaded_at: u64,
+    /// Whether a reload is rebuilding the index.
+    pub rebuild: RebuildState,
+}
+
+/// Where the index rebuild a reload may start stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RebuildState {
+    /// No rebuild is running, and the last one (if any) succeeded.
+    Idle,
+    /// A new generation is being built; searches and writes go to the
+    /// current one meanwhile, and reloads are refused.
+    Running,
+    /// The last rebuild failed (the server log says why); the previous
+    /// generation is still served. Reloading again retries.
+    Failed,
+}
+
+/// What a reload did to the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexChange {
+    /// The dictionary, variants and user dictionary are as the index was
+    /// built with: nothing to rebuild.
+    Unchanged,
+    /// They changed: a new generation is being built with them in the
+    /// background and will replace the current one when done (see
+    /// `rebuild` in `GET /api/health`).
+    Rebuilding,
+}
+
+/// `POST /api/admin/reload`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reloaded {
+    /// Files of the data directory that differ from the ones read last
+    /// (changed, added or removed), by name.
+    pub changed: Vec<String>,
+    /// Always `reloaded`: the query-time lists (synonyms) just read are in
+    /// force from this answer on.
+    #[schema(example = "reloaded")]
+    pub query_lists: &'static str,
+    /// Whether the index is being rebuilt for the index-time lists.
+    pub index: IndexChange,
+    /// The generation searched and written now; while rebuilding, the
+    /// previous one, which stays until the new one is ready.
+    pub generation: String,
 }
 
 /// `GET /api/documents/{id}/siblings`.

@@ -5,6 +5,7 @@ use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use hoshin_analysis::AnalysisError;
 use hoshin_indexer::IndexerError;
 use hoshin_search::SearchError;
 use serde::Serialize;
@@ -92,8 +93,15 @@ pub enum ApiError {
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The index or the server failed; details are logged, not returned.
-    #[error("internal error")]
+    /// A word list in the data directory cannot be read as it is; the
+    /// message is `file:line: what is wrong` when a line is at fault.
+    #[error("{0}; the word lists in force stay unchanged")]
+    InvalidWordList(String),
+    /// A reload asked for while an earlier one is still rebuilding the index.
+    #[error("the index is being rebuilt for the last reload; reload again when `rebuild` in /api/health is no longer `running`")]
+    RebuildRunning,
+    /// The index or the server failed; details are logged, not answered.
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -107,6 +115,14 @@ impl From<SearchError> for ApiError {
             SearchError::DocumentNotFound(id) => ApiError::DocumentNotFound(id),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+/// Preparing the analysis during a reload reads the data directory (the
+/// dictionary was compiled at start), so its errors are the word lists'.
+impl From<AnalysisError> for ApiError {
+    fn from(error: AnalysisError) -> Self {
+        ApiError::InvalidWordList(error.to_string())
     }
 }
 
@@ -138,6 +154,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+            ApiError::RebuildRunning => (StatusCode::CONFLICT, "rebuild_running"),
+            ApiError::InvalidWordList(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_word_list"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -204,10 +222,14 @@ pub(crate) enum WriteErrors {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let ApiError::Internal(details) = &self {
-            tracing::error!(%details, "request failed");
-        }
-        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string() } };
+        let message = match &self {
+            ApiError::Internal(details) => {
+                tracing::error!(%details, "request failed");
+                "internal error".to_string()
+            }
+            answerable => answerable.to_string(),
+        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message } };
         let mut response = (status, Json(body)).into_response();
         match self {
             ApiError::Overloaded => {

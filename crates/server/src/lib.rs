@@ -2,28 +2,27 @@
 //! `hoshin_indexer`, and the search page of `hoshin_web`, composed by [`app`].
 //!
 //! [`read`] and [`write`] hold the handlers, [`params`] and [`documents`] the
-//! checks on what they receive, [`auth`] the bearer tokens and [`openapi`] the
-//! document describing it all. Every request passes through [`admission`]
-//! (request id, slots, time limit, log line); index work runs on the
-//! [`workers`] pool. Every error, unknown routes and methods included, is one
-//! [`ApiError`] answered as `{"error": {"code", "message"}}`.
+//! checks on what they receive, [`auth`] the bearer tokens, [`admin`] the
+//! reload of the word lists and [`openapi`] the document describing it all.
+//! [`Live`] is what is served (generation, writer, engine) and how it changes
+//! while serving. Every request passes through [`admission`] (request id,
+//! slots, time limit, log line); index work runs on the [`workers`] pool.
+//! Every error, unknown routes and methods included, is one [`ApiError`]
+//! answered as `{"error": {"code", "message"}}`.
 //!
 //! ```
 //! use std::sync::Arc;
 //! use hoshin_analysis::PreparedAnalysis;
-//! use hoshin_indexer::{open_or_build, BuildInputs, DocumentWriter, IndexLayout};
-//! use hoshin_search::{QueryLists, SearchEngine};
-//! use hoshin_server::{app, ApiTokens, AppState, HttpConfig};
+//! use hoshin_indexer::IndexLayout;
+//! use hoshin_server::{app, ApiTokens, AppState, HttpConfig, Live, Sources};
 //! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
 //! # let (dictionary, data, seeds) = (root.join("index/dictionary"), root.join("data"), root.join("seeds"));
 //! # let index_root = tempfile::tempdir()?;
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
-//! let layout = IndexLayout::new(index_root.path());
-//! let index = open_or_build(&layout, &BuildInputs::new(&seeds, &analysis))?;
+//! let sources = Sources { layout: IndexLayout::new(index_root.path()), seeds, dictionary, data };
 //! let state = AppState {
-//!     engine: Arc::new(SearchEngine::new(&index, QueryLists::load(&analysis)?)?),
-//!     writer: Arc::new(DocumentWriter::open(&index, &layout.journal_path())?),
+//!     live: Arc::new(Live::open(sources, &analysis)?),
 //!     tokens: Arc::new(ApiTokens::new(["a-secret-token"])),
 //! };
 //! let router = app(state, &HttpConfig::default());
@@ -31,12 +30,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod admin;
 pub mod admission;
 mod answers;
 pub mod auth;
 pub mod documents;
 mod error;
 mod extract;
+pub mod live;
 mod openapi;
 pub mod params;
 mod read;
@@ -54,6 +55,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use auth::ApiTokens;
 pub use error::{ApiError, ErrorBody, Result};
+pub use live::{follow_published, Live, Serving, Sources};
 pub use state::{AppState, HttpConfig};
 
 use admission::{admit, Admission};
@@ -74,6 +76,7 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
         .route("/api/analyze", get(read::analyze))
         .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/health", get(read::health))
+        .route("/api/admin/reload", post(admin::reload))
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,19 +1,17 @@
 //! The OpenAPI 3.1 document of the API, generated from the handlers'
 //! annotations and served at `/api/openapi.json`.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::Json;
-use hoshin_search::SearchEngine;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{read, write};
+use crate::live::Serving;
+use crate::{admin, read, write};
 
 /// This API's OpenAPI 3.1 description, with the departments the index holds
 /// now as the values `department` may take.
-pub(crate) async fn openapi(State(engine): State<Arc<SearchEngine>>) -> Json<serde_json::Value> {
+pub(crate) async fn openapi(State(engine): State<Serving>) -> Json<serde_json::Value> {
     let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
     if let Some(parameters) = document.pointer_mut("/paths/~1api~1search/get/parameters").and_then(|p| p.as_array_mut())
     {
@@ -31,6 +29,7 @@ pub(crate) async fn openapi(State(engine): State<Arc<SearchEngine>>) -> Json<ser
     paths(
         read::search, read::suggest, read::analyze, read::document, read::siblings, read::health,
         write::put_document, write::post_documents, write::delete_document, write::import,
+        admin::reload,
     ),
     modifiers(&BearerAuth),
 )]

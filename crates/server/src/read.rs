@@ -7,22 +7,22 @@
 //! | `GET /api/documents/{id}/siblings` | [`Siblings`]: the other items under its heading |
 //! | `GET /api/suggest?q=…&limit=8` | [`Suggestions`] |
 //! | `GET /api/analyze?text=…` | [`AnalyzeResult`]: the terms each analysis makes of `text`, and what a search for it would be widened with |
-//! | `GET /api/health` | [`HealthStatus`] |
+//! | `GET /api/health` | [`HealthStatus`]: documents, generation, word lists, rebuild |
 //!
 //! Index work runs on the [`IndexWorkers`]; the suggester and the health
 //! answer only read what the engine holds in memory, so they run in place.
 
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
 
 use axum::extract::State;
 use axum::Json;
 use hoshin_analysis::PolicyItem;
-use hoshin_search::{SearchEngine, SearchRequest, SearchResults};
+use hoshin_search::{SearchRequest, SearchResults};
 
 use crate::answers::{AnalyzeResult, HealthStatus, Siblings, Suggestions};
 use crate::error::{ApiError, ErrorBody, ReadErrors, Result};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::live::{unix_seconds, Live, Serving};
 use crate::params::{
     checked_text, flag, offset, page_size, AnalyzeParams, SearchParams, SuggestParams, DEFAULT_LIMIT,
     DEFAULT_SUGGESTIONS, MAX_LIMIT, MAX_SUGGESTIONS,
@@ -44,7 +44,7 @@ use crate::workers::IndexWorkers;
         ReadErrors,
     ))]
 pub(crate) async fn search(
-    State(engine): State<Arc<SearchEngine>>,
+    State(engine): State<Serving>,
     State(workers): State<IndexWorkers>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
@@ -70,7 +70,7 @@ pub(crate) async fn search(
         ReadErrors,
     ))]
 pub(crate) async fn document(
-    State(engine): State<Arc<SearchEngine>>,
+    State(engine): State<Serving>,
     State(workers): State<IndexWorkers>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PolicyItem>> {
@@ -86,7 +86,7 @@ pub(crate) async fn document(
         ReadErrors,
     ))]
 pub(crate) async fn siblings(
-    State(engine): State<Arc<SearchEngine>>,
+    State(engine): State<Serving>,
     State(workers): State<IndexWorkers>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Siblings>> {
@@ -104,7 +104,7 @@ pub(crate) async fn siblings(
         ReadErrors,
     ))]
 pub(crate) async fn suggest(
-    State(engine): State<Arc<SearchEngine>>,
+    State(engine): State<Serving>,
     ApiQuery(params): ApiQuery<SuggestParams>,
 ) -> Result<Json<Suggestions>> {
     let prefix = checked_text(params.q)?;
@@ -121,7 +121,7 @@ pub(crate) async fn suggest(
         ReadErrors,
     ))]
 pub(crate) async fn analyze(
-    State(engine): State<Arc<SearchEngine>>,
+    State(engine): State<Serving>,
     State(workers): State<IndexWorkers>,
     ApiQuery(params): ApiQuery<AnalyzeParams>,
 ) -> Result<Json<AnalyzeResult>> {
@@ -141,7 +141,15 @@ pub(crate) async fn analyze(
 /// Whether the server is up, and what it holds.
 #[utoipa::path(get, path = "/api/health", tag = "operations",
     responses((status = 200, description = "Up", body = HealthStatus)))]
-pub(crate) async fn health(State(engine): State<Arc<SearchEngine>>) -> Json<HealthStatus> {
-    let last_commit = engine.loaded_at().and_then(|time| time.duration_since(UNIX_EPOCH).ok()).map(|age| age.as_secs());
-    Json(HealthStatus { status: "ok", documents: engine.document_count(), last_commit })
+pub(crate) async fn health(State(live): State<Arc<Live>>) -> Json<HealthStatus> {
+    let engine = live.serving();
+    let status = live.status();
+    Json(HealthStatus {
+        status: "ok",
+        documents: engine.document_count(),
+        last_commit: engine.loaded_at().map(unix_seconds),
+        generation: status.generation,
+        word_lists_loaded_at: unix_seconds(status.word_lists_loaded_at),
+        rebuild: status.rebuild,
+    })
 }

@@ -4,11 +4,10 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::http::HeaderValue;
-use hoshin_indexer::DocumentWriter;
-use hoshin_search::SearchEngine;
 
 use crate::admission::AdmissionLimits;
 use crate::auth::ApiTokens;
+use crate::live::{Live, Serving};
 use crate::workers::IndexWorkers;
 
 /// How the HTTP side is configured.
@@ -34,14 +33,12 @@ impl Default for HttpConfig {
     }
 }
 
-/// What the handlers share: the engine that reads, the writer, the tokens.
+/// What the handlers share: what is served, and who may change it.
 #[derive(Clone)]
 pub struct AppState {
-    /// Searches and look-ups.
-    pub engine: Arc<SearchEngine>,
-    /// Writes into the live index.
-    pub writer: Arc<DocumentWriter>,
-    /// Who may write.
+    /// The generation searched and written, and the engine over it.
+    pub live: Arc<Live>,
+    /// Who may write and reload.
     pub tokens: Arc<ApiTokens>,
 }
 
@@ -59,9 +56,16 @@ impl FromRef<RouterState> for AppState {
     }
 }
 
-impl FromRef<RouterState> for Arc<SearchEngine> {
+/// The engine live when the request starts, which it uses to its end.
+impl FromRef<RouterState> for Serving {
     fn from_ref(state: &RouterState) -> Self {
-        state.app.engine.clone()
+        state.app.live.serving()
+    }
+}
+
+impl FromRef<RouterState> for Arc<Live> {
+    fn from_ref(state: &RouterState) -> Self {
+        state.app.live.clone()
     }
 }
 

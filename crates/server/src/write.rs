@@ -28,12 +28,7 @@ use crate::workers::IndexWorkers;
 /// Journals and commits a batch, then makes it searchable.
 async fn write_batch(state: AppState, workers: &IndexWorkers, batch: Batch) -> Result<usize> {
     let written = batch.len();
-    workers
-        .run(move || {
-            state.writer.write(&batch)?;
-            state.engine.refresh().map_err(ApiError::from)
-        })
-        .await?;
+    workers.run(move || state.live.write(&batch)).await?;
     Ok(written)
 }
 
@@ -91,7 +86,7 @@ pub(crate) async fn delete_document(
     _: Authorized,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Deleted>> {
-    let engine = state.engine.clone();
+    let engine = state.live.serving();
     let looked_up = id.clone();
     workers.run(move || engine.document(&looked_up)).await?;
     write_batch(state, &workers, vec![Operation::Delete(id.clone())]).await?;
