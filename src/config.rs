@@ -91,7 +91,7 @@ struct HttpFlags {
 
 #[derive(Debug, Args)]
 struct PathFlags {
-    /// Index root directory: holds the live index generation and its predecessor.
+    /// Index root directory: the index generations, CURRENT naming the live one, and the journal.
     #[arg(long, default_value = "index")]
     index: PathBuf,
     /// Directory of seed `*.txt` files in the policy text format.
