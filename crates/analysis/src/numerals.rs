@@ -25,11 +25,17 @@ const ERAS: &[(&str, u64)] =
 /// The longest an era year runs; anything longer after an era name is no year of it.
 const MAX_ERA_YEAR: u64 = 99;
 
-/// The western year of an era year: `era_year("令和", 6) == Some(2024)`.
-pub fn era_year(era: &str, year: u64) -> Option<u64> {
+/// The western year before an era's first year: `era_base("令和") == Some(2018)`.
+pub fn era_base(era: &str) -> Option<u64> {
     let era = era.to_lowercase();
-    let (_, base) = ERAS.iter().find(|(name, _)| *name == era)?;
-    (1..=MAX_ERA_YEAR).contains(&year).then_some(base + year)
+    ERAS.iter().find(|(name, _)| *name == era).map(|(_, base)| *base)
+}
+
+/// The western year of an era year in running text, where a number after an
+/// era name is a year of it only up to [`MAX_ERA_YEAR`]:
+/// `era_year("令和", 6) == Some(2024)`.
+pub fn era_year(era: &str, year: u64) -> Option<u64> {
+    (1..=MAX_ERA_YEAR).contains(&year).then_some(era_base(era)? + year)
 }
 
 /// The value of a number written in ASCII digits, kanji digits (二〇二四) or

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
 
-use hoshin_analysis::numerals::era_year;
+use hoshin_analysis::numerals::era_base;
 use hoshin_analysis::{PolicyItem, Source};
 
 use crate::error::{IndexerError, Result, UnplacedLine};
@@ -166,10 +166,8 @@ pub fn western_fiscal_year(year: &str) -> Option<u64> {
     let era_length = number.find(|c: char| c.is_ascii_digit() || c == '元').unwrap_or(0);
     let (era, number) = number.split_at(era_length);
     let within = if number == "元" { 1 } else { number.parse::<u64>().ok()? };
-    match era {
-        "" => (within > 0).then_some(within),
-        era => era_year(era, within),
-    }
+    let base = if era.is_empty() { 0 } else { era_base(era)? };
+    (within > 0).then_some(base + within)
 }
 
 #[cfg(test)]
@@ -227,6 +225,11 @@ mod tests {
         assert_eq!(western_fiscal_year("令和４年度"), Some(2022));
         assert_eq!(western_fiscal_year("平成31年度"), Some(2019));
         assert_eq!(western_fiscal_year("2023年度"), Some(2023));
+        assert_eq!(
+            western_fiscal_year("令和７５４４年度"),
+            Some(9562),
+            "a year header takes any number the API admits"
+        );
         assert_eq!(western_fiscal_year("令和0年度"), None);
         assert_eq!(western_fiscal_year("来年度"), None);
     }
