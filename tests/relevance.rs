@@ -82,6 +82,8 @@ const OTHER_CITY_CASES: &[(&str, &str, usize, &str)] = &[
     ("児童間", "007", 1, "same-reading misspelling"),
     ("ぼうさい", "005", 2, "hiragana reading"),
     ("jidoukan", "007", 1, "romaji"),
+    ("じどう館", "007", 1, "kana then kanji, mid-conversion"),
+    ("ハサードマツプ", "004", 1, "dakuten and small kana lost in the query"),
     ("はざーどまっぷ", "004", 1, "hiragana for a katakana word"),
 ];
 

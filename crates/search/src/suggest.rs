@@ -101,23 +101,54 @@ impl Suggester {
         found.dedup();
         found.into_iter().take(limit).map(|index| self.words[index].clone()).collect()
     }
-}
 
-impl Suggester {
     /// The readings of the words whose reading is `reading` but for small
-    /// kana, dakuten and handakuten (ハイク: バイク), most frequent first.
+    /// kana, dakuten and handakuten (ハイク: バイク), most frequent first; for a
+    /// reading no one word has, the reading of the fewest words that spell it
+    /// together (ハサードマツプ: ハザード and マップ, which the dictionary keeps apart).
     pub fn sounding_like(&self, reading: &str) -> Vec<String> {
-        let Some(indexes) = self.by_folded_reading.get(&fold_kana(reading)) else { return Vec::new() };
-        let mut readings: Vec<String> = Vec::new();
-        for &index in indexes {
-            let reading = &self.words[index].reading;
-            if !readings.contains(reading) {
-                readings.push(reading.clone());
+        let folded: Vec<char> = fold_kana(reading).chars().collect();
+        let readings_of = |piece: &[char]| -> Vec<&str> {
+            let key: String = piece.iter().collect();
+            let mut readings: Vec<&str> = Vec::new();
+            for &index in self.by_folded_reading.get(&key).into_iter().flatten() {
+                let reading = self.words[index].reading.as_str();
+                if !readings.contains(&reading) {
+                    readings.push(reading);
+                }
+            }
+            readings
+        };
+        let whole = readings_of(&folded);
+        if !whole.is_empty() {
+            return whole.into_iter().map(str::to_string).collect();
+        }
+        // fewest[end]: the fewest pieces (and the last piece's start) spelling folded[..end].
+        let mut fewest: Vec<Option<(usize, usize)>> = vec![None; folded.len() + 1];
+        fewest[0] = Some((0, 0));
+        for end in 1..=folded.len() {
+            for start in 0..end.saturating_sub(1) {
+                let Some((pieces, _)) = fewest[start] else { continue };
+                let better = fewest[end].is_none_or(|(best, _)| pieces + 1 < best);
+                if better && pieces < MAX_SOUNDING_PIECES && !readings_of(&folded[start..end]).is_empty() {
+                    fewest[end] = Some((pieces + 1, start));
+                }
             }
         }
-        readings
+        let mut pieces = Vec::new();
+        let mut end = folded.len();
+        while end > 0 {
+            let Some((_, start)) = fewest[end] else { return Vec::new() };
+            pieces.push(readings_of(&folded[start..end])[0]);
+            end = start;
+        }
+        pieces.reverse();
+        vec![pieces.concat()]
     }
 }
+
+/// Most words a reading is spelled from when no one word has it.
+const MAX_SOUNDING_PIECES: usize = 3;
 
 fn worth_suggesting(word: &str) -> bool {
     word.chars().count() > 1 && word.chars().any(char::is_alphabetic)
