@@ -1,10 +1,13 @@
-//! Prefix completion over the words of the index and their readings.
+//! The words of the index and their readings: prefix completion, and the
+//! words a kana query sounds like.
 //!
 //! At start the suggester reads every word the surface analyzer indexed in item
 //! texts and headings, with the number of items holding it, and files each under
 //! two keys: the word itself (normalised) and its katakana reading. A prefix is
 //! looked up under both, so 図書 and としょ both suggest 図書館. Words of one
 //! character and bare numbers are left out: they complete nothing useful.
+//! Each word is also filed under its reading with small kana and dakuten
+//! forgotten, for the planner's sound-alikes (see `planner::sound_alike`).
 
 use std::collections::HashMap;
 
