@@ -89,19 +89,7 @@ pub struct NormalizedText {
 impl NormalizedText {
     /// Normalises `original`.
     pub fn new(original: &str) -> Self {
-        let mut chars = Vec::with_capacity(original.len() / 2);
-        let mut origins = Vec::with_capacity(original.len() / 2);
-        for cluster in clusters(original) {
-            for normalized in original[cluster.clone()].nfkc().flat_map(char::to_lowercase) {
-                chars.push(fold_kanji(normalized));
-                origins.push(cluster.clone());
-            }
-        }
-        let wraps: Vec<bool> = (0..chars.len()).map(|index| is_line_wrap(&chars, index)).collect();
-        let mut kept = wraps.iter().map(|wrap| !wrap);
-        chars.retain(|_| kept.next().unwrap_or(true));
-        let mut kept = wraps.iter().map(|wrap| !wrap);
-        origins.retain(|_| kept.next().unwrap_or(true));
+        let (chars, origins) = without_line_wraps(folded(original).collect(), |(c, _)| *c).into_iter().unzip();
         NormalizedText { chars, origins }
     }
 
@@ -125,7 +113,45 @@ impl NormalizedText {
 
 /// Normalises a string, forgetting where the characters came from.
 pub fn normalize(text: &str) -> String {
-    NormalizedText::new(text).as_string()
+    without_line_wraps(folded(text).map(|(c, _)| c).collect(), |c| *c).into_iter().collect()
+}
+
+/// The characters of `original` after NFKC, lower-casing and the kanji fold,
+/// line wraps still in, each with the byte range of the original characters
+/// it came from.
+fn folded(original: &str) -> impl Iterator<Item = (char, Range<usize>)> + '_ {
+    clusters(original).flat_map(move |cluster| {
+        let folded = original[cluster.clone()].nfkc().flat_map(char::to_lowercase).map(fold_kanji);
+        folded.map(move |c| (c, cluster.clone()))
+    })
+}
+
+/// `items` without those whose character (`char_of`) is a line wrap.
+fn without_line_wraps<T>(items: Vec<T>, char_of: impl Fn(&T) -> char) -> Vec<T> {
+    let chars: Vec<char> = items.iter().map(char_of).collect();
+    if !chars.iter().any(|c| c.is_whitespace()) {
+        return items;
+    }
+    items.into_iter().enumerate().filter(|(index, _)| !is_line_wrap(&chars, *index)).map(|(_, item)| item).collect()
+}
+
+/// Rewrites `text` character by character, `replace` giving each (by its
+/// index) its replacement or `None` to drop it, and records where bytes
+/// moved, for lindera to map token offsets back.
+fn rewrite(text: &mut String, mut replace: impl FnMut(usize, char) -> Option<char>) -> OffsetMapping {
+    let mut mapping = OffsetMapping::new();
+    let mut rewritten = String::with_capacity(text.len());
+    for (index, (start, c)) in text.char_indices().enumerate() {
+        let replacement = replace(index, c);
+        let replacement_len = replacement.map_or(0, char::len_utf8);
+        if replacement_len != c.len_utf8() {
+            let at = rewritten.len();
+            mapping.add_transformation(Transformation::new(start, start + c.len_utf8(), at, at + replacement_len));
+        }
+        rewritten.extend(replacement);
+    }
+    *text = rewritten;
+    mapping
 }
 
 /// The lindera character filter that folds kanji variants (see [`fold_kanji`]).
@@ -138,26 +164,10 @@ impl CharacterFilter for KanjiFoldCharacterFilter {
     }
 
     fn apply(&self, text: &mut String) -> LinderaResult<OffsetMapping> {
-        let mut mapping = OffsetMapping::new();
         if !text.chars().any(|c| KANJI_FOLD.contains_key(&c)) {
-            return Ok(mapping);
+            return Ok(OffsetMapping::new());
         }
-        let mut folded = String::with_capacity(text.len());
-        for (start, c) in text.char_indices() {
-            let replacement = fold_kanji(c);
-            if replacement.len_utf8() != c.len_utf8() {
-                let at = folded.len();
-                mapping.add_transformation(Transformation::new(
-                    start,
-                    start + c.len_utf8(),
-                    at,
-                    at + replacement.len_utf8(),
-                ));
-            }
-            folded.push(replacement);
-        }
-        *text = folded;
-        Ok(mapping)
+        Ok(rewrite(text, |_, c| Some(fold_kanji(c))))
     }
 }
 
@@ -172,22 +182,11 @@ impl CharacterFilter for LineWrapCharacterFilter {
     }
 
     fn apply(&self, text: &mut String) -> LinderaResult<OffsetMapping> {
-        let mut mapping = OffsetMapping::new();
         let chars: Vec<char> = text.chars().collect();
         if !(0..chars.len()).any(|index| is_line_wrap(&chars, index)) {
-            return Ok(mapping);
+            return Ok(OffsetMapping::new());
         }
-        let mut joined = String::with_capacity(text.len());
-        for ((start, c), index) in text.char_indices().zip(0..) {
-            if is_line_wrap(&chars, index) {
-                let at = joined.len();
-                mapping.add_transformation(Transformation::new(start, start + c.len_utf8(), at, at));
-            } else {
-                joined.push(c);
-            }
-        }
-        *text = joined;
-        Ok(mapping)
+        Ok(rewrite(text, |index, c| (!is_line_wrap(&chars, index)).then_some(c)))
     }
 }
 

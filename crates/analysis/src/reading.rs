@@ -150,11 +150,7 @@ impl Readings {
                 options.truncate(READINGS_PER_PART);
                 options
             };
-            spellings = spellings
-                .iter()
-                .flat_map(|start| options.iter().map(move |option| format!("{start}{option}")))
-                .take(limit)
-                .collect();
+            spellings = each_followed_by(&spellings, &options, limit);
         }
         spellings.retain(|spelling| !spelling.is_empty());
         spellings
@@ -170,11 +166,7 @@ impl Readings {
         for c in word.chars() {
             let mut options = self.of(c.encode_utf8(&mut [0; 4]));
             options.truncate(READINGS_PER_PART);
-            spellings = spellings
-                .iter()
-                .flat_map(|start| options.iter().map(move |option| format!("{start}{option}")))
-                .take(READINGS_PER_PART)
-                .collect();
+            spellings = each_followed_by(&spellings, &options, READINGS_PER_PART);
         }
         spellings
     }
@@ -202,6 +194,12 @@ impl Readings {
         readings.sort_by_key(|reading| reading.chars().count());
         readings
     }
+}
+
+/// Up to `limit` of every start followed by every option, in order: the
+/// readings of a text so far, each with each reading of its next part.
+fn each_followed_by(starts: &[String], options: &[String], limit: usize) -> Vec<String> {
+    starts.iter().flat_map(|start| options.iter().map(move |option| format!("{start}{option}"))).take(limit).collect()
 }
 
 /// The katakana reading of a word typed in romaji (kosodate → コソダテ); `None`

@@ -166,9 +166,11 @@ impl SearchEngine {
         if matches.strict.total < RELAX_BELOW {
             let finds_nothing =
                 |tree: &QueryTree| searcher.search(tree.to_query().as_ref(), &Count).is_ok_and(|count| count == 0);
-            let catalog = self.catalog();
-            let escalation = Escalation::On { finds_nothing: &finds_nothing, vocabulary: &catalog.suggester };
-            let escalated = planner.plan(&clauses, escalation);
+            let escalated = {
+                // Held only while planning: a write's refresh waits for it.
+                let catalog = self.catalog();
+                planner.plan(&clauses, Escalation::On { finds_nothing: &finds_nothing, vocabulary: &catalog.suggester })
+            };
             if escalated.escalated {
                 plan = escalated;
                 queries = PlanQueries::of(&plan);

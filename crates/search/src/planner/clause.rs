@@ -1,11 +1,14 @@
 //! What one clause matches: its alternatives, each a [`QueryTree`] weighted
 //! from the [`weights`](super::weights) table.
 
+use std::ops::Range;
+
 use hoshin_analysis::ngram::{covering_terms, substring_terms};
 use hoshin_analysis::normalize::normalize;
 use hoshin_analysis::reading::{is_kana, reading_key};
 use hoshin_analysis::{Analysis, Analyzers};
 use tantivy::schema::Field;
+use tantivy::tokenizer::Token;
 
 use super::swaps::SwapKind;
 use super::tree::QueryTree;
@@ -31,6 +34,8 @@ pub struct Analysed {
     pub surface: Terms,
     /// Normalised words.
     pub normalized: Terms,
+    /// The byte range of the text each normalised word came from.
+    pub normalized_ranges: Vec<Range<usize>>,
     /// The normalised text without white space, as the n-gram fields hold it.
     pub substring: String,
     /// The reading key of a text written in kana alone.
@@ -40,11 +45,12 @@ pub struct Analysed {
 impl Analysed {
     /// Analyses `text` the ways a clause is matched.
     pub fn new(analyzers: &Analyzers, text: &str) -> Analysed {
-        let terms =
-            |analysis| analyzers.tokens(analysis, text).into_iter().map(|token| (token.position, token.text)).collect();
+        let terms = |tokens: Vec<Token>| tokens.into_iter().map(|token| (token.position, token.text)).collect();
+        let normalized = analyzers.tokens(Analysis::Normalized, text);
         Analysed {
-            surface: terms(Analysis::Surface),
-            normalized: terms(Analysis::Normalized),
+            surface: terms(analyzers.tokens(Analysis::Surface, text)),
+            normalized_ranges: normalized.iter().map(|token| token.offset_from..token.offset_to).collect(),
+            normalized: terms(normalized),
             substring: normalize(text).chars().filter(|c| !c.is_whitespace()).collect(),
             reading: is_kana(text).then(|| reading_key(text)),
         }
@@ -140,9 +146,7 @@ impl Alternatives<'_> {
     pub fn clause(&self, analysed: &Analysed, swaps: &[(Analysed, SwapKind)], kind: ClauseKind) -> Option<QueryTree> {
         let mut alternatives = self.literal(analysed, kind, Origin::Typed);
         if let Some(reading) = &analysed.reading {
-            for (field, weight) in self.weights.reading {
-                alternatives.extend(substring(field, reading).map(|query| boosted(query, weight)));
-            }
+            alternatives.extend(self.reading(reading, 1.0));
         }
         for (swapped, swap) in swaps {
             alternatives.extend(self.literal(swapped, kind, Origin::Swapped(*swap)));
@@ -161,15 +165,14 @@ impl Alternatives<'_> {
 
     /// What a clause's sound-alike `reading` matches, on its own.
     pub fn sound_alike(&self, reading: &str) -> Option<QueryTree> {
-        any_of(self.sound_alike_alternatives(reading))
+        any_of(self.reading(reading, SOUND_ALIKE_FACTOR))
     }
 
-    fn sound_alike_alternatives(&self, reading: &str) -> Vec<QueryTree> {
+    /// `reading` in the reading fields, their weights scaled by `factor`.
+    fn reading(&self, reading: &str, factor: f32) -> Vec<QueryTree> {
         let fields = self.weights.reading.iter();
         fields
-            .filter_map(|&(field, weight)| {
-                substring(field, reading).map(|query| boosted(query, weight * SOUND_ALIKE_FACTOR))
-            })
+            .filter_map(|&(field, weight)| substring(field, reading).map(|query| boosted(query, weight * factor)))
             .collect()
     }
 
@@ -189,7 +192,7 @@ impl Alternatives<'_> {
             }
         }
         for reading in sounds {
-            alternatives.extend(self.sound_alike_alternatives(reading));
+            alternatives.extend(self.reading(reading, SOUND_ALIKE_FACTOR));
         }
         QueryTree::Any(alternatives)
     }

@@ -41,6 +41,8 @@ pub mod swaps;
 mod tree;
 pub mod weights;
 
+use std::collections::HashMap;
+
 use hoshin_analysis::Analyzers;
 
 use crate::query_lists::QueryLists;
@@ -131,8 +133,8 @@ impl<'a> Planner<'a> {
         let mut single_clause_units = Vec::new();
         for clause in clauses {
             let analysed = Analysed::new(self.analyzers, &clause.text);
-            let mut swaps = swaps(&clause.text, self.analyzers, self.lists, None);
-            let mut swapped = self.analyse_swaps(&swaps);
+            let mut swaps = swaps(&clause.text, &analysed, self.lists, None);
+            let mut swapped = self.analyse_swaps(&swaps, HashMap::new());
             let Some(mut query) = self.alternatives.clause(&analysed, &swapped, clause.kind) else {
                 continue;
             };
@@ -145,8 +147,10 @@ impl<'a> Planner<'a> {
                             .clause(&analysed, &[], ClauseKind::Word)
                             .is_none_or(|tree| finds_nothing(&tree))
                     };
-                    swaps = swaps::swaps(&clause.text, self.analyzers, self.lists, Some(&word_finds_nothing));
-                    swapped = self.analyse_swaps(&swaps);
+                    let earlier = swaps.into_iter().map(|swap| swap.text).zip(swapped.into_iter().map(|(a, _)| a));
+                    let earlier = earlier.collect();
+                    swaps = swaps::swaps(&clause.text, &analysed, self.lists, Some(&word_finds_nothing));
+                    swapped = self.analyse_swaps(&swaps, earlier);
                     query = self.alternatives.clause(&analysed, &swapped, clause.kind).unwrap_or(query);
                     sounds = sound_alikes(&clause.text, &self.lists.readings, vocabulary);
                     plan.escalated |= swaps.iter().any(|swap| swap.kind == SwapKind::Related);
@@ -195,11 +199,12 @@ impl<'a> Planner<'a> {
         }
         plan
     }
-}
 
-impl Planner<'_> {
-    fn analyse_swaps(&self, swaps: &[Swap]) -> Vec<(Analysed, SwapKind)> {
-        swaps.iter().map(|swap| (Analysed::new(self.analyzers, &swap.text), swap.kind)).collect()
+    /// Each swap's text analysed, or taken from `earlier` (analyses by text)
+    /// where it is there already.
+    fn analyse_swaps(&self, swaps: &[Swap], mut earlier: HashMap<String, Analysed>) -> Vec<(Analysed, SwapKind)> {
+        let mut analyse = |text: &str| earlier.remove(text).unwrap_or_else(|| Analysed::new(self.analyzers, text));
+        swaps.iter().map(|swap| (analyse(&swap.text), swap.kind)).collect()
     }
 }
 

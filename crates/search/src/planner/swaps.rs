@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use hoshin_analysis::normalize::normalize;
 use hoshin_analysis::{Analysis, Analyzers};
 
+use super::clause::Analysed;
 use crate::query_lists::QueryLists;
 
 /// Most swaps tried per clause.
@@ -118,25 +119,20 @@ struct Span {
     words: String,
 }
 
-/// The swaps of `text`, strongest first. Words of related meaning only when
-/// asked for, and only for words that `finds_nothing` says match nothing as
-/// typed (結婚 in 結婚の手続き, not 子供 in 子供の検診).
-pub fn swaps(
-    text: &str,
-    analyzers: &Analyzers,
-    lists: &QueryLists,
-    related: Option<&dyn Fn(&str) -> bool>,
-) -> Vec<Swap> {
-    let tokens = analyzers.tokens(Analysis::Normalized, text);
+/// The swaps of `text`, analysed as `analysed`, strongest first. Words of
+/// related meaning only when asked for, and only for words that `related`
+/// says match nothing as typed (結婚 in 結婚の手続き, not 子供 in 子供の検診).
+pub fn swaps(text: &str, analysed: &Analysed, lists: &QueryLists, related: Option<&dyn Fn(&str) -> bool>) -> Vec<Swap> {
+    let (words, ranges) = (&analysed.normalized, &analysed.normalized_ranges);
     let mut spans = Vec::new();
-    for first in 0..tokens.len() {
-        for last in first..tokens.len().min(first + MAX_SPAN_WORDS) {
-            let (start, end) = (tokens[first].offset_from, tokens[last].offset_to);
+    for first in 0..words.len() {
+        for last in first..words.len().min(first + MAX_SPAN_WORDS) {
+            let (start, end) = (ranges[first].start, ranges[last].end);
             spans.push(Span {
                 start,
                 end,
                 spelling: normalize(&text[start..end]),
-                words: tokens[first..=last].iter().map(|token| token.text.as_str()).collect(),
+                words: words[first..=last].iter().map(|(_, word)| word.as_str()).collect(),
             });
         }
     }
@@ -194,7 +190,8 @@ mod tests {
     fn swapped(text: &str, related: bool) -> Vec<(SwapKind, String)> {
         let nothing = |_: &str| true;
         let related: Option<&dyn Fn(&str) -> bool> = if related { Some(&nothing) } else { None };
-        swaps(text, &analysis().analyzers, lists(), related).into_iter().map(|swap| (swap.kind, swap.text)).collect()
+        let analysed = Analysed::new(&analysis().analyzers, text);
+        swaps(text, &analysed, lists(), related).into_iter().map(|swap| (swap.kind, swap.text)).collect()
     }
 
     fn texts(text: &str, related: bool) -> Vec<String> {
@@ -222,7 +219,8 @@ mod tests {
 
     #[test]
     fn a_headword_is_never_swapped_inside_a_longer_word() {
-        let found = swaps("図書館の本市", &analysis().analyzers, lists(), Some(&|_| true));
+        let text = "図書館の本市";
+        let found = swaps(text, &Analysed::new(&analysis().analyzers, text), lists(), Some(&|_| true));
         assert!(found.iter().any(|swap| swap.from == "図書館"), "{found:?}");
         for swap in found {
             assert!(
