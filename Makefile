@@ -4,13 +4,13 @@
 
 ## Build the dictionary and index when missing or stale, then serve on 127.0.0.1:3000.
 serve:
-	@scripts/install-system-deps serve
+	@scripts/install-system-deps serve import
 	@scripts/install-sudachi-synonyms
 	cargo run --release -- serve
 
 ## Rebuild the index from seeds/ and publish it atomically.
 index:
-	@scripts/install-system-deps serve
+	@scripts/install-system-deps serve import
 	@scripts/install-sudachi-synonyms
 	cargo run --release -- index
 
@@ -18,7 +18,7 @@ index:
 ## doc tests, schemathesis against the running server's OpenAPI document, then
 ## the format and lint checks.
 test:
-	@scripts/install-system-deps serve test
+	@scripts/install-system-deps serve import ocr test
 	@scripts/install-sudachi-synonyms
 	cargo test --workspace
 	scripts/contract-test

@@ -80,7 +80,7 @@ fn queries() -> Vec<(String, String)> {
 }
 
 fn search(engine: &SearchEngine, query: &str) -> u64 {
-    let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
+    let request = SearchRequest::new(query);
     engine.search(&request).expect("the query runs").total
 }
 

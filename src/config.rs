@@ -10,9 +10,12 @@ use anyhow::Context;
 
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
+use hoshin_import::{parse_fiscal_year, ImportError, ImportOptions};
 use hoshin_server::admission::AdmissionLimits;
 use hoshin_server::workers::IndexWorkers;
 use hoshin_server::{ApiTokens, HttpConfig};
+
+use crate::import::{ImportJob, Target};
 
 /// hoshin: full-text search for Japanese municipal policy text.
 #[derive(Debug, Parser)]
@@ -55,6 +58,34 @@ enum CommandFlags {
         #[arg(long, default_value = "seeds")]
         seeds: PathBuf,
     },
+    /// Read documents (PDF, Word, Excel, HTML, outline text) into items and
+    /// send them to a running server's write API.
+    Import {
+        /// Files, and directories to import every document of.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the outline and the items that would be sent, with counts; send nothing (no server needed).
+        #[arg(long)]
+        dry_run: bool,
+        /// Read PDF pages without a text layer by OCR (tesseract, Japanese; slow); their items say so.
+        #[arg(long)]
+        ocr: bool,
+        /// The running server to send the items to.
+        #[arg(long, env = "HOSHIN_SERVER", default_value = "http://127.0.0.1:3000")]
+        server: String,
+        /// An API token the server accepts for writes.
+        #[arg(long, env = "HOSHIN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// The municipality the documents are of, e.g. 狛江市.
+        #[arg(long)]
+        municipality: Option<String>,
+        /// The fiscal year (令和6年度, 2024年度, R6 or 2024), for documents that do not say it.
+        #[arg(long)]
+        year: Option<String>,
+        /// Where the city publishes the documents.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Print every item of the seed files as one JSON object per line, for
     /// loading the same corpus into other systems (the Groonga comparison).
     Export {
@@ -94,7 +125,8 @@ struct PathFlags {
     /// Index root directory: the index generations, CURRENT naming the live one, and the journal.
     #[arg(long, default_value = "index")]
     index: PathBuf,
-    /// Directory of seed `*.txt` files in the policy text format.
+    /// Directory of seed `*.txt` files in the policy text format (with optional
+    /// `NAME.json` metadata beside each); missing or empty, the index starts empty.
     #[arg(long, default_value = "seeds")]
     seeds: PathBuf,
     /// Where the compiled IPADIC dictionary is kept [default: INDEX/dictionary].
@@ -148,6 +180,8 @@ pub enum Config {
         /// Seed files to recombine.
         seeds: PathBuf,
     },
+    /// Import documents.
+    Import(ImportJob),
     /// Print the seed files' items as JSON lines.
     Export {
         /// Seed files to read.
@@ -167,6 +201,20 @@ impl TryFrom<Flags> for Config {
             CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
             CommandFlags::Generate { items, seed, out, seeds } => Config::Generate { items, seed, out, seeds },
             CommandFlags::Export { seeds } => Config::Export { seeds },
+            CommandFlags::Import { paths, dry_run, ocr, server, token, municipality, year, url } => {
+                let year = match year {
+                    Some(year) => Some(parse_fiscal_year(&year).ok_or(ImportError::BadYear(year))?),
+                    None => None,
+                };
+                let target = match (dry_run, token) {
+                    (true, _) => None,
+                    (false, Some(token)) => Some(Target { server, token }),
+                    (false, None) => {
+                        anyhow::bail!("sending needs an API token: --token or HOSHIN_TOKEN (or --dry-run)")
+                    }
+                };
+                Config::Import(ImportJob { paths, options: ImportOptions { ocr, municipality, year, url }, target })
+            }
         })
     }
 }

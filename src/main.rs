@@ -1,10 +1,11 @@
 //! The `hoshin` binary: parses flags, prepares the dictionary and the index, and
 //! either rebuilds the index, serves the search API until told to stop
 //! (reloading the word lists on SIGHUP and following generations other
-//! processes publish), generates a benchmark corpus or exports a corpus as
-//! JSON lines.
+//! processes publish), imports documents into a running server, generates a
+//! benchmark corpus or exports a corpus as JSON lines.
 
 mod config;
+mod import;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -62,6 +63,7 @@ fn run(config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Config::Import(job) => import::run(&job),
         Config::Export { seeds } => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for item in read_seeds_dir(&seeds)? {

@@ -60,7 +60,7 @@ fn mean_ndcg_at_10(file: &str) -> (f64, Vec<(String, f64)>) {
                 (doc.to_string(), grade.parse().unwrap())
             })
             .collect();
-        let request = SearchRequest { query: columns[1], limit: 10, offset: 0, department: None, explain: false };
+        let request = SearchRequest::new(columns[1]);
         let ranked: Vec<String> = engine
             .search(&request)
             .unwrap()

@@ -8,7 +8,7 @@ use hoshin_search::{SearchEngine, SearchRequest};
 use crate::util::{analysis, engine_over, inputs, seed, seed_copy};
 
 fn search_ids(engine: &SearchEngine, query: &str) -> Vec<String> {
-    let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
+    let request = SearchRequest::new(query);
     engine.search(&request).unwrap().hits.into_iter().map(|hit| hit.item.id).collect()
 }
 
@@ -63,11 +63,13 @@ fn a_failed_build_leaves_the_previous_index_live() {
 }
 
 #[test]
-fn an_empty_seed_directory_is_an_error_not_an_empty_index() {
+fn an_empty_seed_directory_gives_an_empty_index_to_write_into() {
     let root = tempfile::tempdir().unwrap();
     let seeds = tempfile::tempdir().unwrap();
-    let error = build_index(&IndexLayout::new(root.path()), &inputs(seeds.path())).unwrap_err();
-    assert!(matches!(error, IndexerError::NoSeeds(_)), "{error}");
+    let report = build_index(&IndexLayout::new(root.path()), &inputs(seeds.path())).unwrap();
+    assert_eq!(report.documents, 0);
+    let index = hoshin_indexer::open_current(&IndexLayout::new(root.path()), &analysis().analyzers).unwrap();
+    assert_eq!(engine_over(&index).document_count(), 0);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use hoshin_indexer::seed::read_seed_file;
 use crate::util::{other_cities, seed, seed_file};
 
 fn search(engine: &SearchEngine, query: &str) -> SearchResults {
-    let request = SearchRequest { query, limit: 10, offset: 0, department: None, explain: false };
+    let request = SearchRequest::new(query);
     engine.search(&request).unwrap()
 }
 
@@ -147,7 +147,7 @@ fn every_spelling_and_inflection_finds_every_item_written_any_of_those_ways() {
             .collect();
         assert!(!written.is_empty(), "{spellings:?}");
         for query in queries {
-            let request = SearchRequest { query, limit: 100, offset: 0, department: None, explain: false };
+            let request = SearchRequest { limit: 100, ..SearchRequest::new(query) };
             let found = ids(&engine.search(&request).unwrap());
             let missed: Vec<&String> = written.iter().filter(|id| !found.contains(id)).collect();
             assert!(missed.is_empty(), "{query} misses {missed:?}");

@@ -5,6 +5,7 @@ mod e2e;
 mod eval;
 mod hostile;
 mod http;
+mod import;
 mod index;
 mod openapi;
 mod relevance;

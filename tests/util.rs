@@ -37,10 +37,13 @@ pub fn test_data(name: &str) -> PathBuf {
     workspace().join("tests/data").join(name)
 }
 
-/// A temporary seed directory holding a copy of the seed, for tests that add to it.
+/// A temporary seed directory holding a copy of the seed and its metadata,
+/// for tests that add to it.
 pub fn seed_copy() -> tempfile::TempDir {
     let seeds = tempfile::tempdir().unwrap();
-    std::fs::copy(seed_file(), seeds.path().join("komae-2022-policies.txt")).unwrap();
+    for name in ["komae-2022-policies.txt", "komae-2022-policies.json"] {
+        std::fs::copy(seeds_dir().join(name), seeds.path().join(name)).unwrap();
+    }
     seeds
 }
 

@@ -127,7 +127,7 @@ fn a_batch_is_written_whole_or_not_at_all() {
 }
 
 #[test]
-fn policy_text_files_import_in_the_seed_format() {
+fn policy_text_files_import_in_the_seed_format_and_unreadable_ones_are_refused() {
     let seeds = seed_copy();
     let index = tempfile::tempdir().unwrap();
     let server = writable_app(seeds.path(), index.path());
@@ -136,11 +136,14 @@ fn policy_text_files_import_in_the_seed_format() {
         server.send("POST", "/api/import?file=r5-env.txt", Some(TOKEN), "text/plain", text.as_bytes());
     assert_eq!((status, &answer["written"]), (200, &json!(2)), "{answer}");
     assert_eq!(server.get("/api/documents/r5-env-002").1["policy"], "水辺");
-    let broken = "水辺\n- ▽ 置き場のない項目\n";
+    let without_year = "水辺\n- ▽ 年度の分からない項目\n";
     let (status, answer) =
-        server.send("POST", "/api/import?file=bad.txt", Some(TOKEN), "text/plain", broken.as_bytes());
-    assert_eq!(status, 400);
-    assert!(answer["error"]["message"].as_str().unwrap().contains("bad.txt:1"), "{answer}");
+        server.send("POST", "/api/import?file=bad.txt", Some(TOKEN), "text/plain", without_year.as_bytes());
+    assert_eq!((status, answer["error"]["code"].as_str()), (422, Some("no_fiscal_year")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().starts_with("bad.txt: "), "{answer}");
+    let (status, answer) =
+        server.send("POST", "/api/import?file=bad.txt", Some(TOKEN), "text/plain", &[0x82, 0x0a, 0x81]);
+    assert_eq!((status, answer["error"]["code"].as_str()), (422, Some("unreadable_document")), "{answer}");
 }
 
 #[test]

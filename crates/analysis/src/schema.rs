@@ -10,7 +10,7 @@ use tantivy::schema::{
 use crate::analyzers::Analysis;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The name of every field, as the schema, the engine and the API know it.
 pub mod field_name {
@@ -46,6 +46,22 @@ pub mod field_name {
     pub const SOURCE_FILE: &str = "source_file";
     /// See [`Fields::source_line`](super::Fields::source_line).
     pub const SOURCE_LINE: &str = "source_line";
+    /// See [`Fields::fiscal_year_facet`](super::Fields::fiscal_year_facet).
+    pub const FISCAL_YEAR_FACET: &str = "fiscal_year_facet";
+    /// See [`Fields::municipality`](super::Fields::municipality).
+    pub const MUNICIPALITY: &str = "municipality";
+    /// See [`Fields::municipality_facet`](super::Fields::municipality_facet).
+    pub const MUNICIPALITY_FACET: &str = "municipality_facet";
+    /// See [`Fields::path`](super::Fields::path).
+    pub const PATH: &str = "path";
+    /// See [`Fields::source_page`](super::Fields::source_page).
+    pub const SOURCE_PAGE: &str = "source_page";
+    /// See [`Fields::source_title`](super::Fields::source_title).
+    pub const SOURCE_TITLE: &str = "source_title";
+    /// See [`Fields::source_url`](super::Fields::source_url).
+    pub const SOURCE_URL: &str = "source_url";
+    /// See [`Fields::source_ocr`](super::Fields::source_ocr).
+    pub const SOURCE_OCR: &str = "source_ocr";
 }
 
 /// How a field is indexed and stored.
@@ -113,6 +129,14 @@ pub const FIELD_TABLE: &[FieldSpec] = &[
     FieldSpec { name: field_name::DEPARTMENT_FACET, kind: FieldKind::Facet },
     FieldSpec { name: field_name::SOURCE_FILE, kind: FieldKind::StoredText },
     FieldSpec { name: field_name::SOURCE_LINE, kind: FieldKind::Number { indexed: false } },
+    FieldSpec { name: field_name::FISCAL_YEAR_FACET, kind: FieldKind::Facet },
+    FieldSpec { name: field_name::MUNICIPALITY, kind: FieldKind::Key },
+    FieldSpec { name: field_name::MUNICIPALITY_FACET, kind: FieldKind::Facet },
+    FieldSpec { name: field_name::PATH, kind: FieldKind::StoredText },
+    FieldSpec { name: field_name::SOURCE_PAGE, kind: FieldKind::Number { indexed: false } },
+    FieldSpec { name: field_name::SOURCE_TITLE, kind: FieldKind::StoredText },
+    FieldSpec { name: field_name::SOURCE_URL, kind: FieldKind::StoredText },
+    FieldSpec { name: field_name::SOURCE_OCR, kind: FieldKind::Number { indexed: false } },
 ];
 
 /// Handles of every field of a hoshin index.
@@ -152,6 +176,22 @@ pub struct Fields {
     pub source_file: Field,
     /// Line of that file the item stands on.
     pub source_line: Field,
+    /// `/2022`: the fiscal year as a facet, for counting by year.
+    pub fiscal_year_facet: Field,
+    /// The municipality, indexed whole for the `municipality` filter.
+    pub municipality: Field,
+    /// `/狛江市`: the municipality as a facet, for counting by municipality.
+    pub municipality_facet: Field,
+    /// The headings between department and policy heading, one value each.
+    pub path: Field,
+    /// Page of a PDF the item stands on.
+    pub source_page: Field,
+    /// Title of the document the item was read from.
+    pub source_title: Field,
+    /// Where the city publishes that document.
+    pub source_url: Field,
+    /// 1 when the item was read by OCR.
+    pub source_ocr: Field,
 }
 
 impl Fields {
@@ -199,6 +239,14 @@ impl Fields {
             text_reading: field(field_name::TEXT_READING)?,
             source_file: field(field_name::SOURCE_FILE)?,
             source_line: field(field_name::SOURCE_LINE)?,
+            fiscal_year_facet: field(field_name::FISCAL_YEAR_FACET)?,
+            municipality: field(field_name::MUNICIPALITY)?,
+            municipality_facet: field(field_name::MUNICIPALITY_FACET)?,
+            path: field(field_name::PATH)?,
+            source_page: field(field_name::SOURCE_PAGE)?,
+            source_title: field(field_name::SOURCE_TITLE)?,
+            source_url: field(field_name::SOURCE_URL)?,
+            source_ocr: field(field_name::SOURCE_OCR)?,
         })
     }
 }

@@ -20,6 +20,7 @@ use tantivy::{Index, IndexWriter};
 use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
 use crate::layout::{GenerationHold, IndexLayout};
+use crate::progress::Progress;
 use crate::seed::read_seeds_dir;
 use crate::writer::{applied_journal_bytes, apply, commit, ensure_journal_covers};
 
@@ -31,9 +32,6 @@ const MANIFEST_FILE: &str = "hoshin-manifest.json";
 /// and searches visit few segments. A build's peak memory is this plus the
 /// parsed items (see docs/performance.md).
 const WRITER_MEMORY_BYTES: usize = 1_000_000_000;
-
-/// How often a build reports progress, in documents.
-const PROGRESS_EVERY: usize = 10_000;
 
 /// What a generation was built from, and what it holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -216,12 +214,12 @@ fn write_generation(
     let index = Index::create_in_dir(generation, schema)?;
     analyzers.register(index.tokenizers());
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
+    let progress = Progress::new("indexing", items.len() as u64, "items");
     for (done, item) in items.iter().enumerate() {
         writer.add_document(item.to_document(&fields))?;
-        if (done + 1) % PROGRESS_EVERY == 0 {
-            tracing::info!(documents = done + 1, total = items.len(), "indexing");
-        }
+        progress.set(done as u64 + 1);
     }
+    progress.finish();
     // Documents written through the API outlive rebuilds: replay them on top.
     let (entries, _) = Journal::read(journal)?;
     for entry in &entries {

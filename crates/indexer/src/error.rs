@@ -28,9 +28,14 @@ pub enum IndexerError {
     /// Seed lines that could not be placed; nothing is indexed until they are fixed.
     #[error("{} line(s) could not be placed:\n{}", .0.len(), join_lines(.0))]
     Unplaced(Vec<UnplacedLine>),
-    /// The seeds directory holds no `.txt` file.
-    #[error("no seed files (*.txt) in {}", .0.display())]
-    NoSeeds(PathBuf),
+    /// A seed file's metadata is not the JSON it should be.
+    #[error("{}: {message} (expected {{\"municipality\", \"title\", \"url\"}}, each optional)", .path.display())]
+    Metadata {
+        /// The metadata file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The items a corpus is generated from give no clause, department or
     /// heading to recombine.
     #[error("the seed items give no clauses, departments and headings to generate a corpus from")]

@@ -23,6 +23,9 @@ use crate::error::{IndexerError, Result};
 /// One change to the document set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+// Batches are almost all puts: boxing the item would cost an allocation each
+// to save space only in the rare delete.
+#[allow(clippy::large_enum_variant)]
 pub enum Operation {
     /// Add the item, replacing any item with its id.
     Put(PolicyItem),
@@ -132,10 +135,12 @@ mod tests {
             id: id.into(),
             year: "令和5年度".into(),
             fiscal_year: 2023,
+            municipality: None,
             department: "教育部".into(),
             policy: "見出し".into(),
+            path: Vec::new(),
             text: "本文".into(),
-            source: Source { file: "api".into(), line: 0 },
+            source: Source { file: "api".into(), line: 0, ..Source::default() },
         }
     }
 

@@ -12,22 +12,48 @@
 //! cannot (an item before any heading, a heading before any department, an empty
 //! item, a header whose era is unknown) is reported with its file and line, and
 //! the whole file is refused rather than silently indexed without it.
+//!
+//! What the text does not say — the municipality, the document's title and
+//! where it is published — comes from an optional [`SeedMetadata`] JSON file
+//! beside it (`komae-2022-policies.json` for `komae-2022-policies.txt`).
+//! Other layouts and formats come in through `hoshin_import`.
 
 use std::fs;
 use std::path::Path;
 
+use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use hoshin_analysis::numerals::era_base;
 use hoshin_analysis::{PolicyItem, Source};
 
 use crate::error::{IndexerError, Result, UnplacedLine};
+use crate::progress::Progress;
 
 /// The marker that starts an item line.
 const ITEM_MARKER: &str = "- ▽";
 
-/// Reads every `*.txt` file of `seeds_dir`, in file-name order.
+/// What a seed file's text does not say about it, read from the JSON file of
+/// the same stem beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedMetadata {
+    /// The municipality, e.g. 狛江市.
+    pub municipality: Option<String>,
+    /// The document's title.
+    pub title: Option<String>,
+    /// Where the city publishes the document.
+    pub url: Option<String>,
+}
+
+/// Reads every `*.txt` file of `seeds_dir`, in file-name order, with its
+/// metadata. A missing or empty directory gives no items: the index starts
+/// empty and is filled through the API.
 pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
+    if !seeds_dir.exists() {
+        tracing::warn!(dir = %seeds_dir.display(), "no seed directory: starting with an empty index");
+        return Ok(Vec::new());
+    }
     let entries = fs::read_dir(seeds_dir).map_err(IndexerError::io(seeds_dir))?;
     let mut paths = Vec::new();
     for entry in entries {
@@ -37,13 +63,15 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
         }
     }
     if paths.is_empty() {
-        return Err(IndexerError::NoSeeds(seeds_dir.to_path_buf()));
+        tracing::warn!(dir = %seeds_dir.display(), "no seed files (*.txt): starting with an empty index");
     }
     paths.sort();
     let files = paths.len();
     let mut items = Vec::new();
     let mut unplaced = Vec::new();
-    for path in paths {
+    let progress = Progress::new("reading seed files", files as u64, "files");
+    for (done, path) in paths.into_iter().enumerate() {
+        progress.set(done as u64);
         match read_seed_file(&path) {
             Ok(file_items) => {
                 tracing::debug!(file = %path.display(), items = file_items.len(), "seed file parsed");
@@ -53,6 +81,7 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
             Err(other) => return Err(other),
         }
     }
+    progress.finish();
     if unplaced.is_empty() {
         // One line per directory: a generated corpus has thousands of files.
         tracing::info!(dir = %seeds_dir.display(), files, items = items.len(), "seed files parsed");
@@ -62,8 +91,29 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
     }
 }
 
-/// Reads one seed file.
+/// Reads one seed file, with the metadata beside it.
 pub fn read_seed_file(path: &Path) -> Result<Vec<PolicyItem>> {
+    let metadata = read_metadata(&path.with_extension("json"))?;
+    let mut items = read_seed_text(path)?;
+    for item in &mut items {
+        item.municipality.clone_from(&metadata.municipality);
+        item.source.title.clone_from(&metadata.title);
+        item.source.url.clone_from(&metadata.url);
+    }
+    Ok(items)
+}
+
+/// The metadata in `path`, or none when there is no such file.
+fn read_metadata(path: &Path) -> Result<SeedMetadata> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|error| IndexerError::Metadata { path: path.to_path_buf(), message: error.to_string() }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(SeedMetadata::default()),
+        Err(error) => Err(IndexerError::io(path)(error)),
+    }
+}
+
+fn read_seed_text(path: &Path) -> Result<Vec<PolicyItem>> {
     let bytes = fs::read(path).map_err(IndexerError::io(path))?;
     let file_name = path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
     let text = String::from_utf8(bytes).map_err(|error| {
@@ -106,10 +156,12 @@ pub fn parse_seed(file_name: &str, text: &str) -> Result<Vec<PolicyItem>> {
                     id: format!("{stem}-{:03}", items.len() + 1),
                     year: header.year.clone(),
                     fiscal_year: header.fiscal_year,
+                    municipality: None,
                     department: header.department.clone(),
                     policy: heading.clone(),
+                    path: Vec::new(),
                     text: item_text.to_string(),
-                    source: Source { file: file_name.to_string(), line: line_number as u64 },
+                    source: Source { file: file_name.to_string(), line: line_number as u64, ..Source::default() },
                 }),
             }
             continue;

@@ -1,5 +1,7 @@
 //! Running a planned query: strict matches first, relaxed ones after, one page
-//! of them with snippets, and the department facet.
+//! of them with snippets, filtered by department, municipality and fiscal
+//! year, ordered by relevance or by year, and counted by department, fiscal
+//! year and municipality.
 //!
 //! Every required clause must match (see [`crate::planner`] for what a clause
 //! matches); excluded clauses must not. When fewer than [`RELAX_BELOW`] items
@@ -8,25 +10,32 @@
 //! matching strategy or Elasticsearch's `minimum_should_match` behave. Near
 //! misses and sound-alikes escalate the same way: the query first runs as
 //! typed (see [`crate::planner`]). Strict and relaxed matches are each counted,
-//! tallied by department and paged in one pass over the index. This is plain
-//! synchronous code, for a caller to run wherever blocking is fine.
+//! tallied by facet and paged in one pass over the index. The facets count
+//! every match of the query whatever the filters, so a client can show what
+//! choosing another value would give. This is plain synchronous code, for a
+//! caller to run wherever blocking is fine.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::RwLock;
 use std::time::{Instant, SystemTime};
 
 use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
 use tantivy::collector::{Count, DocSetCollector, FacetCollector, FacetCounts, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
+};
 
 use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
-use crate::results::{AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, Relaxation, SearchResults};
+use crate::results::{
+    AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, Relaxation, SearchResults, YearCount,
+};
 use crate::snippet::{render, Highlighter};
 use crate::suggest::{Suggester, Suggestion};
 use crate::syntax::parse_clauses;
@@ -45,8 +54,55 @@ pub struct SearchRequest<'a> {
     pub offset: usize,
     /// Restrict to this department.
     pub department: Option<&'a str>,
+    /// Restrict to this municipality.
+    pub municipality: Option<&'a str>,
+    /// Restrict to fiscal years from the first to the second, inclusive;
+    /// either end may be open.
+    pub fiscal_years: (Option<u64>, Option<u64>),
+    /// How the hits are ordered.
+    pub sort: SortOrder,
     /// Attach score explanations to the hits.
     pub explain: bool,
+}
+
+impl<'a> SearchRequest<'a> {
+    /// The first page of ten hits for `query`, unfiltered, by relevance.
+    pub fn new(query: &'a str) -> SearchRequest<'a> {
+        SearchRequest {
+            query,
+            limit: 10,
+            offset: 0,
+            department: None,
+            municipality: None,
+            fiscal_years: (None, None),
+            sort: SortOrder::Relevance,
+            explain: false,
+        }
+    }
+}
+
+/// How the hits of a search are ordered. Strict matches always come before
+/// relaxed ones; within each, by this order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Latest fiscal year first, best match first within a year.
+    Newest,
+    /// Earliest fiscal year first, best match first within a year.
+    Oldest,
+}
+
+impl SortOrder {
+    /// Every order, by the name the API knows it by.
+    pub const ALL: [(&'static str, SortOrder); 3] =
+        [("relevance", SortOrder::Relevance), ("newest", SortOrder::Newest), ("oldest", SortOrder::Oldest)];
+
+    /// The order an API name stands for.
+    pub fn named(name: &str) -> Option<SortOrder> {
+        SortOrder::ALL.iter().find(|(known, _)| *known == name).map(|(_, order)| *order)
+    }
 }
 
 /// A searchable view of one index.
@@ -62,24 +118,33 @@ pub struct SearchEngine {
 /// What the engine knows of the whole index, rebuilt after every write.
 struct Catalog {
     departments: Vec<String>,
+    municipalities: Vec<String>,
     suggester: Suggester,
     loaded_at: Option<SystemTime>,
 }
 
-/// Restricts matches to one department; scores nothing itself.
-struct DepartmentFilter(Box<dyn Query>);
+/// Restricts matches to a department, a municipality and a range of years;
+/// scores nothing itself.
+struct Filter(Vec<Box<dyn Query>>);
 
-impl DepartmentFilter {
+impl Filter {
     fn apply(&self, query: Box<dyn Query>) -> Box<dyn Query> {
-        Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, self.0.box_clone())]))
+        let mut clauses = vec![(Occur::Must, query)];
+        clauses.extend(self.0.iter().map(|filter| (Occur::Must, filter.box_clone())));
+        Box::new(BooleanQuery::new(clauses))
     }
 }
+
+/// The facets an index is counted by, each a facet field holding one value per item.
+const FACET_FIELDS: [&str; 3] =
+    [field_name::DEPARTMENT_FACET, field_name::FISCAL_YEAR_FACET, field_name::MUNICIPALITY_FACET];
 
 /// A query and what one pass over its matches gathered.
 struct Pass {
     query: Box<dyn Query>,
     total: usize,
-    departments: FacetCounts,
+    /// Per facet of [`FACET_FIELDS`], the matches' counts.
+    facets: [FacetCounts; 3],
     page: Vec<(f32, DocAddress)>,
 }
 
@@ -96,7 +161,12 @@ impl SearchEngine {
     pub fn new(index: &Index, lists: QueryLists) -> Result<Self> {
         let schema = index.schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let catalog = RwLock::new(Catalog { departments: Vec::new(), suggester: Suggester::empty(), loaded_at: None });
+        let catalog = RwLock::new(Catalog {
+            departments: Vec::new(),
+            municipalities: Vec::new(),
+            suggester: Suggester::empty(),
+            loaded_at: None,
+        });
         let engine = SearchEngine {
             reader,
             fields: Fields::from_schema(&schema)?,
@@ -114,11 +184,15 @@ impl SearchEngine {
     pub fn refresh(&self) -> Result<()> {
         self.reader.reload()?;
         let searcher = self.reader.searcher();
-        let everything = searcher.search(&AllQuery, &department_collector())?;
-        let departments = department_list([&everything]).into_iter().map(|facet| facet.value).collect();
+        let (departments, municipalities) = searcher.search(
+            &AllQuery,
+            &(facet_collector(field_name::DEPARTMENT_FACET), facet_collector(field_name::MUNICIPALITY_FACET)),
+        )?;
+        let values = |counts: &FacetCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
+        let (departments, municipalities) = (values(&departments), values(&municipalities));
         let suggester = Suggester::build(&searcher, &[self.fields.text, self.fields.policy], &self.analyzers)?;
         let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *catalog = Catalog { departments, suggester, loaded_at: Some(SystemTime::now()) };
+        *catalog = Catalog { departments, municipalities, suggester, loaded_at: Some(SystemTime::now()) };
         Ok(())
     }
 
@@ -142,23 +216,49 @@ impl SearchEngine {
         self.catalog().departments.clone()
     }
 
+    /// The municipalities in the index, most items first.
+    pub fn municipalities(&self) -> Vec<String> {
+        self.catalog().municipalities.clone()
+    }
+
+    /// The filter of a request, or none; an error for a department or
+    /// municipality the index does not hold.
+    fn filter(&self, request: &SearchRequest<'_>) -> Result<Option<Filter>> {
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        let exact = |term: Term| -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0))
+        };
+        if let Some(department) = request.department {
+            if !self.catalog().departments.iter().any(|known| known == department) {
+                return Err(SearchError::UnknownDepartment(department.to_string()));
+            }
+            filters.push(exact(Term::from_facet(self.fields.department_facet, &section_facet(department, None))));
+        }
+        if let Some(municipality) = request.municipality {
+            if !self.catalog().municipalities.iter().any(|known| known == municipality) {
+                return Err(SearchError::UnknownMunicipality(municipality.to_string()));
+            }
+            filters.push(exact(Term::from_field_text(self.fields.municipality, municipality)));
+        }
+        if request.fiscal_years != (None, None) {
+            let bound = |year: Option<u64>| match year {
+                Some(year) => Bound::Included(Term::from_field_u64(self.fields.fiscal_year, year)),
+                None => Bound::Unbounded,
+            };
+            let (from, to) = request.fiscal_years;
+            let range = RangeQuery::new(bound(from), bound(to));
+            filters.push(Box::new(ConstScoreQuery::new(Box::new(range), 0.0)));
+        }
+        Ok((!filters.is_empty()).then_some(Filter(filters)))
+    }
+
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let started = Instant::now();
-        let department_filter = match request.department {
-            Some(department) if !self.catalog().departments.iter().any(|known| known == department) => {
-                return Err(SearchError::UnknownDepartment(department.to_string()));
-            }
-            Some(department) => {
-                let term = Term::from_facet(self.fields.department_facet, &section_facet(department, None));
-                let matching = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-                Some(DepartmentFilter(Box::new(ConstScoreQuery::new(matching, 0.0))))
-            }
-            None => None,
-        };
+        let filter = self.filter(request)?;
         let clauses = parse_clauses(request.query);
         let searcher = self.reader.searcher();
-        let page = (request.offset, request.limit);
+        let page = Paging { offset: request.offset, limit: request.limit, sort: request.sort };
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan);
@@ -177,10 +277,10 @@ impl SearchEngine {
                 matches = self.matches(&searcher, &queries, page, None)?;
             }
         }
-        // The facet shows the whole query's departments, whichever one is chosen.
-        let facets = Facets { department: matches.departments() };
-        if department_filter.is_some() {
-            matches = self.matches(&searcher, &queries, page, department_filter.as_ref())?;
+        // The facets count the whole query's matches, whichever values are chosen.
+        let facets = matches.facets();
+        if filter.is_some() {
+            matches = self.matches(&searcher, &queries, page, filter.as_ref())?;
         }
 
         let strict_total = matches.strict.total;
@@ -235,14 +335,14 @@ impl SearchEngine {
         &self,
         searcher: &Searcher,
         queries: &PlanQueries,
-        (offset, limit): (usize, usize),
-        filter: Option<&DepartmentFilter>,
+        page: Paging,
+        filter: Option<&Filter>,
     ) -> Result<Matches> {
         let filtered = |query: Box<dyn Query>| match filter {
             Some(filter) => filter.apply(query),
             None => query,
         };
-        let strict = Pass::run(searcher, filtered(queries.strict.box_clone()), offset, limit)?;
+        let strict = Pass::run(searcher, filtered(queries.strict.box_clone()), page)?;
         if queries.units.is_empty() || strict.total >= RELAX_BELOW {
             return Ok(Matches { strict, relaxed: None });
         }
@@ -261,10 +361,12 @@ impl SearchEngine {
             minimum_matched,
         };
         // Relaxed matches follow every strict one, so the page goes on where the strict ones end.
-        let relaxed_offset = offset.saturating_sub(strict.total);
-        let relaxed_limit = limit - strict.page.len();
-        let relaxed =
-            Pass::run(searcher, filtered(Box::new(BooleanQuery::new(relaxed))), relaxed_offset, relaxed_limit)?;
+        let relaxed_page = Paging {
+            offset: page.offset.saturating_sub(strict.total),
+            limit: page.limit - strict.page.len(),
+            sort: page.sort,
+        };
+        let relaxed = Pass::run(searcher, filtered(Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
         Ok(Matches { strict, relaxed: Some((relaxed, relaxation)) })
     }
 
@@ -374,40 +476,72 @@ fn top(searcher: &Searcher, query: &dyn Query, offset: usize, limit: usize) -> R
     Ok(searcher.search(query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score())?)
 }
 
+/// Which page of hits a pass keeps, in which order.
+#[derive(Debug, Clone, Copy)]
+struct Paging {
+    offset: usize,
+    limit: usize,
+    sort: SortOrder,
+}
+
 impl Pass {
-    /// Counts the matches of `query`, tallies their departments and keeps one
-    /// page of the best, in a single pass: in a large index every pass over
+    /// Counts the matches of `query`, tallies their facets and keeps one
+    /// page of them, in a single pass: in a large index every pass over
     /// the matches is a walk of long posting lists.
-    fn run(searcher: &Searcher, query: Box<dyn Query>, offset: usize, limit: usize) -> Result<Pass> {
+    fn run(searcher: &Searcher, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
         // TopDocs needs room for one hit; a page of none keeps none of it.
-        let best = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-        let (total, departments, mut page) = searcher.search(query.as_ref(), &(Count, department_collector(), best))?;
-        page.truncate(limit);
-        Ok(Pass { query, total, departments, page })
+        let top = TopDocs::with_limit(page.limit.max(1)).and_offset(page.offset);
+        let [departments, years, municipalities] = FACET_FIELDS.map(facet_collector);
+        let facets = (departments, years, municipalities);
+        let (total, (departments, years, municipalities), mut hits) = match page.sort {
+            SortOrder::Relevance => searcher.search(query.as_ref(), &(Count, facets, top.order_by_score()))?,
+            SortOrder::Newest | SortOrder::Oldest => {
+                let newest = page.sort == SortOrder::Newest;
+                let by_year = top.tweak_score(move |segment: &SegmentReader| {
+                    let years = segment.fast_fields().u64(field_name::FISCAL_YEAR).ok();
+                    move |doc: DocId, score: Score| {
+                        let year = years.as_ref().and_then(|column| column.first(doc)).unwrap_or_default();
+                        (if newest { year } else { u64::MAX - year }, score)
+                    }
+                });
+                let (total, facets, hits) = searcher.search(query.as_ref(), &(Count, facets, by_year))?;
+                (total, facets, hits.into_iter().map(|((_, score), address)| (score, address)).collect())
+            }
+        };
+        hits.truncate(page.limit);
+        Ok(Pass { query, total, facets: [departments, years, municipalities], page: hits })
     }
 }
 
 impl Matches {
-    /// Matching items per department, strict and relaxed together.
-    fn departments(&self) -> Vec<FacetCount> {
-        let relaxed = self.relaxed.iter().map(|(pass, _)| &pass.departments);
-        department_list(std::iter::once(&self.strict.departments).chain(relaxed))
+    /// Matching items per facet value, strict and relaxed together.
+    fn facets(&self) -> Facets {
+        let tallies = |facet: usize| {
+            let relaxed = self.relaxed.iter().map(move |(pass, _)| &pass.facets[facet]);
+            facet_list(std::iter::once(&self.strict.facets[facet]).chain(relaxed))
+        };
+        let mut fiscal_year: Vec<YearCount> = tallies(1)
+            .into_iter()
+            .filter_map(|facet| Some(YearCount { value: facet.value.parse().ok()?, count: facet.count }))
+            .collect();
+        fiscal_year.sort_by_key(|year| std::cmp::Reverse(year.value));
+        Facets { department: tallies(0), fiscal_year, municipality: tallies(2) }
     }
 }
 
-fn department_collector() -> FacetCollector {
-    let mut collector = FacetCollector::for_field(field_name::DEPARTMENT_FACET);
+fn facet_collector(field: &str) -> FacetCollector {
+    let mut collector = FacetCollector::for_field(field);
     collector.add_facet("/");
     collector
 }
 
-/// Departments by items, most first, summed over disjoint sets of matches.
-fn department_list<'a>(tallies: impl IntoIterator<Item = &'a FacetCounts>) -> Vec<FacetCount> {
+/// Facet values by items, most first, summed over disjoint sets of matches.
+fn facet_list<'a>(tallies: impl IntoIterator<Item = &'a FacetCounts>) -> Vec<FacetCount> {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for tally in tallies {
         for (facet, count) in tally.get("/") {
-            let department = facet.to_path().last().copied().unwrap_or_default().to_string();
-            *counts.entry(department).or_default() += count;
+            let value = facet.to_path().last().copied().unwrap_or_default().to_string();
+            *counts.entry(value).or_default() += count;
         }
     }
     let mut facets: Vec<FacetCount> = counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect();

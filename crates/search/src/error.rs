@@ -9,6 +9,9 @@ pub enum SearchError {
     /// A department filter names no department in the index.
     #[error("unknown department `{0}`")]
     UnknownDepartment(String),
+    /// A municipality filter names no municipality in the index.
+    #[error("unknown municipality `{0}`")]
+    UnknownMunicipality(String),
     /// No document has this id.
     #[error("no document with id `{0}`")]
     DocumentNotFound(String),

@@ -18,7 +18,7 @@
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
 //! let index = open_or_build(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
 //! let engine = SearchEngine::new(&index, QueryLists::load(&analysis)?)?;
-//! let request = SearchRequest { query: "としょかん", limit: 10, offset: 0, department: None, explain: false };
+//! let request = SearchRequest::new("としょかん");
 //! let results = engine.search(&request)?;
 //! assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -36,7 +36,7 @@ pub mod syntax;
 #[cfg(test)]
 mod test_support;
 
-pub use engine::{SearchEngine, SearchRequest, RELAX_BELOW};
+pub use engine::{SearchEngine, SearchRequest, SortOrder, RELAX_BELOW};
 pub use error::{Result, SearchError};
 pub use query_lists::QueryLists;
 pub use results::{Hit, SearchResults};

@@ -10,13 +10,16 @@
 //!   "took_ms": 0.84,
 //!   "hits": [{
 //!     "id": "komae-2022-policies-009", "score": 12.3,
-//!     "year": "令和4年度", "fiscal_year": 2022,
-//!     "department": "企画財政部", "policy": "人にやさしいまちに向けた取組の推進",
+//!     "year": "令和4年度", "fiscal_year": 2022, "municipality": "狛江市",
+//!     "department": "企画財政部", "policy": "人にやさしいまちに向けた取組の推進", "path": [],
 //!     "text": "…新図書館整備基本構想を取りまとめます。",
 //!     "snippet": "…新<mark>図書館</mark>整備基本構想を取りまとめます。",
-//!     "source": {"file": "komae-2022-policies.txt", "line": 20}
+//!     "source": {"file": "komae-2022-policies.txt", "line": 20, "page": null,
+//!                "title": "令和4年度 各部の方針（案）", "url": null, "ocr": false}
 //!   }],
-//!   "facets": {"department": [{"value": "企画財政部", "count": 1}]}
+//!   "facets": {"department": [{"value": "企画財政部", "count": 1}],
+//!              "fiscal_year": [{"value": 2022, "count": 1}],
+//!              "municipality": [{"value": "狛江市", "count": 1}]}
 //! }
 //! ```
 //!
@@ -57,22 +60,35 @@ pub struct Hit {
     pub explanation: Option<serde_json::Value>,
 }
 
-/// How many matching items one department holds.
+/// How many matching items one department or municipality holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FacetCount {
-    /// Department name.
+    /// Department or municipality name.
     pub value: String,
     /// Matching items in it.
     pub count: u64,
 }
 
-/// Counts of the matching items by facet.
+/// How many matching items are of one fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct YearCount {
+    /// The western fiscal year, e.g. 2024.
+    pub value: u64,
+    /// Matching items of it.
+    pub count: u64,
+}
+
+/// Counts of the matching items by facet. Each is counted over every item
+/// matching the query, ignoring the `department`, `municipality` and year
+/// filters, so a client can show what choosing another value would give.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Facets {
-    /// Per department, most items first. Counted over every item matching the
-    /// query, ignoring the `department` filter itself, so a client can show what
-    /// choosing another department would give.
+    /// Per department, most items first.
     pub department: Vec<FacetCount>,
+    /// Per fiscal year, latest first.
+    pub fiscal_year: Vec<YearCount>,
+    /// Per municipality, most items first.
+    pub municipality: Vec<FacetCount>,
 }
 
 /// The answer to a search.
@@ -80,8 +96,7 @@ pub struct Facets {
 pub struct SearchResults {
     /// The query as received.
     pub query: String,
-    /// How many items match (with the department filter applied), relaxed
-    /// matches included.
+    /// How many items match (with the filters applied), relaxed matches included.
     pub total: u64,
     /// Time spent searching, in milliseconds.
     pub took_ms: f64,

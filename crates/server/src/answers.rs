@@ -106,9 +106,25 @@ pub struct AnalyzeResult {
 pub struct Written {
     /// Documents written.
     pub written: usize,
-    /// For an import, the file name the ids were made from.
+}
+
+/// The answer to an import: what was read, and how many items were written.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Imported {
+    /// Items written.
+    pub written: usize,
+    /// The file name the ids were made from.
+    pub file: String,
+    /// The document's title as read.
+    pub title: String,
+    /// Its fiscal year as read, e.g. 令和6年度.
+    pub year: String,
+    /// `outline` when headings and markers placed the items, `paragraphs`
+    /// when none were recognised and each paragraph became an item under the title.
+    pub structure: &'static str,
+    /// Its pages, for a PDF.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
+    pub pages: Option<u64>,
 }
 
 /// The answer to a delete.

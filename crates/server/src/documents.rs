@@ -1,12 +1,13 @@
 //! The documents other systems write: their JSON bodies, and the checks that
-//! turn them (or an imported policy text) into batches for the journal.
+//! turn them (or an imported document) into batches for the journal.
 //!
 //! Every rule here is also in the OpenAPI schema of the types, so that what the
 //! document allows is accepted.
 
 use hoshin_analysis::{PolicyItem, Source};
-use hoshin_indexer::seed::{parse_seed, western_fiscal_year};
-use hoshin_indexer::{Batch, IndexerError, Operation};
+use hoshin_import::{import_bytes, parse_fiscal_year, Format, ImportError, ImportOptions, ImportedDocument};
+use hoshin_indexer::seed::western_fiscal_year;
+use hoshin_indexer::{Batch, Operation};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -22,8 +23,10 @@ pub const MAX_BATCH: usize = 1_000;
 const MAX_ID_CHARS: usize = 128;
 /// Longest item text, in characters.
 const MAX_TEXT_CHARS: usize = 20_000;
-/// Longest department, heading or year, in characters.
+/// Longest department, heading, municipality or year, in characters.
 const MAX_LABEL_CHARS: usize = 500;
+/// Most headings in a document's `path`.
+const MAX_PATH_HEADINGS: usize = 20;
 
 /// A document as a client sends it to `PUT /api/documents/{id}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -41,6 +44,17 @@ pub struct DocumentInput {
     /// Item text.
     #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: String,
+    /// The municipality, e.g. 狛江市.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    pub municipality: Option<String>,
+    /// The headings between department and policy heading, outermost first.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub path: Vec<String>,
+    /// Where the document was read from (`hoshin import` sends it); `api` when absent.
+    #[serde(default)]
+    pub source: Option<Source>,
 }
 
 /// A document of a batch: an id and the rest.
@@ -82,6 +96,22 @@ pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
             ));
         }
     }
+    if let Some(municipality) = &input.municipality {
+        let length = municipality.chars().count();
+        if is_blank(municipality) || length > MAX_LABEL_CHARS {
+            return invalid(format!(
+                "{id}: `municipality` must have 1 to {MAX_LABEL_CHARS} characters, not only spaces; it has {length}"
+            ));
+        }
+    }
+    if input.path.len() > MAX_PATH_HEADINGS {
+        return invalid(format!("{id}: `path` holds at most {MAX_PATH_HEADINGS} headings, not {}", input.path.len()));
+    }
+    if let Some(url) = input.source.as_ref().and_then(|source| source.url.as_deref()) {
+        if !is_web_address(url) {
+            return invalid(format!("{id}: `source.url` must be an http:// or https:// address, not `{url}`"));
+        }
+    }
     let fiscal_year = western_fiscal_year(&input.year).filter(|_| year_is_well_formed(&input.year));
     let Some(fiscal_year) = fiscal_year else {
         return invalid(format!("{id}: cannot read the year `{}` (like 令和5年度 or 2023年度)", input.year));
@@ -90,11 +120,18 @@ pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
         id: id.to_string(),
         year: input.year,
         fiscal_year,
+        municipality: input.municipality,
         department: input.department,
         policy: input.policy,
+        path: input.path,
         text: input.text,
-        source: Source { file: API_SOURCE.to_string(), line: 0 },
+        source: input.source.unwrap_or_else(|| Source { file: API_SOURCE.to_string(), ..Source::default() }),
     })
+}
+
+/// An http:// or https:// address without white space, as the page may link it.
+fn is_web_address(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://")) && !url.chars().any(char::is_whitespace)
 }
 
 /// 1 to `max` of `A-Z a-z 0-9 - _ .`, not starting with `.`: ids and file names.
@@ -130,22 +167,49 @@ pub fn batch_from_input(input: BatchInput) -> Result<Batch> {
         .collect()
 }
 
-/// Parses an uploaded policy text file into a batch.
-pub fn batch_from_import(file: &str, text: &str) -> Result<Batch> {
-    if !(is_plain_name(file, MAX_ID_CHARS) && file.ends_with(".txt")) {
-        return Err(ApiError::InvalidDocument(format!("`file` must be a plain NAME.txt, not `{file}`")));
+/// What an import request says about its document besides its bytes.
+pub struct ImportRequest {
+    /// The file name (`NAME.pdf`…): the ids are made from its stem, the format from its extension.
+    pub file: String,
+    /// The `Content-Type`, for a name without a known extension.
+    pub media_type: Option<String>,
+    /// The municipality the document is of.
+    pub municipality: Option<String>,
+    /// The fiscal year, for a document that does not say it.
+    pub year: Option<String>,
+    /// Where the city publishes the document.
+    pub url: Option<String>,
+}
+
+/// Reads an uploaded document (text-layer formats only: OCR is for `hoshin
+/// import`) into a batch and says what it found.
+pub fn batch_from_import(request: &ImportRequest, bytes: &[u8]) -> Result<(Batch, ImportedDocument)> {
+    let file = request.file.as_str();
+    if !is_plain_name(file, MAX_ID_CHARS) {
+        return Err(ApiError::InvalidDocument(format!("`file` must be a plain NAME.EXTENSION, not `{file}`")));
     }
-    let items = parse_seed(file, text).map_err(|error| match error {
-        IndexerError::Unplaced(_) => ApiError::InvalidDocument(error.to_string()),
-        other => ApiError::Internal(other.to_string()),
+    let format = Format::of_file_name(file)
+        .or_else(|| request.media_type.as_deref().and_then(Format::of_media_type))
+        .ok_or_else(|| ImportError::Unsupported {
+        file: file.to_string(),
+        what: request.media_type.clone().unwrap_or_else(|| "(no Content-Type)".to_string()),
     })?;
-    if items.is_empty() {
-        return Err(ApiError::InvalidDocument(format!("{file} holds no ▽ item")));
+    if let Some(url) = request.url.as_deref().filter(|url| !is_web_address(url)) {
+        return Err(ApiError::InvalidDocument(format!("`url` must be an http:// or https:// address, not `{url}`")));
     }
-    if items.len() > MAX_BATCH {
-        return Err(ApiError::BatchTooLarge { given: items.len(), max: MAX_BATCH });
-    }
-    Ok(items.into_iter().map(Operation::Put).collect())
+    let year = match &request.year {
+        Some(year) => Some(parse_fiscal_year(year).ok_or_else(|| ImportError::BadYear(year.clone()))?),
+        None => None,
+    };
+    let options = ImportOptions {
+        ocr: false,
+        municipality: request.municipality.clone().filter(|municipality| !is_blank(municipality)),
+        year,
+        url: request.url.clone(),
+    };
+    let document = import_bytes(file, format, bytes, &options)?;
+    let batch = document.items.iter().cloned().map(Operation::Put).collect();
+    Ok((batch, document))
 }
 
 #[cfg(test)]
@@ -158,6 +222,9 @@ mod tests {
             department: "教育部".into(),
             policy: "見出し".into(),
             text: "本文".into(),
+            municipality: None,
+            path: Vec::new(),
+            source: None,
         }
     }
 

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hoshin_analysis::AnalysisError;
+use hoshin_import::ImportError;
 use hoshin_indexer::IndexerError;
 use hoshin_search::SearchError;
 use serde::Serialize;
@@ -52,6 +53,31 @@ pub enum ApiError {
     /// `department` names no department in the index.
     #[error("unknown department `{0}`")]
     UnknownDepartment(String),
+    /// `municipality` names no municipality in the index.
+    #[error("unknown municipality `{0}`")]
+    UnknownMunicipality(String),
+    /// `year_from` or `year_to` is not a fiscal year.
+    #[error("`{name}` must be a fiscal year as a whole number from 1 to 9999 (like 2024), got `{given}`")]
+    InvalidYear {
+        /// The parameter.
+        name: &'static str,
+        /// What was given.
+        given: String,
+    },
+    /// `sort` names no order.
+    #[error("`sort` must be relevance, newest or oldest, got `{0}`")]
+    InvalidSort(String),
+    /// An import of a type hoshin does not read.
+    #[error("{0}")]
+    UnsupportedDocumentType(String),
+    /// An imported document that cannot be made into items as it is.
+    #[error("{message}")]
+    UnreadableDocument {
+        /// Stable code of what is wrong.
+        code: &'static str,
+        /// What is wrong, naming the file.
+        message: String,
+    },
     /// The query string could not be decoded.
     #[error("malformed query string: {0}")]
     MalformedRequest(String),
@@ -112,6 +138,7 @@ impl From<SearchError> for ApiError {
     fn from(error: SearchError) -> Self {
         match error {
             SearchError::UnknownDepartment(department) => ApiError::UnknownDepartment(department),
+            SearchError::UnknownMunicipality(municipality) => ApiError::UnknownMunicipality(municipality),
             SearchError::DocumentNotFound(id) => ApiError::DocumentNotFound(id),
             other => ApiError::Internal(other.to_string()),
         }
@@ -123,6 +150,24 @@ impl From<SearchError> for ApiError {
 impl From<AnalysisError> for ApiError {
     fn from(error: AnalysisError) -> Self {
         ApiError::InvalidWordList(error.to_string())
+    }
+}
+
+/// A document that cannot be read is the sender's to fix (4xx); a reader
+/// program that is missing or fails is the server's (500, logged).
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> Self {
+        let code = match &error {
+            ImportError::Unsupported { .. } => return ApiError::UnsupportedDocumentType(error.to_string()),
+            ImportError::BadYear(given) => return ApiError::InvalidYear { name: "year", given: given.clone() },
+            ImportError::Tool { .. } | ImportError::Io { .. } => return ApiError::Internal(error.to_string()),
+            ImportError::ImageOnly { .. } => "needs_ocr",
+            ImportError::Encrypted { .. } => "encrypted_document",
+            ImportError::NoText { .. } => "no_text",
+            ImportError::NoYear { .. } => "no_fiscal_year",
+            ImportError::Malformed { .. } => "unreadable_document",
+        };
+        ApiError::UnreadableDocument { code, message: error.to_string() }
     }
 }
 
@@ -142,6 +187,11 @@ impl ApiError {
             ApiError::InvalidOffset { .. } => (StatusCode::BAD_REQUEST, "invalid_offset"),
             ApiError::InvalidFlag { .. } => (StatusCode::BAD_REQUEST, "invalid_flag"),
             ApiError::UnknownDepartment(_) => (StatusCode::BAD_REQUEST, "unknown_department"),
+            ApiError::UnknownMunicipality(_) => (StatusCode::BAD_REQUEST, "unknown_municipality"),
+            ApiError::InvalidYear { .. } => (StatusCode::BAD_REQUEST, "invalid_year"),
+            ApiError::InvalidSort(_) => (StatusCode::BAD_REQUEST, "invalid_sort"),
+            ApiError::UnsupportedDocumentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_document_type"),
+            ApiError::UnreadableDocument { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             ApiError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
             ApiError::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "not_found"),

@@ -9,14 +9,20 @@ use utoipa::{Modify, OpenApi};
 use crate::live::Serving;
 use crate::{admin, read, write};
 
-/// This API's OpenAPI 3.1 description, with the departments the index holds
-/// now as the values `department` may take.
+/// This API's OpenAPI 3.1 description, with the departments and
+/// municipalities the index holds now as the values `department` and
+/// `municipality` may take.
 pub(crate) async fn openapi(State(engine): State<Serving>) -> Json<serde_json::Value> {
     let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
     if let Some(parameters) = document.pointer_mut("/paths/~1api~1search/get/parameters").and_then(|p| p.as_array_mut())
     {
-        for parameter in parameters.iter_mut().filter(|parameter| parameter["name"] == "department") {
-            parameter["schema"]["enum"] = engine.departments().into();
+        for parameter in parameters.iter_mut() {
+            let values = match parameter["name"].as_str() {
+                Some("department") => engine.departments(),
+                Some("municipality") => engine.municipalities(),
+                _ => continue,
+            };
+            parameter["schema"]["enum"] = values.into();
         }
     }
     Json(document)

@@ -1,6 +1,7 @@
 //! Request parameters as received, and the checks that make them values:
 //! every bound the API promises lives here.
 
+use hoshin_search::SortOrder;
 use serde::Deserialize;
 
 use crate::error::{ApiError, Result};
@@ -33,6 +34,14 @@ pub struct SearchParams {
     pub offset: Option<String>,
     /// Only this department.
     pub department: Option<String>,
+    /// Only this municipality.
+    pub municipality: Option<String>,
+    /// Fiscal years from this one.
+    pub year_from: Option<String>,
+    /// Fiscal years up to this one.
+    pub year_to: Option<String>,
+    /// `relevance`, `newest` or `oldest`.
+    pub sort: Option<String>,
     /// `true` or `false`.
     pub explain: Option<String>,
 }
@@ -58,6 +67,12 @@ pub struct AnalyzeParams {
 pub struct ImportParams {
     /// The file name the ids are made from.
     pub file: Option<String>,
+    /// The municipality the document is of.
+    pub municipality: Option<String>,
+    /// The fiscal year, when the document does not say it.
+    pub year: Option<String>,
+    /// Where the city publishes the document.
+    pub url: Option<String>,
 }
 
 /// A text to search or analyse: present, not blank, not too long.
@@ -105,6 +120,38 @@ pub fn flag(name: &'static str, given: Option<&str>) -> Result<bool> {
     }
 }
 
+/// Earliest and latest fiscal year a filter accepts.
+pub const FISCAL_YEARS: std::ops::RangeInclusive<u64> = 1..=9999;
+
+/// `year_from` and `year_to`: fiscal years (whole numbers), either absent.
+/// Given the other way round they are the same range, as a resident who
+/// picks 2024 to 2022 means.
+pub fn fiscal_years(from: Option<&str>, to: Option<&str>) -> Result<(Option<u64>, Option<u64>)> {
+    let year = |name: &'static str, given: Option<&str>| match given {
+        None => Ok(None),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|year| FISCAL_YEARS.contains(year))
+            .map(Some)
+            .ok_or_else(|| ApiError::InvalidYear { name, given: text.to_string() }),
+    };
+    let (from, to) = (year("year_from", from)?, year("year_to", to)?);
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Ok((Some(to), Some(from))),
+        range => Ok(range),
+    }
+}
+
+/// A `sort` parameter, relevance when absent.
+pub fn sort_order(given: Option<&str>) -> Result<SortOrder> {
+    match given {
+        None => Ok(SortOrder::Relevance),
+        Some(name) => SortOrder::named(name).ok_or_else(|| ApiError::InvalidSort(name.to_string())),
+    }
+}
+
 /// A whole number within `min..=max`, `default` when absent; the offending
 /// text otherwise.
 fn parse_bounded(given: Option<&str>, default: usize, min: usize, max: usize) -> std::result::Result<usize, String> {
@@ -126,6 +173,19 @@ mod tests {
         assert_eq!(parse_bounded(Some("-1"), 0, 0, 100), Err("-1".to_string()));
         assert_eq!(parse_bounded(Some("ten"), 0, 0, 100), Err("ten".to_string()));
         assert_eq!(parse_bounded(Some("1e3"), 0, 0, 100), Err("1e3".to_string()));
+    }
+
+    #[test]
+    fn year_ranges_are_whole_years_in_order_and_may_be_open() {
+        assert_eq!(fiscal_years(None, None).unwrap(), (None, None));
+        assert_eq!(fiscal_years(Some("2022"), None).unwrap(), (Some(2022), None));
+        assert_eq!(fiscal_years(Some("2022"), Some("2022")).unwrap(), (Some(2022), Some(2022)));
+        assert_eq!(fiscal_years(Some("2024"), Some("2022")).unwrap(), (Some(2022), Some(2024)));
+        for bad in ["令和4", "0", "10000", "-1", "2022.5"] {
+            assert!(matches!(fiscal_years(None, Some(bad)), Err(ApiError::InvalidYear { name: "year_to", .. })));
+        }
+        assert_eq!(sort_order(Some("newest")).unwrap(), SortOrder::Newest);
+        assert!(matches!(sort_order(Some("date")), Err(ApiError::InvalidSort(_))));
     }
 
     #[test]

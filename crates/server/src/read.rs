@@ -2,7 +2,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /api/search?q=…&limit=10&offset=0&department=…&explain=false` | `hoshin_search::SearchResults` |
+//! | `GET /api/search?q=…&limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…&sort=relevance&explain=false` | `hoshin_search::SearchResults` |
 //! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
 //! | `GET /api/documents/{id}/siblings` | [`Siblings`]: the other items under its heading |
 //! | `GET /api/suggest?q=…&limit=8` | [`Suggestions`] |
@@ -24,8 +24,8 @@ use crate::error::{ApiError, ErrorBody, ReadErrors, Result};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::live::{unix_seconds, Live, Serving};
 use crate::params::{
-    checked_text, flag, offset, page_size, AnalyzeParams, SearchParams, SuggestParams, DEFAULT_LIMIT,
-    DEFAULT_SUGGESTIONS, MAX_LIMIT, MAX_SUGGESTIONS,
+    checked_text, fiscal_years, flag, offset, page_size, sort_order, AnalyzeParams, SearchParams, SuggestParams,
+    DEFAULT_LIMIT, DEFAULT_SUGGESTIONS, MAX_LIMIT, MAX_SUGGESTIONS,
 };
 use crate::workers::IndexWorkers;
 
@@ -37,6 +37,13 @@ use crate::workers::IndexWorkers;
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits per page (default 10)"),
         ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Hits to skip (default 0)"),
         ("department" = Option<String>, Query, description = "Only this department"),
+        ("municipality" = Option<String>, Query, description = "Only this municipality (exact name, e.g. 狛江市)"),
+        ("year_from" = Option<u32>, Query, minimum = 1, maximum = 9999,
+            description = "Only fiscal years from this one (western, e.g. 2022), inclusive"),
+        ("year_to" = Option<u32>, Query, minimum = 1, maximum = 9999,
+            description = "Only fiscal years up to this one, inclusive (before `year_from`, the range is the same)"),
+        ("sort" = Option<String>, Query, pattern = "^(relevance|newest|oldest)$",
+            description = "Order of the hits: `relevance` (default), `newest` or `oldest` fiscal year first"),
         ("explain" = Option<bool>, Query, description = "Attach score explanations"),
     ),
     responses(
@@ -52,10 +59,21 @@ pub(crate) async fn search(
     let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = offset(params.offset.as_deref())?;
     let explain = flag("explain", params.explain.as_deref())?;
-    let department = params.department;
+    let fiscal_years = fiscal_years(params.year_from.as_deref(), params.year_to.as_deref())?;
+    let sort = sort_order(params.sort.as_deref())?;
+    let (department, municipality) = (params.department, params.municipality);
     workers
         .run(move || {
-            engine.search(&SearchRequest { query: &query, limit, offset, department: department.as_deref(), explain })
+            engine.search(&SearchRequest {
+                query: &query,
+                limit,
+                offset,
+                department: department.as_deref(),
+                municipality: municipality.as_deref(),
+                fiscal_years,
+                sort,
+                explain,
+            })
         })
         .await
         .map(Json)

@@ -6,20 +6,25 @@
 //! | `PUT /api/documents/{id}` | a [`DocumentInput`] | `{"written": 1}` |
 //! | `POST /api/documents` | a [`BatchInput`], at most [`MAX_BATCH`](crate::documents::MAX_BATCH) documents | `{"written": n}` |
 //! | `DELETE /api/documents/{id}` | | `{"deleted": id}`, or 404 |
-//! | `POST /api/import?file=NAME.txt` | policy text in the seed format | `{"written": n, "file"}` |
+//! | `POST /api/import?file=NAME.pdf` | a PDF with a text layer, Word, Excel, HTML or outline text | [`Imported`] |
 //!
 //! Without a configured token the answer is 401 and nothing changes. A batch
 //! is journaled, committed and made searchable whole or not at all (see
 //! `hoshin_indexer::writer`) before the answer is sent.
 
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
 use axum::Json;
+use hoshin_import::Structure;
 use hoshin_indexer::{Batch, Operation};
 
-use crate::answers::{Deleted, Written};
+use crate::answers::{Deleted, Imported, Written};
 use crate::auth::Authorized;
-use crate::documents::{batch_from_import, batch_from_input, item_from_input, BatchInput, DocumentInput};
-use crate::error::{ApiError, ErrorBody, Result, WriteErrors};
+use crate::documents::{
+    batch_from_import, batch_from_input, item_from_input, BatchInput, DocumentInput, ImportRequest,
+};
+use crate::error::{ErrorBody, Result, WriteErrors};
 use crate::extract::{ApiBody, ApiJson, ApiPath, ApiQuery};
 use crate::params::ImportParams;
 use crate::state::AppState;
@@ -50,7 +55,7 @@ pub(crate) async fn put_document(
 ) -> Result<Json<Written>> {
     let batch = vec![Operation::Put(item_from_input(&id, input)?)];
     let written = write_batch(state, &workers, batch).await?;
-    Ok(Json(Written { written, file: None }))
+    Ok(Json(Written { written }))
 }
 
 /// Writes a batch of documents, all or none.
@@ -68,7 +73,7 @@ pub(crate) async fn post_documents(
     ApiJson(input): ApiJson<BatchInput>,
 ) -> Result<Json<Written>> {
     let written = write_batch(state, &workers, batch_from_input(input)?).await?;
-    Ok(Json(Written { written, file: None }))
+    Ok(Json(Written { written }))
 }
 
 /// Deletes one document.
@@ -93,27 +98,59 @@ pub(crate) async fn delete_document(
     Ok(Json(Deleted { deleted: id }))
 }
 
-/// Imports a policy text file in the seed format.
+/// Imports a document as a city publishes it: its outline becomes items
+/// with department, headings, fiscal year and source, written all or none.
 #[utoipa::path(post, path = "/api/import", tag = "documents",
-    params(("file" = String, Query, pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,123}\.txt$",
-        description = "File name, NAME.txt; ids become NAME-001…")),
-    request_body(content = String, content_type = "text/plain"),
+    params(
+        ("file" = String, Query, pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,118}\.(txt|pdf|docx|xlsx|html|htm)$",
+            description = "File name, NAME.EXTENSION: the format comes from the extension (pdf, docx, xlsx, html, htm, txt), ids become NAME-001…"),
+        ("municipality" = Option<String>, Query, min_length = 1, max_length = 500, pattern = r"\S",
+            description = "The municipality the document is of, e.g. 狛江市"),
+        ("year" = Option<String>, Query, description = "The fiscal year (令和6年度, 2024年度, R6 or 2024), for a document that does not say it"),
+        ("url" = Option<String>, Query, pattern = r"^https?://\S+$", description = "Where the city publishes the document"),
+    ),
+    request_body(description = "The document, at most 8 MiB: a PDF with a text layer (scanned PDFs need `hoshin import --ocr`), Word, Excel, HTML or outline text (UTF-8 or Shift_JIS)",
+        content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/html"),
+            (String = "text/plain"),
+        )),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Written and searchable", body = Written),
+        (status = 200, description = "Written and searchable", body = Imported),
+        (status = 415, description = "A type hoshin does not read", body = ErrorBody),
+        (status = 422, description = "A document that cannot be read as it is: scanned (`needs_ocr`), encrypted, without text or fiscal year", body = ErrorBody),
         WriteErrors,
     ))]
 pub(crate) async fn import(
     State(state): State<AppState>,
     State(workers): State<IndexWorkers>,
     _: Authorized,
+    headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     ApiBody(body): ApiBody,
-) -> Result<Json<Written>> {
-    let file = params.file.unwrap_or_default();
-    let text = std::str::from_utf8(&body)
-        .map_err(|error| ApiError::InvalidDocument(format!("the policy text is not UTF-8: {error}")))?;
-    let batch = batch_from_import(&file, text)?;
+) -> Result<Json<Imported>> {
+    let request = ImportRequest {
+        file: params.file.unwrap_or_default(),
+        media_type: headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_string),
+        municipality: params.municipality,
+        year: params.year,
+        url: params.url,
+    };
+    // Reading runs a PDF through pdftotext: blocking work, bounded like a search.
+    let (batch, document) = workers.run(move || batch_from_import(&request, &body)).await?;
     let written = write_batch(state, &workers, batch).await?;
-    Ok(Json(Written { written, file: Some(file) }))
+    Ok(Json(Imported {
+        written,
+        file: document.file,
+        title: document.title,
+        year: document.year.written,
+        structure: match document.structure {
+            Structure::Outline => "outline",
+            Structure::Paragraphs => "paragraphs",
+        },
+        pages: document.pages,
+    }))
 }

@@ -1,0 +1,213 @@
+//! CMS pages (.html): the main content only — the first of `main`,
+//! `[role=main]`, `article` or a content container of the usual ids, else the
+//! body — without navigation, headers, footers, side menus and breadcrumbs.
+//! Headings `h1`–`h6` keep their level, list items their nesting, table rows
+//! their cells; a `br` ends a line as a paragraph does. The block's number
+//! stands for its line.
+
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::Extracted;
+use crate::blocks::{Block, BlockKind, Location};
+use crate::error::Result;
+
+/// Where the main content is, in the order tried.
+const MAIN_CONTENT: &[&str] =
+    &["main", "[role=main]", "article", "#tmp_contents", "#main", "#contents", "#content", ".main", "body"];
+/// Elements that are never content.
+const NEVER_CONTENT: &[&str] = &[
+    "nav", "header", "footer", "aside", "script", "style", "noscript", "form", "template", "iframe", "button", "select",
+];
+/// Class and id words of page furniture in city CMS templates.
+const FURNITURE_NAMES: &[&str] =
+    &["breadcrumb", "topicpath", "pankuzu", "sidebar", "gnav", "localnav", "footer", "header", "pagetop", "skip"];
+/// Elements that start a block of their own.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "tr",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "address",
+    "hr",
+];
+
+/// Reads an HTML page's bytes.
+pub fn read(bytes: &[u8]) -> Result<Extracted> {
+    let html = Html::parse_document(&String::from_utf8_lossy(bytes));
+    let root = MAIN_CONTENT
+        .iter()
+        .filter_map(|css| Selector::parse(css).ok())
+        .find_map(|selector| html.select(&selector).next());
+    let mut walker = Walker::default();
+    if let Some(root) = root {
+        walker.walk(root, BlockKind::Paragraph, 0);
+        walker.flush(&BlockKind::Paragraph);
+    }
+    let title = Selector::parse("title")
+        .ok()
+        .and_then(|selector| html.select(&selector).next().map(|title| title.text().collect::<String>()))
+        .and_then(|title| page_title(&title));
+    Ok(Extracted { blocks: walker.blocks, title, pages: None, ocr_pages: Vec::new() })
+}
+
+/// A page's title without the site's name after a separator.
+fn page_title(title: &str) -> Option<String> {
+    let first = title.split(['|', '｜']).next()?.split(" - ").next()?.trim();
+    (!first.is_empty()).then(|| first.to_string())
+}
+
+#[derive(Default)]
+struct Walker {
+    blocks: Vec<Block>,
+    inline: String,
+    tables: usize,
+}
+
+impl Walker {
+    fn flush(&mut self, kind: &BlockKind) {
+        let text = self.inline.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.inline.clear();
+        if !text.is_empty() {
+            let at = Location { page: None, line: self.blocks.len() as u64 + 1 };
+            self.blocks.push(Block { kind: kind.clone(), text, at });
+        }
+    }
+
+    fn walk(&mut self, element: ElementRef<'_>, kind: BlockKind, list_depth: u8) {
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => self.inline.push_str(text),
+                Node::Element(_) => {
+                    let Some(element) = ElementRef::wrap(child) else { continue };
+                    self.element(element, &kind, list_depth);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn element(&mut self, element: ElementRef<'_>, kind: &BlockKind, list_depth: u8) {
+        let name = element.value().name();
+        if is_furniture(element) {
+            return;
+        }
+        if name == "br" {
+            self.flush(kind);
+            return;
+        }
+        if !BLOCK_ELEMENTS.contains(&name) {
+            self.walk(element, kind.clone(), list_depth);
+            return;
+        }
+        self.flush(kind);
+        match name {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                let level = name[1..].parse().unwrap_or(1);
+                self.walk(element, BlockKind::Heading(level), list_depth);
+                self.flush(&BlockKind::Heading(level));
+            }
+            "ul" | "ol" => self.walk(element, kind.clone(), list_depth + 1),
+            "li" => {
+                let entry = BlockKind::ListEntry(list_depth.max(1));
+                self.walk(element, entry.clone(), list_depth);
+                self.flush(&entry);
+            }
+            "table" => {
+                self.table(element);
+            }
+            _ => {
+                self.walk(element, kind.clone(), list_depth);
+                self.flush(kind);
+            }
+        }
+    }
+
+    fn table(&mut self, table: ElementRef<'_>) {
+        let (Ok(rows), Ok(cells)) = (Selector::parse("tr"), Selector::parse("th, td")) else { return };
+        let index = self.tables;
+        self.tables += 1;
+        for row in table.select(&rows) {
+            let cells: Vec<String> = row
+                .select(&cells)
+                .map(|cell| cell.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect();
+            if cells.iter().any(|cell| !cell.is_empty()) {
+                let at = Location { page: None, line: self.blocks.len() as u64 + 1 };
+                self.blocks.push(Block { kind: BlockKind::Row { table: index, cells }, text: String::new(), at });
+            }
+        }
+    }
+}
+
+/// Navigation, headers, footers and the like, by element, role, class or id.
+fn is_furniture(element: ElementRef<'_>) -> bool {
+    let value = element.value();
+    if NEVER_CONTENT.contains(&value.name()) {
+        return true;
+    }
+    if matches!(value.attr("role"), Some("navigation" | "banner" | "contentinfo" | "search" | "complementary")) {
+        return true;
+    }
+    let names = value.classes().chain(value.id()).map(str::to_lowercase);
+    names.into_iter().any(|name| FURNITURE_NAMES.iter().any(|word| name.contains(word)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_main_content_is_read() {
+        let page = r#"<html><head><title>令和6年度施政方針 | 狛江市</title></head><body>
+            <header><a href="/">狛江市</a></header>
+            <nav><ul><li>くらし</li><li>子育て</li></ul></nav>
+            <div class="breadcrumb">ホーム &gt; 市政</div>
+            <main><h1>令和6年度施政方針</h1>
+              <h2>1 子育て支援</h2>
+              <p>待機児童ゼロを<strong>継続</strong>します。<br>保育士を確保します。</p>
+              <ul><li>学童クラブの拡充</li><li>相談体制<ul><li>窓口の一本化</li></ul></li></ul>
+              <table><tr><th>方針</th><th>取組状況</th></tr><tr><td>防災</td><td>訓練を実施</td></tr></table>
+            </main>
+            <footer>Copyright 狛江市</footer></body></html>"#;
+        let extracted = read(page.as_bytes()).unwrap();
+        assert_eq!(extracted.title.as_deref(), Some("令和6年度施政方針"));
+        let blocks: Vec<(BlockKind, &str)> =
+            extracted.blocks.iter().map(|block| (block.kind.clone(), block.text.as_str())).collect();
+        assert_eq!(
+            blocks[..7],
+            [
+                (BlockKind::Heading(1), "令和6年度施政方針"),
+                (BlockKind::Heading(2), "1 子育て支援"),
+                (BlockKind::Paragraph, "待機児童ゼロを継続します。"),
+                (BlockKind::Paragraph, "保育士を確保します。"),
+                (BlockKind::ListEntry(1), "学童クラブの拡充"),
+                (BlockKind::ListEntry(1), "相談体制"),
+                (BlockKind::ListEntry(2), "窓口の一本化"),
+            ]
+        );
+        assert!(matches!(&extracted.blocks[7].kind, BlockKind::Row { cells, .. } if cells[1] == "取組状況"));
+        assert!(!extracted
+            .blocks
+            .iter()
+            .any(|block| block.text.contains("くらし") || block.text.contains("Copyright")));
+    }
+}
