@@ -44,7 +44,7 @@ fn libreoffice(dir: &Path, input_filter: &str, format: &str, input: &Path) {
         command
     };
     // A new profile's first start only sets the profile up and exits 81, asking to be run again.
-    if convert().status().unwrap().code() == Some(81) {
+    if convert().output().unwrap().status.code() == Some(81) {
         run(&mut convert());
     }
     let converted = dir.join(input.with_extension(format).file_name().unwrap());

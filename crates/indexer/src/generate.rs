@@ -6,8 +6,9 @@
 //! pair recurs across files of a large corpus), its departments take the seed's
 //! department names, its headings are seed headings with the municipality's name
 //! in place of the seed city's, and each item joins two to four clauses (cut at
-//! 、 and 。) of different seed items. The same seed number and size always give
-//! the same bytes.
+//! 、 and 。) of different seed items; the municipality is in the metadata
+//! file beside each, so the index holds many municipalities and years. The
+//! same seed number and size always give the same bytes.
 
 use std::fs;
 use std::path::Path;
@@ -19,7 +20,7 @@ use crate::error::{IndexerError, Result};
 /// Items per generated file, at most.
 pub const ITEMS_PER_FILE: usize = 120;
 
-/// Municipality names the generator writes policies for.
+/// Municipality names the generator writes policies for (each a city, 市).
 const MUNICIPALITIES: &[&str] = &[
     "狛江",
     "調布",
@@ -136,9 +137,12 @@ pub fn generate_corpus(material: &[PolicyItem], items: usize, seed: u64, out_dir
         }
         let path = out_dir.join(format!("gen-{seed}-{:07}.txt", written.files));
         fs::write(&path, &text).map_err(IndexerError::io(&path))?;
+        let metadata = path.with_extension("json");
+        let municipality = serde_json::json!({ "municipality": format!("{city}市") }).to_string();
+        fs::write(&metadata, &municipality).map_err(IndexerError::io(&metadata))?;
         written.files += 1;
         written.items += file_items;
-        written.bytes += text.len() as u64;
+        written.bytes += (text.len() + municipality.len()) as u64;
     }
     Ok(written)
 }
@@ -177,6 +181,7 @@ mod tests {
         let items = read_seeds_dir(first.path()).unwrap();
         assert_eq!(items.len(), 250);
         assert!(items.iter().all(|item| item.fiscal_year >= 2019 && item.text.ends_with('。')));
+        assert!(items.iter().all(|item| item.municipality.as_deref().is_some_and(|name| name.ends_with('市'))));
     }
 
     #[test]
