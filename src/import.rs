@@ -124,16 +124,17 @@ fn print_document(document: &ImportedDocument) {
         document.year.western,
         document.items.len()
     );
-    let mut items = document.items.iter();
     for line in &document.outline {
         let indent = "  ".repeat(line.depth + 1);
         if line.heading {
             println!("{indent}{}", line.text);
-        } else if let Some(item) = items.next() {
+        }
+        if let Some(item) = line.item.and_then(|index| document.items.get(index)) {
             let at = match item.source.page {
                 Some(page) => format!("p.{page}"),
                 None => format!("l.{}", item.source.line),
             };
+            let indent = if line.heading { format!("{indent}  ") } else { indent };
             println!("{indent}- [{} {at}] {}", item.id, item.text.replace('\n', " / "));
         }
     }

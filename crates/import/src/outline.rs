@@ -55,8 +55,11 @@ pub struct OutlineItem {
 pub struct OutlineLine {
     /// Nesting depth, 0 outermost.
     pub depth: usize,
-    /// Whether the entry is a heading (else an item).
+    /// Whether the entry is a heading.
     pub heading: bool,
+    /// The item it is, an index into [`Outline::items`]: every entry but a
+    /// heading is one, and so is a heading that is a sentence of its own.
+    pub item: Option<usize>,
     /// Its text.
     pub text: String,
 }
@@ -263,10 +266,11 @@ pub fn recognise(blocks: &[Block], title: &str) -> Outline {
         open.retain(|heading| heading.depth < entry.depth);
         let has_children = entries.get(index + 1).is_some_and(|next| next.depth > entry.depth);
         if let (Some(_), true) = (entry.style, has_children) {
-            lines.push(OutlineLine { depth: entry.depth, heading: true, text: entry.text.clone() });
-            if reads_as_sentence(&entry.text) {
+            let item = reads_as_sentence(&entry.text).then(|| {
                 items.push(place_item(&open, title, None, entry.text.clone(), entry.at));
-            }
+                items.len() - 1
+            });
+            lines.push(OutlineLine { depth: entry.depth, heading: true, item, text: entry.text.clone() });
             open.push(OpenHeading {
                 depth: entry.depth,
                 text: entry.department.as_ref().map_or_else(|| entry.text.clone(), |(name, _)| name.clone()),
@@ -277,7 +281,9 @@ pub fn recognise(blocks: &[Block], title: &str) -> Outline {
         }
         if let Some(table) = table_at(blocks, entry.block) {
             for row in &table.rows {
-                lines.push(OutlineLine { depth: entry.depth, heading: false, text: row.text.clone() });
+                let line =
+                    OutlineLine { depth: entry.depth, heading: false, item: Some(items.len()), text: row.text.clone() };
+                lines.push(line);
                 let mut item = place_item(&open, title, Some(&row.heading), row.text.clone(), row.at);
                 if let Some(department) = &row.department {
                     item.department.clone_from(department);
@@ -287,7 +293,12 @@ pub fn recognise(blocks: &[Block], title: &str) -> Outline {
             index += table.blocks;
             continue;
         }
-        lines.push(OutlineLine { depth: entry.depth, heading: false, text: entry.text.clone() });
+        lines.push(OutlineLine {
+            depth: entry.depth,
+            heading: false,
+            item: Some(items.len()),
+            text: entry.text.clone(),
+        });
         items.push(place_item(&open, title, None, entry.text.clone(), entry.at));
         index += 1;
     }
@@ -575,6 +586,22 @@ mod tests {
             placed,
             [("令和6年度施政方針", "はじめに"), ("令和6年度施政方針", "子育て支援"), ("子育て支援", "保育"),]
         );
+    }
+
+    #[test]
+    fn a_heading_that_is_a_sentence_of_its_own_is_an_item_too() {
+        let text = "○ 子育て支援を充実させるため、保育所の定員を拡大し、待機児童ゼロを継続していきます。\n・保育士を確保します。\n";
+        let outline = recognise(&blocks(text), "令和6年度施政方針");
+        let texts: Vec<&str> = outline.items.iter().map(|item| item.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "子育て支援を充実させるため、保育所の定員を拡大し、待機児童ゼロを継続していきます。",
+                "保育士を確保します。"
+            ]
+        );
+        let lines: Vec<(bool, Option<usize>)> = outline.lines.iter().map(|line| (line.heading, line.item)).collect();
+        assert_eq!(lines, [(true, Some(0)), (false, Some(1))]);
     }
 
     #[test]

@@ -54,7 +54,56 @@ pub struct DocumentInput {
     pub path: Vec<String>,
     /// Where the document was read from (`hoshin import` sends it); `api` when absent.
     #[serde(default)]
-    pub source: Option<Source>,
+    pub source: Option<SourceInput>,
+}
+
+/// Where a written document was read from: `hoshin_analysis::Source` as a
+/// client sends it, every bound in the schema.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SourceInput {
+    /// File name.
+    #[schema(max_length = 500)]
+    pub file: String,
+    /// 1-based line in that file (on its page, for a PDF); 0 when unknown.
+    #[serde(default, deserialize_with = "whole_number")]
+    pub line: u32,
+    /// 1-based page of a PDF.
+    #[serde(default, deserialize_with = "optional_whole_number")]
+    pub page: Option<u32>,
+    /// The document's title.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub title: Option<String>,
+    /// Where the city publishes the document.
+    #[serde(default)]
+    #[schema(pattern = r"^https?://\S+$")]
+    pub url: Option<String>,
+    /// Whether the text was read by OCR.
+    #[serde(default)]
+    pub ocr: bool,
+}
+
+/// Largest line or page: what the schema's int32 allows.
+const MAX_POSITION: u64 = i32::MAX as u64;
+
+/// A whole number as JSON Schema counts one (`12` or `12.0`), up to [`MAX_POSITION`].
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<u32, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = number
+        .as_u64()
+        .or_else(|| number.as_f64().filter(|value| value.fract() == 0.0 && *value >= 0.0).map(|value| value as u64));
+    whole
+        .filter(|value| *value <= MAX_POSITION)
+        .and_then(|value| u32::try_from(value).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a whole number from 0 to {MAX_POSITION}")))
+}
+
+fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<u32>, D::Error> {
+    Option::<serde_json::Number>::deserialize(deserializer)?
+        .map(|number| whole_number(number).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// A document of a batch: an id and the rest.
@@ -107,9 +156,17 @@ pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
     if input.path.len() > MAX_PATH_HEADINGS {
         return invalid(format!("{id}: `path` holds at most {MAX_PATH_HEADINGS} headings, not {}", input.path.len()));
     }
-    if let Some(url) = input.source.as_ref().and_then(|source| source.url.as_deref()) {
-        if !is_web_address(url) {
+    if let Some(source) = &input.source {
+        if let Some(url) = source.url.as_deref().filter(|url| !is_web_address(url)) {
             return invalid(format!("{id}: `source.url` must be an http:// or https:// address, not `{url}`"));
+        }
+        for (name, value) in [("source.file", Some(&source.file)), ("source.title", source.title.as_ref())] {
+            let length = value.map_or(0, |value| value.chars().count());
+            if length > MAX_LABEL_CHARS {
+                return invalid(format!(
+                    "{id}: `{name}` has {length} characters; at most {MAX_LABEL_CHARS} are allowed"
+                ));
+            }
         }
     }
     let fiscal_year = western_fiscal_year(&input.year).filter(|_| year_is_well_formed(&input.year));
@@ -125,7 +182,17 @@ pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
         policy: input.policy,
         path: input.path,
         text: input.text,
-        source: input.source.unwrap_or_else(|| Source { file: API_SOURCE.to_string(), ..Source::default() }),
+        source: input.source.map_or_else(
+            || Source { file: API_SOURCE.to_string(), ..Source::default() },
+            |source| Source {
+                file: source.file,
+                line: source.line.into(),
+                page: source.page.map(u64::from),
+                title: source.title,
+                url: source.url,
+                ocr: source.ocr,
+            },
+        ),
     })
 }
 
@@ -245,6 +312,15 @@ mod tests {
         for year in ["来年度", "令和0年度", "令和05年度", "12345年度", "令和5年", " 令和5年度"] {
             assert!(item_from_input("x", DocumentInput { year: year.into(), ..input() }).is_err(), "{year}");
         }
+    }
+
+    #[test]
+    fn a_source_takes_whole_numbers_as_json_schema_counts_them() {
+        let source = |json: &str| serde_json::from_str::<SourceInput>(json);
+        assert_eq!(source(r#"{"file": "a.pdf", "line": 12.0, "page": 3}"#).unwrap().line, 12);
+        assert!(source(r#"{"file": "a.pdf", "line": 12.5}"#).is_err());
+        assert!(source(r#"{"file": "a.pdf", "page": 2147483648}"#).is_err());
+        assert_eq!(source(r#"{"file": "a.pdf", "page": null}"#).unwrap().page, None);
     }
 
     #[test]
