@@ -507,6 +507,11 @@ mod tests {
             .collect()
     }
 
+    /// Each item's department, policy heading and text.
+    fn placed(outline: &Outline) -> Vec<(&str, &str, &str)> {
+        outline.items.iter().map(|item| (item.department.as_str(), item.policy.as_str(), item.text.as_str())).collect()
+    }
+
     #[test]
     fn markers_are_read_past_full_width_forms() {
         fn style(text: &str) -> Option<(Style, &str)> {
@@ -534,13 +539,8 @@ mod tests {
             "title",
         );
         assert_eq!(outline.structure, Structure::Outline);
-        let placed: Vec<(&str, &str, &str)> = outline
-            .items
-            .iter()
-            .map(|item| (item.department.as_str(), item.policy.as_str(), item.text.as_str()))
-            .collect();
         assert_eq!(
-            placed,
+            placed(&outline),
             [
                 ("総務部", "安心して暮らせるまち", "水防訓練を行います。"),
                 ("総務部", "安心して暮らせるまち", "危機管理を強化します。"),
@@ -627,13 +627,8 @@ mod tests {
             row(&["教育部", "学力向上", "少人数指導を行いました。"], 5),
         ];
         let outline = recognise(&blocks, "取組状況");
-        let placed: Vec<(&str, &str, &str)> = outline
-            .items
-            .iter()
-            .map(|item| (item.department.as_str(), item.policy.as_str(), item.text.as_str()))
-            .collect();
         assert_eq!(
-            placed,
+            placed(&outline),
             [
                 ("総務部", "防災力の向上", "総合防災訓練を実施しました。"),
                 ("総務部", "防災力の向上", "備蓄品を更新しました。"),
