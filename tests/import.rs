@@ -272,6 +272,17 @@ fn imports_over_http_are_searchable_by_year_and_municipality() {
         (item["source"]["file"].as_str(), item["source"]["page"].as_u64()),
         (Some("komae-2022-policies.pdf"), Some(1))
     );
+
+    let named = format!("file={}&municipality={}", encode("令和3年度施政方針.html"), encode("調布市"));
+    let (status, answer) = import(&app, &named, "text/html", "shisei-hoshin.html");
+    assert_eq!((status, answer["written"].as_u64()), (200, Some(4)), "{answer}");
+    let found = search(&app, &format!("q={}&municipality={}", encode("学童クラブ"), encode("調布市")));
+    let hit = &found["hits"][0];
+    assert_eq!(
+        (hit["source"]["file"].as_str(), hit["fiscal_year"].as_u64()),
+        (Some("令和3年度施政方針.html"), Some(2021))
+    );
+    assert!(hit["id"].as_str().unwrap().starts_with("doc-"), "{hit}");
 }
 
 fn hoshin(args: &[&str]) -> std::process::Output {

@@ -127,23 +127,16 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportedDocum
     let file = path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
     let format = Format::of_file_name(&file).ok_or_else(|| unsupported(&file))?;
     let extracted = match format {
+        // pdftotext reads the file where it is.
         Format::Pdf => formats::pdf::read(path, &file, options.ocr, outline::starts_entry)?,
-        _ => extract(format, &std::fs::read(path).map_err(ImportError::io(path))?, &file)?,
+        _ => extract(format, &std::fs::read(path).map_err(ImportError::io(path))?, &file, options)?,
     };
     structure(file, format, extracted, options)
 }
 
 /// Reads a document sent as bytes, named `file`, of `format`.
 pub fn import_bytes(file: &str, format: Format, bytes: &[u8], options: &ImportOptions) -> Result<ImportedDocument> {
-    let extracted = match format {
-        Format::Pdf => {
-            let mut scratch = tempfile::NamedTempFile::new().map_err(ImportError::io(std::env::temp_dir()))?;
-            std::io::Write::write_all(&mut scratch, bytes).map_err(ImportError::io(scratch.path()))?;
-            formats::pdf::read(scratch.path(), file, options.ocr, outline::starts_entry)?
-        }
-        _ => extract(format, bytes, file)?,
-    };
-    structure(file.to_string(), format, extracted, options)
+    structure(file.to_string(), format, extract(format, bytes, file, options)?, options)
 }
 
 fn unsupported(file: &str) -> ImportError {
@@ -152,9 +145,13 @@ fn unsupported(file: &str) -> ImportError {
     ImportError::Unsupported { file: file.to_string(), what }
 }
 
-fn extract(format: Format, bytes: &[u8], file: &str) -> Result<Extracted> {
+fn extract(format: Format, bytes: &[u8], file: &str, options: &ImportOptions) -> Result<Extracted> {
     match format {
-        Format::Pdf => unreachable!("PDFs are read from a file"),
+        Format::Pdf => {
+            let mut scratch = tempfile::NamedTempFile::new().map_err(ImportError::io(std::env::temp_dir()))?;
+            std::io::Write::write_all(&mut scratch, bytes).map_err(ImportError::io(scratch.path()))?;
+            formats::pdf::read(scratch.path(), file, options.ocr, outline::starts_entry)
+        }
         Format::Docx => formats::docx::read(bytes, file),
         Format::Xlsx => formats::xlsx::read(bytes, file),
         Format::Html => formats::html::read(bytes),

@@ -337,12 +337,12 @@ fn place(blocks: &[Block]) -> Vec<Entry> {
             entries.push(Entry { block: index, style: None, text, at: block.at, department: None, depth: stack.len() });
             continue;
         }
-        if style.is_none() && is_plain_heading(&text, marked.get(index + 1).and_then(|(next, _)| *next), &stack)
-            || (style.is_none()
-                && matches!(blocks.get(index + 1).map(|next| &next.kind), Some(BlockKind::Row { .. }))
-                && is_short(&text))
-        {
-            style = Some(Style::PlainHeading);
+        if style.is_none() {
+            let next_style = marked.get(index + 1).and_then(|(next, _)| *next);
+            let table_follows = matches!(blocks.get(index + 1).map(|next| &next.kind), Some(BlockKind::Row { .. }));
+            if is_plain_heading(&text, next_style, &stack) || (table_follows && is_short(&text)) {
+                style = Some(Style::PlainHeading);
+            }
         }
         let Some(style) = style else {
             entries.push(Entry { block: index, style: None, text, at: block.at, department: None, depth: stack.len() });

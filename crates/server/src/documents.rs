@@ -201,7 +201,17 @@ fn is_web_address(url: &str) -> bool {
     (url.starts_with("https://") || url.starts_with("http://")) && !url.chars().any(char::is_whitespace)
 }
 
-/// 1 to `max` of `A-Z a-z 0-9 - _ .`, not starting with `.`: ids and file names.
+/// A file name as a city names its documents (令和6年度施政方針.pdf): 1 to
+/// [`MAX_ID_CHARS`] characters, no path separators or control characters, not
+/// starting with `.`.
+fn is_file_name(name: &str) -> bool {
+    let length = name.chars().count();
+    (1..=MAX_ID_CHARS).contains(&length)
+        && !name.starts_with('.')
+        && !name.chars().any(|c| matches!(c, '/' | '\\') || c.is_control())
+}
+
+/// 1 to `max` of `A-Z a-z 0-9 - _ .`, not starting with `.`: ids.
 fn is_plain_name(name: &str, max: usize) -> bool {
     !name.is_empty()
         && name.chars().count() <= max
@@ -236,7 +246,8 @@ pub fn batch_from_input(input: BatchInput) -> Result<Batch> {
 
 /// What an import request says about its document besides its bytes.
 pub struct ImportRequest {
-    /// The file name (`NAME.pdf`…): the ids are made from its stem, the format from its extension.
+    /// The file name (`NAME.pdf`…): the format comes from its extension, the ids from its
+    /// stem (or, for a name that is not plain ASCII, from a digest of it).
     pub file: String,
     /// The `Content-Type`, for a name without a known extension.
     pub media_type: Option<String>,
@@ -252,8 +263,10 @@ pub struct ImportRequest {
 /// import`) into a batch and says what it found.
 pub fn batch_from_import(request: &ImportRequest, bytes: &[u8]) -> Result<(Batch, ImportedDocument)> {
     let file = request.file.as_str();
-    if !is_plain_name(file, MAX_ID_CHARS) {
-        return Err(ApiError::InvalidDocument(format!("`file` must be a plain NAME.EXTENSION, not `{file}`")));
+    if !is_file_name(file) {
+        return Err(ApiError::InvalidDocument(format!(
+            "`file` must be a file name, NAME.EXTENSION, of at most {MAX_ID_CHARS} characters, without / \\ or control characters, not `{file}`"
+        )));
     }
     let format = Format::of_file_name(file)
         .or_else(|| request.media_type.as_deref().and_then(Format::of_media_type))

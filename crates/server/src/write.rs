@@ -102,8 +102,8 @@ pub(crate) async fn delete_document(
 /// with department, headings, fiscal year and source, written all or none.
 #[utoipa::path(post, path = "/api/import", tag = "documents",
     params(
-        ("file" = String, Query, pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,118}\.(txt|pdf|docx|xlsx|html|htm)$",
-            description = "File name, NAME.EXTENSION: the format comes from the extension (pdf, docx, xlsx, html, htm, txt), ids become NAME-001…"),
+        ("file" = String, Query, pattern = r"^[^./\\\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]{0,118}\.(txt|pdf|docx|xlsx|html|htm)$",
+            description = "File name, NAME.EXTENSION (令和6年度施政方針.pdf): the format comes from the extension (pdf, docx, xlsx, html, htm, txt); ids become NAME-001… for a plain ASCII name, doc-DIGEST-001… for another"),
         ("municipality" = Option<String>, Query, min_length = 1, max_length = 500, pattern = r"\S",
             description = "The municipality the document is of, e.g. 狛江市"),
         ("year" = Option<String>, Query, description = "The fiscal year (令和6年度, 2024年度, R6 or 2024), for a document that does not say it"),
