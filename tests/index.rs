@@ -70,6 +70,28 @@ fn an_empty_seed_directory_gives_an_empty_index_to_write_into() {
     assert_eq!(report.documents, 0);
     let index = hoshin_indexer::open_current(&IndexLayout::new(root.path()), &analysis().analyzers).unwrap();
     assert_eq!(engine_over(&index).document_count(), 0);
+    let missing = seeds.path().join("not-there");
+    let other_root = tempfile::tempdir().unwrap();
+    let index = open_or_build(&IndexLayout::new(other_root.path()), &inputs(&missing)).unwrap();
+    assert_eq!(engine_over(&index).document_count(), 0);
+}
+
+#[test]
+fn new_metadata_beside_a_seed_file_rebuilds_the_index() {
+    let root = tempfile::tempdir().unwrap();
+    let seeds = crate::util::seed_copy();
+    let layout = IndexLayout::new(root.path());
+    open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    let before = layout.current_generation().unwrap();
+    std::fs::write(
+        seeds.path().join("komae-2022-policies.json"),
+        r#"{"municipality": "狛江市", "url": "https://example.org/r4.pdf"}"#,
+    )
+    .unwrap();
+    let index = open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    assert_ne!(layout.current_generation().unwrap(), before);
+    let item = engine_over(&index).document("komae-2022-policies-001").unwrap();
+    assert_eq!(item.source.url.as_deref(), Some("https://example.org/r4.pdf"));
 }
 
 #[test]

@@ -248,11 +248,18 @@ pub fn read_manifest(generation: &Path) -> Option<Manifest> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// A digest of the seed files and their metadata; a missing directory is an empty one.
 fn seeds_digest(seeds_dir: &Path) -> Result<String> {
-    let mut paths: Vec<_> = fs::read_dir(seeds_dir)
-        .map_err(IndexerError::io(seeds_dir))?
+    let entries = match fs::read_dir(seeds_dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(format!("{:x}", Sha256::new().finalize()))
+        }
+        Err(error) => return Err(IndexerError::io(seeds_dir)(error)),
+    };
+    let mut paths: Vec<_> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|extension| extension == "txt"))
+        .filter(|path| path.extension().is_some_and(|extension| extension == "txt" || extension == "json"))
         .collect();
     paths.sort();
     let mut hasher = Sha256::new();
