@@ -133,23 +133,17 @@ pub fn item_from_input(id: &str, input: DocumentInput) -> Result<PolicyItem> {
     if !is_plain_name(id, MAX_ID_CHARS) {
         return invalid(format!("id `{id}` must be 1 to {MAX_ID_CHARS} of A-Z a-z 0-9 - _ . and not start with ."));
     }
-    for (name, value, max) in [
+    let labels = [
         ("department", &input.department, MAX_LABEL_CHARS),
         ("policy", &input.policy, MAX_LABEL_CHARS),
         ("text", &input.text, MAX_TEXT_CHARS),
-    ] {
+    ];
+    let municipality = input.municipality.iter().map(|municipality| ("municipality", municipality, MAX_LABEL_CHARS));
+    for (name, value, max) in labels.into_iter().chain(municipality) {
         let length = value.chars().count();
         if is_blank(value) || length > max {
             return invalid(format!(
                 "{id}: `{name}` must have 1 to {max} characters, not only spaces; it has {length}"
-            ));
-        }
-    }
-    if let Some(municipality) = &input.municipality {
-        let length = municipality.chars().count();
-        if is_blank(municipality) || length > MAX_LABEL_CHARS {
-            return invalid(format!(
-                "{id}: `municipality` must have 1 to {MAX_LABEL_CHARS} characters, not only spaces; it has {length}"
             ));
         }
     }
@@ -260,7 +254,7 @@ pub struct ImportRequest {
 }
 
 /// Reads an uploaded document (text-layer formats only: OCR is for `hoshin
-/// import`) into a batch and says what it found.
+/// import`) into a batch, and the document without its items: what it found.
 pub fn batch_from_import(request: &ImportRequest, bytes: &[u8]) -> Result<(Batch, ImportedDocument)> {
     let file = request.file.as_str();
     if !is_file_name(file) {
@@ -287,8 +281,9 @@ pub fn batch_from_import(request: &ImportRequest, bytes: &[u8]) -> Result<(Batch
         year,
         url: request.url.clone(),
     };
-    let document = import_bytes(file, format, bytes, &options)?;
-    let batch = document.items.iter().cloned().map(Operation::Put).collect();
+    let mut document = import_bytes(file, format, bytes, &options)?;
+    // The items move into the batch; the rest of the document is the answer's.
+    let batch = std::mem::take(&mut document.items).into_iter().map(Operation::Put).collect();
     Ok((batch, document))
 }
 
