@@ -48,3 +48,16 @@ impl Block {
         Block { kind: BlockKind::Paragraph, text: text.into(), at }
     }
 }
+
+/// Folds a character the way NFKC would for markers and page numbers
+/// (full-width forms, the ideographic space, minus signs and hyphens), one
+/// character for one, so that positions in the folded text are positions in
+/// the original.
+pub fn fold(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        '\u{2212}' | '\u{2010}' | '\u{2013}' => '-',
+        _ => c,
+    }
+}

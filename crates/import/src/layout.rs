@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::blocks::{Block, Location};
+use crate::blocks::{fold, Block, Location};
 
 /// A word and its box, in points from the page's top left.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,11 +160,9 @@ pub fn is_page_number(text: &str) -> bool {
     let folded: String = text
         .chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{2212}' | '\u{2010}' | '\u{2013}' | '\u{2014}' | '\u{2015}' => '-',
-            _ => c,
-        })
+        .map(fold)
+        // Dashes around a page number (―3―) are no marker elsewhere, so only here.
+        .map(|c| if matches!(c, '\u{2014}' | '\u{2015}') { '-' } else { c })
         .collect();
     let core = folded.trim_matches(|c| matches!(c, '-' | '(' | ')' | '[' | ']'));
     let core = core.strip_prefix("P.").or_else(|| core.strip_prefix("p.")).unwrap_or(core);

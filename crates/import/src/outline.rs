@@ -21,7 +21,7 @@
 //! between. A document with no recognisable outline gives one item per
 //! paragraph, under its title, and says so.
 
-use crate::blocks::{Block, BlockKind, Location};
+use crate::blocks::{fold, Block, BlockKind, Location};
 use crate::year::{find_fiscal_year, FiscalYear};
 
 /// What the outline recognition found.
@@ -128,17 +128,6 @@ const BULLETS: &[char] =
 struct Marker {
     style: Style,
     rest: usize,
-}
-
-/// Folds a character the way NFKC would for the markers' sake, one character
-/// for one, so that positions in the folded text are positions in the original.
-fn fold(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        '\u{2212}' | '\u{2010}' | '\u{2013}' => '-',
-        _ => c,
-    }
 }
 
 /// The marker at the start of `text`, if any.
