@@ -208,15 +208,11 @@ fn is_katakana(c: char) -> bool {
     ('ア'..='ン').contains(&c) && !"ァィゥェォッャュョヮヵヶー".contains(c)
 }
 
-/// `令和4年度「企画財政部の方針」（案）`: the department, and the year.
+/// `令和4年度「企画財政部の方針」（案）` (the seed format's header): the
+/// department, and the year, read as any document's (spaced out by OCR, say).
 fn department_header(line: &str) -> Option<(String, Option<FiscalYear>)> {
-    let (year, rest) = line.trim().split_once("年度「")?;
-    let (department, suffix) = rest.split_once("の方針」")?;
-    let suffix: String = suffix.trim().chars().map(fold).collect();
-    if department.is_empty() || !(suffix.is_empty() || suffix == "(案)") {
-        return None;
-    }
-    Some((department.to_string(), find_fiscal_year(&format!("{year}年度"))))
+    let header = hoshin_indexer::seed::department_header(line.trim())?;
+    Some((header.department.to_string(), find_fiscal_year(&header.year)))
 }
 
 /// What one entry of the outline is.

@@ -186,6 +186,7 @@ pub fn parse_seed(file_name: &str, text: &str) -> Result<Vec<PolicyItem>> {
     }
 }
 
+/// An open department of a seed file.
 #[derive(Debug, Clone)]
 struct DepartmentHeader {
     year: String,
@@ -193,16 +194,31 @@ struct DepartmentHeader {
     department: String,
 }
 
-/// Recognises `令和4年度「企画財政部の方針」（案）`: `None` when the line is not a
-/// header at all, an error when it is one whose year cannot be read.
-fn parse_department_header(line: &str) -> Option<std::result::Result<DepartmentHeader, String>> {
+/// A departmental header, `令和4年度「企画財政部の方針」（案）`, as written:
+/// the seed format's, and the one `hoshin_import` recognises in any document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderLine<'a> {
+    /// The year as written, e.g. 令和4年度.
+    pub year: String,
+    /// The department, e.g. 企画財政部.
+    pub department: &'a str,
+}
+
+/// Recognises a departmental header: `None` when the line is not one.
+pub fn department_header(line: &str) -> Option<HeaderLine<'_>> {
     let (year, rest) = line.split_once("年度「")?;
     let (department, suffix) = rest.split_once("の方針」")?;
     let suffix: String = suffix.trim().nfkc().collect();
     if !(suffix.is_empty() || suffix == "(案)") || department.is_empty() {
         return None;
     }
-    let year = format!("{}年度", year.trim());
+    Some(HeaderLine { year: format!("{}年度", year.trim()), department })
+}
+
+/// A departmental header and its western year: `None` when the line is not a
+/// header at all, an error when it is one whose year cannot be read.
+fn parse_department_header(line: &str) -> Option<std::result::Result<DepartmentHeader, String>> {
+    let HeaderLine { year, department } = department_header(line)?;
     Some(match western_fiscal_year(&year) {
         Some(fiscal_year) => Ok(DepartmentHeader { year, fiscal_year, department: department.to_string() }),
         None => Err(format!("cannot read the year of `{year}`")),
