@@ -21,7 +21,7 @@ use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
 use crate::layout::{GenerationHold, IndexLayout};
 use crate::progress::Progress;
-use crate::seed::read_seeds_dir;
+use crate::seed::{metadata_path, read_seeds_dir, seed_files};
 use crate::writer::{applied_journal_bytes, apply, commit, ensure_journal_covers};
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
@@ -248,26 +248,21 @@ pub fn read_manifest(generation: &Path) -> Option<Manifest> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// A digest of the seed files and their metadata; a missing directory is an empty one.
+/// A digest of what a build reads: the seed files and their metadata.
 fn seeds_digest(seeds_dir: &Path) -> Result<String> {
-    let entries = match fs::read_dir(seeds_dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(format!("{:x}", Sha256::new().finalize()))
-        }
-        Err(error) => return Err(IndexerError::io(seeds_dir)(error)),
-    };
-    let mut paths: Vec<_> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|extension| extension == "txt" || extension == "json"))
-        .collect();
-    paths.sort();
     let mut hasher = Sha256::new();
-    for path in paths {
-        let contents = fs::read(&path).map_err(IndexerError::io(&path))?;
-        hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
-        hasher.update((contents.len() as u64).to_le_bytes());
-        hasher.update(&contents);
+    for seed in seed_files(seeds_dir)? {
+        let metadata = metadata_path(&seed);
+        for path in [seed, metadata] {
+            let contents = match fs::read(&path) {
+                Ok(contents) => contents,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(IndexerError::io(&path)(error)),
+            };
+            hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+            hasher.update((contents.len() as u64).to_le_bytes());
+            hasher.update(&contents);
+        }
     }
     Ok(format!("{:x}", hasher.finalize()))
 }

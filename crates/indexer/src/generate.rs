@@ -137,7 +137,7 @@ pub fn generate_corpus(material: &[PolicyItem], items: usize, seed: u64, out_dir
         }
         let path = out_dir.join(format!("gen-{seed}-{:07}.txt", written.files));
         fs::write(&path, &text).map_err(IndexerError::io(&path))?;
-        let metadata = path.with_extension("json");
+        let metadata = crate::seed::metadata_path(&path);
         let municipality = serde_json::json!({ "municipality": format!("{city}市") }).to_string();
         fs::write(&metadata, &municipality).map_err(IndexerError::io(&metadata))?;
         written.files += 1;

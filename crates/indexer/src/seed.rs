@@ -19,7 +19,7 @@
 //! Other layouts and formats come in through `hoshin_import`.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
@@ -50,22 +50,10 @@ pub struct SeedMetadata {
 /// metadata. A missing or empty directory gives no items: the index starts
 /// empty and is filled through the API.
 pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
-    if !seeds_dir.exists() {
-        tracing::warn!(dir = %seeds_dir.display(), "no seed directory: starting with an empty index");
-        return Ok(Vec::new());
-    }
-    let entries = fs::read_dir(seeds_dir).map_err(IndexerError::io(seeds_dir))?;
-    let mut paths = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(IndexerError::io(seeds_dir))?.path();
-        if path.extension().is_some_and(|extension| extension == "txt") {
-            paths.push(path);
-        }
-    }
+    let paths = seed_files(seeds_dir)?;
     if paths.is_empty() {
         tracing::warn!(dir = %seeds_dir.display(), "no seed files (*.txt): starting with an empty index");
     }
-    paths.sort();
     let files = paths.len();
     let mut items = Vec::new();
     let mut unplaced = Vec::new();
@@ -91,9 +79,33 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
     }
 }
 
+/// The seed files of `seeds_dir` (`*.txt`), in file-name order; none when
+/// the directory does not exist.
+pub fn seed_files(seeds_dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(seeds_dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(IndexerError::io(seeds_dir)(error)),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(IndexerError::io(seeds_dir))?.path();
+        if path.extension().is_some_and(|extension| extension == "txt") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// Where the metadata of the seed file at `path` is: the JSON file of its stem.
+pub fn metadata_path(path: &Path) -> PathBuf {
+    path.with_extension("json")
+}
+
 /// Reads one seed file, with the metadata beside it.
 pub fn read_seed_file(path: &Path) -> Result<Vec<PolicyItem>> {
-    let metadata = read_metadata(&path.with_extension("json"))?;
+    let metadata = read_metadata(&metadata_path(path))?;
     let mut items = read_seed_text(path)?;
     for item in &mut items {
         item.municipality.clone_from(&metadata.municipality);
