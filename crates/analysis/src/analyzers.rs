@@ -13,6 +13,7 @@ use tantivy::tokenizer::{TextAnalyzer, Token, TokenizerManager};
 use tantivy::Index;
 
 use crate::error::{AnalysisError, Result};
+use crate::marks::spelled;
 use crate::japanese::{normalized_tokenizer, surface_tokenizer, AnalysisResources};
 use crate::ngram::NgramTokenizer;
 use crate::reading::ReadingTokenizer;
@@ -170,14 +171,7 @@ impl Analyzers {
     /// character per position, each with the byte range of the word it
     /// belongs to.
     pub fn spelled_reading(&self, text: &str) -> Vec<(char, std::ops::Range<usize>)> {
-        let mut reading = Vec::new();
-        self.for_each_token(Analysis::Reading, text, |token| {
-            let mut chars = token.text.chars();
-            if let (Some(c), None) = (chars.next(), chars.next()) {
-                reading.push((c, token.offset_from..token.offset_to));
-            }
-        });
-        reading
+        spelled(&self.tokens(Analysis::Reading, text)).collect()
     }
 }
 

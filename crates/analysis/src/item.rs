@@ -5,6 +5,8 @@ use tantivy::schema::{Facet, Field, Value};
 use tantivy::{doc, TantivyDocument};
 use utoipa::ToSchema;
 
+use crate::analyzers::Analyzers;
+use crate::marks::AnalysedText;
 use crate::schema::{section_facet, Fields};
 
 /// Where an item was read from.
@@ -56,8 +58,11 @@ pub struct PolicyItem {
 }
 
 impl PolicyItem {
-    /// The tantivy document of the item: every field of [`Fields`] filled.
-    pub fn to_document(&self, fields: &Fields) -> TantivyDocument {
+    /// The tantivy document of the item: every field of [`Fields`] filled,
+    /// the text's normalised and reading analyses made here, once, for the
+    /// index and the stored marks alike.
+    pub fn to_document(&self, fields: &Fields, analyzers: &Analyzers) -> TantivyDocument {
+        let analysed = AnalysedText::new(&self.text, analyzers);
         let mut document = doc!(
             fields.id => self.id.as_str(),
             fields.year => self.year.as_str(),
@@ -70,14 +75,15 @@ impl PolicyItem {
             fields.policy_ngram => self.policy.as_str(),
             fields.policy_reading => self.policy.as_str(),
             fields.text => self.text.as_str(),
-            fields.text_normalized => self.text.as_str(),
             fields.text_ngram => self.text.as_str(),
-            fields.text_reading => self.text.as_str(),
+            fields.text_marks => analysed.marks.to_bytes(),
             fields.source_file => self.source.file.as_str(),
             fields.source_line => self.source.line,
             fields.source_ocr => u64::from(self.source.ocr),
             fields.fiscal_year_facet => Facet::from_path([self.fiscal_year.to_string()]),
         );
+        document.add_pre_tokenized_text(fields.text_normalized, analysed.normalized);
+        document.add_pre_tokenized_text(fields.text_reading, analysed.reading);
         if let Some(municipality) = &self.municipality {
             document.add_text(fields.municipality, municipality);
             document.add_facet(fields.municipality_facet, Facet::from_path([municipality]));
@@ -129,10 +135,13 @@ impl PolicyItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::marks::TextMarks;
+    use crate::test_support::analyzers;
 
     #[test]
     fn an_item_survives_the_round_trip_through_a_document() {
         let (_, fields) = Fields::build_schema();
+        let analyzers = analyzers();
         let item = PolicyItem {
             id: "x-001".into(),
             year: "令和4年度".into(),
@@ -144,7 +153,11 @@ mod tests {
             text: "<b>本文</b>".into(),
             source: Source { file: "x.txt".into(), line: 3, ..Source::default() },
         };
-        assert_eq!(PolicyItem::from_document(&item.to_document(&fields), &fields), item);
+        let document = item.to_document(&fields, analyzers);
+        assert_eq!(PolicyItem::from_document(&document, &fields), item);
+        let marks = TextMarks::from_document(&document, &fields).expect("the marks are stored");
+        let body = item.text.find("本文").unwrap();
+        assert!(marks.words(&item.text).any(|word| word == ("本文", body..body + "本文".len())));
         let imported = PolicyItem {
             municipality: Some("狛江市".into()),
             path: vec!["第1章 総論".into(), "1 計画の目的".into()],
@@ -158,6 +171,6 @@ mod tests {
             },
             ..item
         };
-        assert_eq!(PolicyItem::from_document(&imported.to_document(&fields), &fields), imported);
+        assert_eq!(PolicyItem::from_document(&imported.to_document(&fields, analyzers), &fields), imported);
     }
 }

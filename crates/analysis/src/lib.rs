@@ -30,6 +30,7 @@ mod error;
 mod item;
 pub mod japanese;
 pub mod lexicon;
+pub mod marks;
 pub mod ngram;
 pub mod normalize;
 pub mod numerals;

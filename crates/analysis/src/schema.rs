@@ -10,7 +10,7 @@ use tantivy::schema::{
 use crate::analyzers::Analysis;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The name of every field, as the schema, the engine and the API know it.
 pub mod field_name {
@@ -62,6 +62,8 @@ pub mod field_name {
     pub const SOURCE_URL: &str = "source_url";
     /// See [`Fields::source_ocr`](super::Fields::source_ocr).
     pub const SOURCE_OCR: &str = "source_ocr";
+    /// See [`Fields::text_marks`](super::Fields::text_marks).
+    pub const TEXT_MARKS: &str = "text_marks";
 }
 
 /// How a field is indexed and stored.
@@ -71,6 +73,8 @@ pub enum FieldKind {
     Key,
     /// Stored only.
     StoredText,
+    /// Bytes, stored only.
+    StoredBytes,
     /// A stored number; `indexed` ones can also be filtered and read fast.
     Number {
         /// Indexed and a fast field as well as stored.
@@ -137,6 +141,7 @@ pub const FIELD_TABLE: &[FieldSpec] = &[
     FieldSpec { name: field_name::SOURCE_TITLE, kind: FieldKind::StoredText },
     FieldSpec { name: field_name::SOURCE_URL, kind: FieldKind::StoredText },
     FieldSpec { name: field_name::SOURCE_OCR, kind: FieldKind::Number { indexed: false } },
+    FieldSpec { name: field_name::TEXT_MARKS, kind: FieldKind::StoredBytes },
 ];
 
 /// Handles of every field of a hoshin index.
@@ -192,6 +197,9 @@ pub struct Fields {
     pub source_url: Field,
     /// 1 when the item was read by OCR.
     pub source_ocr: Field,
+    /// The text's words and readings with their places, for highlighting
+    /// (see [`crate::marks`]).
+    pub text_marks: Field,
 }
 
 impl Fields {
@@ -202,6 +210,7 @@ impl Fields {
             match spec.kind {
                 FieldKind::Key => builder.add_text_field(spec.name, STRING | STORED),
                 FieldKind::StoredText => builder.add_text_field(spec.name, STORED),
+                FieldKind::StoredBytes => builder.add_bytes_field(spec.name, STORED),
                 FieldKind::Number { indexed: true } => builder.add_u64_field(spec.name, INDEXED | STORED | FAST),
                 FieldKind::Number { indexed: false } => builder.add_u64_field(spec.name, NumericOptions::from(STORED)),
                 FieldKind::Facet => builder.add_facet_field(spec.name, FacetOptions::default()),
@@ -247,6 +256,7 @@ impl Fields {
             source_title: field(field_name::SOURCE_TITLE)?,
             source_url: field(field_name::SOURCE_URL)?,
             source_ocr: field(field_name::SOURCE_OCR)?,
+            text_marks: field(field_name::TEXT_MARKS)?,
         })
     }
 }

@@ -216,14 +216,14 @@ fn write_generation(
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
     let progress = Progress::new("indexing", items.len() as u64, "items");
     for (done, item) in items.iter().enumerate() {
-        writer.add_document(item.to_document(&fields))?;
+        writer.add_document(item.to_document(&fields, analyzers))?;
         progress.set(done as u64 + 1);
     }
     progress.finish();
     // Documents written through the API outlive rebuilds: replay them on top.
     let (entries, _) = Journal::read(journal)?;
     for entry in &entries {
-        apply(&writer, &fields, &entry.batch);
+        apply(&writer, &fields, analyzers, &entry.batch);
     }
     commit(&mut writer, entries.last().map_or(0, |entry| entry.end))?;
     writer.wait_merging_threads()?;

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use hoshin_analysis::Fields;
+use hoshin_analysis::{Analyzers, Fields};
 use tantivy::{Index, IndexWriter, Term};
 
 use crate::error::{IndexerError, Result};
@@ -21,6 +21,7 @@ const WRITER_MEMORY_BYTES: usize = 50_000_000;
 /// The one writer of a live index, and the journal behind it.
 pub struct DocumentWriter {
     fields: Fields,
+    analyzers: Analyzers,
     state: Mutex<(IndexWriter, Journal)>,
 }
 
@@ -29,6 +30,7 @@ impl DocumentWriter {
     /// `journal_path`, replaying batches it has not committed.
     pub fn open(index: &Index, journal_path: &Path) -> Result<DocumentWriter> {
         let fields = Fields::from_schema(&index.schema())?;
+        let analyzers = Analyzers::of_index(index)?;
         let applied = applied_journal_bytes(index)?;
         let (journal, entries) = Journal::open(journal_path)?;
         ensure_journal_covers(applied, journal_path, journal.len())?;
@@ -37,11 +39,11 @@ impl DocumentWriter {
         if !missing.is_empty() {
             tracing::info!(batches = missing.len(), "replaying journaled batches the index lacks");
             for entry in &missing {
-                apply(&writer, &fields, &entry.batch);
+                apply(&writer, &fields, &analyzers, &entry.batch);
             }
             commit(&mut writer, journal.len())?;
         }
-        Ok(DocumentWriter { fields, state: Mutex::new((writer, journal)) })
+        Ok(DocumentWriter { fields, analyzers, state: Mutex::new((writer, journal)) })
     }
 
     /// Applies a batch: journaled, then committed; all of it or, on error, none.
@@ -50,7 +52,7 @@ impl DocumentWriter {
         let (writer, journal) = &mut *state;
         let before = journal.len();
         let after = journal.append(batch)?;
-        apply(writer, &self.fields, batch);
+        apply(writer, &self.fields, &self.analyzers, batch);
         if let Err(error) = commit(writer, after) {
             let _ = writer.rollback();
             journal.truncate(before)?;
@@ -74,13 +76,13 @@ pub(crate) fn ensure_journal_covers(applied: u64, journal: &Path, found: u64) ->
 }
 
 /// Adds a batch's operations to the writer, uncommitted.
-pub(crate) fn apply(writer: &IndexWriter, fields: &Fields, batch: &Batch) {
+pub(crate) fn apply(writer: &IndexWriter, fields: &Fields, analyzers: &Analyzers, batch: &Batch) {
     for operation in batch {
         match operation {
             Operation::Put(item) => {
                 writer.delete_term(id_term(fields, &item.id));
                 // add_document only fails once the writer is dead, which the commit reports.
-                let _ = writer.add_document(item.to_document(fields));
+                let _ = writer.add_document(item.to_document(fields, analyzers));
             }
             Operation::Delete(id) => {
                 writer.delete_term(id_term(fields, id));

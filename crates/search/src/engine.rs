@@ -20,6 +20,7 @@ use std::ops::Bound;
 use std::sync::RwLock;
 use std::time::{Instant, SystemTime};
 
+use hoshin_analysis::marks::{AnalysedText, TextMarks};
 use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
 use tantivy::collector::{Count, DocSetCollector, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
@@ -36,7 +37,7 @@ use crate::query_lists::QueryLists;
 use crate::results::{
     AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, Relaxation, SearchResults, YearCount,
 };
-use crate::snippet::{render, Highlighter};
+use crate::snippet::{matched_ranges, render};
 use crate::suggest::{Suggester, Suggestion};
 use crate::syntax::parse_clauses;
 
@@ -294,12 +295,15 @@ impl SearchEngine {
             relaxation = (relaxed.total > 0).then(|| summary.clone());
         }
 
-        let highlighter = Highlighter::new(&self.analyzers);
         let hits = page
             .into_iter()
             .map(|(score, address, is_relaxed)| {
-                let item = self.item_at(&searcher, address)?;
-                let snippet = render(&item.text, &highlighter.matched_ranges(&item.text, &plan.highlight));
+                let document: TantivyDocument = searcher.doc(address)?;
+                let item = PolicyItem::from_document(&document, &self.fields);
+                // Every indexed item has its marks; analysing afresh covers one whose are unreadable.
+                let marks = TextMarks::from_document(&document, &self.fields)
+                    .unwrap_or_else(|| AnalysedText::new(&item.text, &self.analyzers).marks);
+                let snippet = render(&item.text, &matched_ranges(&item.text, &marks, &plan.highlight));
                 let missing_words =
                     if is_relaxed { missing_words(&searcher, &queries.units, address) } else { Vec::new() };
                 let explanation = if request.explain {

@@ -5,13 +5,15 @@
 //! marks what matched through any analysis: words whose normalised form the query
 //! also has (so 育成し is marked for 育成する), every place where a query word
 //! occurs as a substring after normalisation (what the n-gram fields match), and
-//! the words whose reading a kana query spells (図書館 for としょかん).
+//! the words whose reading a kana query spells (図書館 for としょかん). The words
+//! and readings come from the item's stored [`TextMarks`], made when it was
+//! indexed, so a search runs no morphological analysis over its hits.
 
 use std::collections::HashSet;
 use std::ops::Range;
 
+use hoshin_analysis::marks::TextMarks;
 use hoshin_analysis::normalize::NormalizedText;
-use hoshin_analysis::{Analysis, Analyzers};
 
 /// Characters of text an excerpt shows at most.
 pub const SNIPPET_CHARS: usize = 120;
@@ -31,37 +33,20 @@ pub struct HighlightTerms {
     pub readings: Vec<Vec<char>>,
 }
 
-/// Finds what matched in a hit's text, with the index's analyzers.
-pub struct Highlighter<'a> {
-    analyzers: &'a Analyzers,
-}
-
-impl<'a> Highlighter<'a> {
-    /// A highlighter over the index's analyzers.
-    pub fn new(analyzers: &'a Analyzers) -> Self {
-        Highlighter { analyzers }
+/// Byte ranges of `text`, whose marks are `marks`, matched by `terms`,
+/// sorted and merged.
+pub fn matched_ranges(text: &str, marks: &TextMarks, terms: &HighlightTerms) -> Vec<Range<usize>> {
+    let mut ranges: Vec<Range<usize>> =
+        marks.words(text).filter(|(term, _)| terms.normalized.contains(*term)).map(|(_, range)| range).collect();
+    let normalized = NormalizedText::new(text);
+    ranges.extend(occurrences(normalized.chars(), &terms.substrings).map(|found| normalized.origin(found)));
+    if !terms.readings.is_empty() {
+        let (reading, origins): (Vec<char>, Vec<Range<usize>>) = marks.spelled_reading().into_iter().unzip();
+        ranges.extend(
+            occurrences(&reading, &terms.readings).map(|found| origins[found.start].start..origins[found.end - 1].end),
+        );
     }
-
-    /// Byte ranges of `text` matched by `terms`, sorted and merged.
-    pub fn matched_ranges(&self, text: &str, terms: &HighlightTerms) -> Vec<Range<usize>> {
-        let mut ranges = Vec::new();
-        self.analyzers.for_each_token(Analysis::Normalized, text, |token| {
-            if token.offset_from < token.offset_to && terms.normalized.contains(&token.text) {
-                ranges.push(token.offset_from..token.offset_to);
-            }
-        });
-        let normalized = NormalizedText::new(text);
-        ranges.extend(occurrences(normalized.chars(), &terms.substrings).map(|found| normalized.origin(found)));
-        if !terms.readings.is_empty() {
-            let (reading, origins): (Vec<char>, Vec<Range<usize>>) =
-                self.analyzers.spelled_reading(text).into_iter().unzip();
-            ranges.extend(
-                occurrences(&reading, &terms.readings)
-                    .map(|found| origins[found.start].start..origins[found.end - 1].end),
-            );
-        }
-        merge(ranges)
-    }
+    merge(ranges)
 }
 
 /// Character ranges where any of `needles` occurs in `haystack`.
@@ -198,7 +183,7 @@ mod tests {
     fn terms_of(query: &str) -> HighlightTerms {
         let normalized = crate::test_support::analysis()
             .analyzers
-            .tokens(Analysis::Normalized, query)
+            .tokens(hoshin_analysis::Analysis::Normalized, query)
             .into_iter()
             .map(|token| token.text)
             .collect();
@@ -216,8 +201,9 @@ mod tests {
             text in "\\PC{0,60}|[ぁ-んァ-ン一-龥ＡＤＸｶﾞ 　、。ー]{0,60}",
             query in "\\PC{1,8}|[ぁ-んァ-ン一-龥ｶﾞ]{1,6}",
         ) {
-            let highlighter = Highlighter::new(&crate::test_support::analysis().analyzers);
-            let ranges = highlighter.matched_ranges(&text, &terms_of(&query));
+            let analyzers = &crate::test_support::analysis().analyzers;
+            let marks = hoshin_analysis::marks::AnalysedText::new(&text, analyzers).marks;
+            let ranges = matched_ranges(&text, &marks, &terms_of(&query));
             for range in &ranges {
                 proptest::prop_assert!(range.start < range.end && range.end <= text.len(), "{range:?}");
                 proptest::prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
