@@ -33,6 +33,10 @@ use hoshin_indexer::{build_index, open_or_build, BuildInputs, IndexLayout};
 use hoshin_search::{QueryLists, SearchEngine, SearchRequest};
 use tantivy::tokenizer::TokenStream;
 
+/// The server's allocator (see `src/main.rs`), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SEED_ITEMS: usize = 118;
 const PERCENTILE_ROUNDS: usize = 50;
 const THROUGHPUT_CORPUS_ITEMS: usize = 10_000;

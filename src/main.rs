@@ -22,6 +22,12 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Flags};
 
+/// A search allocates and frees many small strings and vectors (tokens,
+/// terms, query trees); mimalloc serves those from per-thread pages, where
+/// the system allocator spends much of a query's time (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn")))
