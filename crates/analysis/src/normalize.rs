@@ -25,7 +25,7 @@ use std::sync::LazyLock;
 use lindera::LinderaResult;
 use lindera_analysis::character_filter::{CharacterFilter, OffsetMapping, Transformation};
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// The kanji variant table, `variant⇥canonical` per line.
 const KANJI_VARIANTS: &str = include_str!("../../../data/kanji-variants.tsv");
@@ -121,8 +121,12 @@ pub fn normalize(text: &str) -> String {
 /// it came from.
 fn folded(original: &str) -> impl Iterator<Item = (char, Range<usize>)> + '_ {
     clusters(original).flat_map(move |cluster| {
-        let folded = original[cluster.clone()].nfkc().flat_map(char::to_lowercase).map(fold_kanji);
-        folded.map(move |c| (c, cluster.clone()))
+        let text = &original[cluster.clone()];
+        // Most clusters are already NFKC, and composing each anew is most of the cost.
+        let as_is = (is_nfkc_quick(text.chars()) == IsNormalized::Yes).then(|| text.chars());
+        let composed = as_is.is_none().then(|| text.nfkc());
+        let nfkc = as_is.into_iter().flatten().chain(composed.into_iter().flatten());
+        nfkc.flat_map(char::to_lowercase).map(fold_kanji).map(move |c| (c, cluster.clone()))
     })
 }
 
