@@ -30,15 +30,18 @@ use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 /// The kanji variant table, `variant⇥canonical` per line.
 const KANJI_VARIANTS: &str = include_str!("../../../data/kanji-variants.tsv");
 
-static KANJI_FOLD: LazyLock<HashMap<char, char>> = LazyLock::new(|| {
-    KANJI_VARIANTS
+/// The variant table, with its smallest variant: no character below it
+/// (ASCII, kana, punctuation) need be looked up.
+static KANJI_FOLD: LazyLock<(char, HashMap<char, char>)> = LazyLock::new(|| {
+    let table: HashMap<char, char> = KANJI_VARIANTS
         .lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .filter_map(|line| {
             let (variant, canonical) = line.split_once('\t')?;
             Some((single_char(variant)?, single_char(canonical.trim())?))
         })
-        .collect()
+        .collect();
+    (table.keys().min().copied().unwrap_or(char::MAX), table)
 });
 
 fn single_char(text: &str) -> Option<char> {
@@ -49,7 +52,11 @@ fn single_char(text: &str) -> Option<char> {
 
 /// The everyday form of a kanji variant; any other character as it is.
 pub fn fold_kanji(c: char) -> char {
-    KANJI_FOLD.get(&c).copied().unwrap_or(c)
+    let (smallest, table) = &*KANJI_FOLD;
+    if c < *smallest {
+        return c;
+    }
+    table.get(&c).copied().unwrap_or(c)
 }
 
 /// A digest of the kanji table, for index fingerprints: a changed table
@@ -89,7 +96,7 @@ pub struct NormalizedText {
 impl NormalizedText {
     /// Normalises `original`.
     pub fn new(original: &str) -> Self {
-        let (chars, origins) = without_line_wraps(folded(original).collect(), |(c, _)| *c).into_iter().unzip();
+        let (chars, origins) = without_line_wraps(folded(original), |(c, _)| *c).into_iter().unzip();
         NormalizedText { chars, origins }
     }
 
@@ -113,21 +120,44 @@ impl NormalizedText {
 
 /// Normalises a string, forgetting where the characters came from.
 pub fn normalize(text: &str) -> String {
-    without_line_wraps(folded(text).map(|(c, _)| c).collect(), |c| *c).into_iter().collect()
+    without_line_wraps(folded(text).into_iter().map(|(c, _)| c).collect(), |c| *c).into_iter().collect()
 }
 
 /// The characters of `original` after NFKC, lower-casing and the kanji fold,
 /// line wraps still in, each with the byte range of the original characters
-/// it came from.
-fn folded(original: &str) -> impl Iterator<Item = (char, Range<usize>)> + '_ {
-    clusters(original).flat_map(move |cluster| {
+/// it came from. A plain loop: this runs over every hit's text per search.
+fn folded(original: &str) -> Vec<(char, Range<usize>)> {
+    let mut folded = Vec::with_capacity(original.len());
+    let push = |folded: &mut Vec<(char, Range<usize>)>, c: char, cluster: &Range<usize>| {
+        if c.is_ascii() {
+            folded.push((c.to_ascii_lowercase(), cluster.clone()));
+        } else {
+            folded.extend(c.to_lowercase().map(|lower| (fold_kanji(lower), cluster.clone())));
+        }
+    };
+    for cluster in clusters(original) {
         let text = &original[cluster.clone()];
-        // Most clusters are already NFKC, and composing each anew is most of the cost.
-        let as_is = (is_nfkc_quick(text.chars()) == IsNormalized::Yes).then(|| text.chars());
-        let composed = as_is.is_none().then(|| text.nfkc());
-        let nfkc = as_is.into_iter().flatten().chain(composed.into_iter().flatten());
-        nfkc.flat_map(char::to_lowercase).map(fold_kanji).map(move |c| (c, cluster.clone()))
-    })
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            if is_caseless_nfkc(c) {
+                folded.push((fold_kanji(c), cluster));
+                continue;
+            }
+        }
+        // Most other clusters are already NFKC too, and composing each anew costs the most.
+        if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+            text.chars().for_each(|c| push(&mut folded, c, &cluster));
+        } else {
+            text.nfkc().for_each(|c| push(&mut folded, c, &cluster));
+        }
+    }
+    folded
+}
+
+/// Kana and the unified ideographs: NFKC keeps them and they have no case.
+/// Most of a Japanese text is these.
+fn is_caseless_nfkc(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{4E00}'..='\u{9FFF}')
 }
 
 /// `items` without those whose character (`char_of`) is a line wrap.
@@ -168,7 +198,7 @@ impl CharacterFilter for KanjiFoldCharacterFilter {
     }
 
     fn apply(&self, text: &mut String) -> LinderaResult<OffsetMapping> {
-        if !text.chars().any(|c| KANJI_FOLD.contains_key(&c)) {
+        if !text.chars().any(|c| fold_kanji(c) != c) {
             return Ok(OffsetMapping::new());
         }
         Ok(rewrite(text, |_, c| Some(fold_kanji(c))))
@@ -262,5 +292,20 @@ mod tests {
         assert_eq!(normalized.as_string(), "平成");
         assert_eq!(normalized.origin(0..1), 0..3);
         assert_eq!(normalized.origin(1..2), 0..3);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shortcuts_fold_as_composing_every_cluster_does(
+            text in "\\PC{0,40}|[ぁ-んァ-ヶ一-龥ｱ-ﾝﾞﾟＡ-Ｚａ-ｚA-Z㍻髙﨑\u{3099}]{0,40}",
+        ) {
+            let composed: Vec<(char, Range<usize>)> = clusters(&text)
+                .flat_map(|cluster| {
+                    let folded: Vec<char> = text[cluster.clone()].nfkc().flat_map(char::to_lowercase).map(fold_kanji).collect();
+                    folded.into_iter().map(move |c| (c, cluster.clone()))
+                })
+                .collect();
+            proptest::prop_assert_eq!(folded(&text), composed);
+        }
     }
 }
