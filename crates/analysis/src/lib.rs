@@ -43,7 +43,7 @@ mod test_support;
 
 pub use analyzers::{Analysis, Analyzers};
 pub use error::{AnalysisError, Result};
-pub use item::{PolicyItem, Source};
+pub use item::{IndexDocument, PolicyItem, Source};
 pub use japanese::AnalysisResources;
 pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;

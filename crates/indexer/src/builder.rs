@@ -12,7 +12,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hoshin_analysis::{Analyzers, Fields, PolicyItem, PreparedAnalysis, SCHEMA_VERSION};
+use hoshin_analysis::{Analyzers, Fields, IndexDocument, PolicyItem, PreparedAnalysis, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::{Index, IndexWriter};
@@ -213,7 +213,7 @@ fn write_generation(
     let (schema, fields) = Fields::build_schema();
     let index = Index::create_in_dir(generation, schema)?;
     analyzers.register(index.tokenizers());
-    let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
+    let mut writer: IndexWriter<IndexDocument> = index.writer(WRITER_MEMORY_BYTES)?;
     let progress = Progress::new("indexing", items.len() as u64, "items");
     for (done, item) in items.iter().enumerate() {
         writer.add_document(item.to_document(&fields, analyzers))?;

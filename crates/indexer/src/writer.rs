@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use hoshin_analysis::{Analyzers, Fields};
+use hoshin_analysis::{Analyzers, Fields, IndexDocument};
 use tantivy::{Index, IndexWriter, Term};
 
 use crate::error::{IndexerError, Result};
@@ -22,7 +22,7 @@ const WRITER_MEMORY_BYTES: usize = 50_000_000;
 pub struct DocumentWriter {
     fields: Fields,
     analyzers: Analyzers,
-    state: Mutex<(IndexWriter, Journal)>,
+    state: Mutex<(IndexWriter<IndexDocument>, Journal)>,
 }
 
 impl DocumentWriter {
@@ -34,7 +34,7 @@ impl DocumentWriter {
         let applied = applied_journal_bytes(index)?;
         let (journal, entries) = Journal::open(journal_path)?;
         ensure_journal_covers(applied, journal_path, journal.len())?;
-        let mut writer: IndexWriter = index.writer(WRITER_MEMORY_BYTES)?;
+        let mut writer: IndexWriter<IndexDocument> = index.writer(WRITER_MEMORY_BYTES)?;
         let missing: Vec<&Entry> = entries.iter().filter(|entry| entry.end > applied).collect();
         if !missing.is_empty() {
             tracing::info!(batches = missing.len(), "replaying journaled batches the index lacks");
@@ -76,7 +76,7 @@ pub(crate) fn ensure_journal_covers(applied: u64, journal: &Path, found: u64) ->
 }
 
 /// Adds a batch's operations to the writer, uncommitted.
-pub(crate) fn apply(writer: &IndexWriter, fields: &Fields, analyzers: &Analyzers, batch: &Batch) {
+pub(crate) fn apply(writer: &IndexWriter<IndexDocument>, fields: &Fields, analyzers: &Analyzers, batch: &Batch) {
     for operation in batch {
         match operation {
             Operation::Put(item) => {
@@ -92,7 +92,7 @@ pub(crate) fn apply(writer: &IndexWriter, fields: &Fields, analyzers: &Analyzers
 }
 
 /// Commits, recording the journal length the index now reflects.
-pub(crate) fn commit(writer: &mut IndexWriter, journal_bytes: u64) -> Result<()> {
+pub(crate) fn commit(writer: &mut IndexWriter<IndexDocument>, journal_bytes: u64) -> Result<()> {
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&journal_bytes.to_string());
     prepared.commit()?;
