@@ -13,8 +13,8 @@ use tantivy::tokenizer::{TextAnalyzer, Token, TokenizerManager};
 use tantivy::Index;
 
 use crate::error::{AnalysisError, Result};
-use crate::marks::spelled;
 use crate::japanese::{normalized_tokenizer, surface_tokenizer, AnalysisResources};
+use crate::marks::spelled;
 use crate::ngram::NgramTokenizer;
 use crate::reading::ReadingTokenizer;
 use crate::schema::FIELD_TABLE;

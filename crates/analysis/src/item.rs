@@ -40,8 +40,10 @@ pub struct IndexDocument(Vec<(Field, OwnedValue)>);
 
 impl Document for IndexDocument {
     type Value<'a> = &'a OwnedValue;
-    type FieldsValuesIter<'a> =
-        std::iter::Map<std::slice::Iter<'a, (Field, OwnedValue)>, fn(&'a (Field, OwnedValue)) -> (Field, &'a OwnedValue)>;
+    type FieldsValuesIter<'a> = std::iter::Map<
+        std::slice::Iter<'a, (Field, OwnedValue)>,
+        fn(&'a (Field, OwnedValue)) -> (Field, &'a OwnedValue),
+    >;
 
     fn iter_fields_and_values(&self) -> Self::FieldsValuesIter<'_> {
         self.0.iter().map(|(field, value)| (*field, value))

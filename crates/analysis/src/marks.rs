@@ -145,7 +145,7 @@ mod tests {
     fn stored_marks_give_back_what_analysing_the_text_gives() {
         let analyzers = analyzers();
         let text = "子供の育成しますＤＸ図書館、障害者の支援";
-        let analysed = AnalysedText::new(text, &analyzers);
+        let analysed = AnalysedText::new(text, analyzers);
         let marks: TextMarks = postcard::from_bytes(&analysed.marks.to_bytes()).unwrap();
         assert_eq!(marks, analysed.marks);
 
@@ -166,7 +166,7 @@ mod tests {
     fn the_index_gets_the_same_tokens_as_its_analyzers_make() {
         let analyzers = analyzers();
         let text = "地域包括ケアシステムの構築";
-        let analysed = AnalysedText::new(text, &analyzers);
+        let analysed = AnalysedText::new(text, analyzers);
         let texts = |tokens: &[Token]| tokens.iter().map(|token| token.text.clone()).collect::<Vec<_>>();
         assert_eq!(texts(&analysed.normalized.tokens), texts(&analyzers.tokens(Analysis::Normalized, text)));
         assert_eq!(texts(&analysed.reading.tokens), texts(&analyzers.tokens(Analysis::Reading, text)));
