@@ -171,7 +171,9 @@ impl Analyzers {
     /// character per position, each with the byte range of the word it
     /// belongs to.
     pub fn spelled_reading(&self, text: &str) -> Vec<(char, std::ops::Range<usize>)> {
-        spelled(&self.tokens(Analysis::Reading, text)).collect()
+        let mut reading = Vec::new();
+        self.for_each_token(Analysis::Reading, text, |token| reading.extend(spelled(token)));
+        reading
     }
 }
 

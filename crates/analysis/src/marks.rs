@@ -80,7 +80,7 @@ impl TextMarks {
             })
             .collect();
         let mut readings: Vec<ReadingRun> = Vec::new();
-        for (c, origin) in spelled(reading) {
+        for (c, origin) in reading.iter().filter_map(spelled) {
             let (start, end) = (origin.start as u32, origin.end as u32);
             match readings.last_mut() {
                 Some(run) if (run.start, run.end) == (start, end) => run.reading.push(c),
@@ -124,16 +124,14 @@ impl TextMarks {
     }
 }
 
-/// The reading spelled by a text's reading tokens: its unigrams, each with
-/// the byte range of its word.
-pub(crate) fn spelled(reading: &[Token]) -> impl Iterator<Item = (char, Range<usize>)> + '_ {
-    reading.iter().filter_map(|token| {
-        let mut chars = token.text.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) => Some((c, token.offset_from..token.offset_to)),
-            _ => None,
-        }
-    })
+/// The reading character a reading token spells, with the byte range of its
+/// word: the analysis's unigrams spell the reading, its bigrams do not.
+pub(crate) fn spelled(token: &Token) -> Option<(char, Range<usize>)> {
+    let mut chars = token.text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some((c, token.offset_from..token.offset_to)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
