@@ -39,10 +39,13 @@ use crate::results::{
 };
 use crate::snippet::{matched_ranges, render};
 use crate::suggest::{Suggester, Suggestion};
-use crate::syntax::parse_clauses;
+use crate::syntax::{parse_clauses, Clause};
 
 /// Below this many strict matches, a query of several words is relaxed.
 pub const RELAX_BELOW: usize = 10;
+
+/// Words a search that found nothing offers instead.
+const NEARBY_WORDS: usize = 5;
 
 /// One search request, already validated.
 #[derive(Debug, Clone)]
@@ -191,7 +194,12 @@ impl SearchEngine {
         )?;
         let values = |counts: &FacetCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
         let (departments, municipalities) = (values(&departments), values(&municipalities));
-        let suggester = Suggester::build(&searcher, &[self.fields.text, self.fields.policy], &self.analyzers)?;
+        let suggester = Suggester::build(
+            &searcher,
+            &[self.fields.text, self.fields.policy],
+            &self.analyzers,
+            &self.lists.readings,
+        )?;
         let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         *catalog = Catalog { departments, municipalities, suggester, loaded_at: Some(SystemTime::now()) };
         Ok(())
@@ -329,6 +337,7 @@ impl SearchEngine {
             facets,
             relaxation,
             expansions: queries.expansions.into_iter().map(|(expansion, _)| expansion).collect(),
+            nearby: if total == 0 { self.nearby(&clauses) } else { Vec::new() },
         })
     }
 
@@ -392,6 +401,21 @@ impl SearchEngine {
     /// Words of the index starting with `prefix`, or whose reading does.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
         self.catalog().suggester.suggest(prefix, limit)
+    }
+
+    /// Words near the wanted words of a query that found nothing, each
+    /// word's own nearest first, up to [`NEARBY_WORDS`].
+    fn nearby(&self, clauses: &[Clause]) -> Vec<Suggestion> {
+        let catalog = self.catalog();
+        let mut nearby: Vec<Suggestion> = Vec::new();
+        for clause in clauses.iter().filter(|clause| !clause.excluded) {
+            for word in catalog.suggester.nearby(&clause.text, NEARBY_WORDS) {
+                if nearby.len() < NEARBY_WORDS && !nearby.contains(&word) {
+                    nearby.push(word);
+                }
+            }
+        }
+        nearby
     }
 
     /// The other items under the same heading as item `id`, in document order.

@@ -39,6 +39,8 @@ use hoshin_analysis::PolicyItem;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::suggest::Suggestion;
+
 /// One ranked search result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Hit {
@@ -113,6 +115,11 @@ pub struct SearchResults {
     /// hit's explanation lists the ones it matched.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expansions: Vec<Expansion>,
+    /// Only when nothing matched: words of the index the query may have
+    /// meant, a typing slip away from one of its words or completing its
+    /// beginning, so a page can offer them without asking again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nearby: Vec<Suggestion>,
 }
 
 /// One way a query was widened beyond what was typed.

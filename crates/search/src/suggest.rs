@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use hoshin_analysis::normalize::normalize;
-use hoshin_analysis::reading::{fold_kana, is_kana, reading_key};
+use hoshin_analysis::reading::{fold_kana, is_kana, reading_key, Readings};
 use hoshin_analysis::Analyzers;
 use serde::Serialize;
 use tantivy::schema::Field;
@@ -48,7 +48,12 @@ impl Suggester {
 
     /// Collects the words of `fields` in the index `searcher` reads, spelling
     /// their readings with the index's `analyzers`.
-    pub fn build(searcher: &Searcher, fields: &[Field], analyzers: &Analyzers) -> Result<Suggester> {
+    pub fn build(
+        searcher: &Searcher,
+        fields: &[Field],
+        analyzers: &Analyzers,
+        readings: &Readings,
+    ) -> Result<Suggester> {
         let mut counts: HashMap<String, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
             for &field in fields {
@@ -65,7 +70,7 @@ impl Suggester {
         let mut words: Vec<Suggestion> = counts
             .into_iter()
             .map(|(text, count)| {
-                let reading: String = analyzers.spelled_reading(&text).into_iter().map(|(c, _)| c).collect();
+                let reading = reading_in_context(&text, analyzers, readings);
                 Suggestion { text, reading, count }
             })
             .collect();
@@ -86,6 +91,11 @@ impl Suggester {
     /// Up to `limit` words starting with `prefix` (or, for a kana prefix, whose
     /// reading does), most frequent first.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
+        self.completing(prefix).into_iter().take(limit).map(|index| self.words[index].clone()).collect()
+    }
+
+    /// The indexes of the words [`Suggester::suggest`] offers for `prefix`, best first.
+    fn completing(&self, prefix: &str) -> Vec<usize> {
         let mut prefixes = vec![normalize(prefix.trim())];
         if is_kana(prefix.trim()) {
             prefixes.push(reading_key(prefix));
@@ -102,6 +112,69 @@ impl Suggester {
         // Word indexes follow frequency order, so sorting them ranks the words.
         found.sort_unstable();
         found.dedup();
+        // A word in kana whose reading begins a commoner word offered with it is
+        // most likely that word's kana spelling cut short (こま beside 狛江).
+        let offered = found.clone();
+        found.retain(|&index| {
+            let word = &self.words[index];
+            !is_kana(&word.text)
+                || !offered.iter().take_while(|&&commoner| commoner < index).any(|&commoner| {
+                    let reading = &self.words[commoner].reading;
+                    reading.len() > word.reading.len() && reading.starts_with(word.reading.as_str())
+                })
+        });
+        found
+    }
+
+    /// Up to `limit` words of the index near `word`, for a query that found
+    /// nothing: first those a typing slip away (an edit per
+    /// [`CHARS_PER_SLIP`] characters, at least one, on the word or, for a kana
+    /// word, on its reading), closest and most frequent first; then the words
+    /// completing the longest beginning of `word` that completes any.
+    pub fn nearby(&self, word: &str, limit: usize) -> Vec<Suggestion> {
+        let typed = normalize(word.trim());
+        let typed_reading = if is_kana(&typed) { reading_key(&typed) } else { String::new() };
+        let typed_length = typed.chars().count();
+        let budget = (typed_length / CHARS_PER_SLIP).max(1);
+        let slips = |candidate: &str, typed: &str| {
+            let length = candidate.chars().count();
+            (length.abs_diff(typed.chars().count()) <= budget)
+                .then(|| strsim::levenshtein(candidate, typed))
+                .filter(|&distance| distance <= budget)
+        };
+        let mut neighbours: Vec<(usize, usize)> = self
+            .words
+            .iter()
+            .enumerate()
+            .filter_map(|(index, candidate)| {
+                let text = normalize(&candidate.text);
+                if text == typed || typed_length < 2 {
+                    return None;
+                }
+                let by_reading = (!typed_reading.is_empty() && !candidate.reading.is_empty())
+                    .then(|| slips(&candidate.reading, &typed_reading))
+                    .flatten();
+                let distance = match (slips(&text, &typed), by_reading) {
+                    (Some(a), Some(b)) => a.min(b),
+                    (a, b) => a.or(b)?,
+                };
+                Some((distance, index))
+            })
+            .collect();
+        // Word indexes follow frequency order, so ties go to the commoner word.
+        neighbours.sort_unstable();
+        let mut found: Vec<usize> = neighbours.into_iter().map(|(_, index)| index).collect();
+        let chars: Vec<char> = typed.chars().collect();
+        let completions = (1..=chars.len())
+            .rev()
+            .map(|length| self.completing(&chars[..length].iter().collect::<String>()))
+            .find(|completions| !completions.is_empty())
+            .unwrap_or_default();
+        for index in completions {
+            if !found.contains(&index) && normalize(&self.words[index].text) != typed {
+                found.push(index);
+            }
+        }
         found.into_iter().take(limit).map(|index| self.words[index].clone()).collect()
     }
 
@@ -150,6 +223,22 @@ impl Suggester {
     }
 }
 
+/// The reading a word had where it was indexed. lindera reads a word alone as
+/// it reads it in text, except where, alone, it splits a word the dictionary
+/// holds whole: 年生 alone is 年 + 生, トシセイ, while the entry 年生 (as in 1年生)
+/// reads ネンセイ. Such a word takes its entry's reading.
+fn reading_in_context(word: &str, analyzers: &Analyzers, readings: &Readings) -> String {
+    let spelled: String = analyzers.spelled_reading(word).into_iter().map(|(c, _)| c).collect();
+    let entries = readings.of(word);
+    match entries.first() {
+        Some(entry) if !entries.contains(&spelled) => entry.clone(),
+        _ => spelled,
+    }
+}
+
+/// Characters of a typed word per typing slip [`Suggester::nearby`] forgives.
+const CHARS_PER_SLIP: usize = 4;
+
 /// Most words a reading is spelled from when no one word has it.
 const MAX_SOUNDING_PIECES: usize = 3;
 
@@ -160,6 +249,50 @@ fn worth_suggesting(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn suggester(words: &[(&str, &str, u64)]) -> Suggester {
+        let mut words: Vec<Suggestion> = words
+            .iter()
+            .map(|&(text, reading, count)| Suggestion { text: text.into(), reading: reading.into(), count })
+            .collect();
+        words.sort_by_key(|word| std::cmp::Reverse(word.count));
+        let mut keys: Vec<(String, usize)> = Vec::new();
+        for (index, word) in words.iter().enumerate() {
+            keys.push((normalize(&word.text), index));
+            keys.push((word.reading.clone(), index));
+        }
+        keys.sort();
+        Suggester { words, keys, by_folded_reading: HashMap::new() }
+    }
+
+    fn texts(suggestions: Vec<Suggestion>) -> Vec<String> {
+        suggestions.into_iter().map(|suggestion| suggestion.text).collect()
+    }
+
+    #[test]
+    fn nearby_words_are_a_slip_away_before_they_complete_the_beginning() {
+        let words = suggester(&[
+            ("図書館", "トショカン", 9),
+            ("図書室", "トショシツ", 3),
+            ("美術館", "ビジュツカン", 5),
+            ("子育て支援", "コソダテシエン", 4),
+        ]);
+        // 図書券 is a kanji away from 図書館 and 図書室; 美術館 is two away.
+        assert_eq!(texts(words.nearby("図書券", 5)), ["図書館", "図書室"]);
+        // A kana slip in the reading: としょかn typed as としよかん.
+        assert_eq!(texts(words.nearby("としよかん", 5))[0], "図書館");
+        // Nothing a slip away: the words completing its longest known beginning.
+        assert_eq!(texts(words.nearby("子育て相談窓口", 5)), ["子育て支援"]);
+        assert!(words.nearby("火山", 5).is_empty());
+    }
+
+    #[test]
+    fn a_word_in_kana_cut_from_a_commoner_word_is_not_offered_beside_it() {
+        let words =
+            suggester(&[("狛江", "コマエ", 33), ("こま", "コマ", 7), ("ごみ", "ゴミ", 5), ("ごみ箱", "ゴミバコ", 2)]);
+        assert_eq!(texts(words.suggest("こま", 8)), ["狛江"]);
+        assert_eq!(texts(words.suggest("ごみ", 8)), ["ごみ", "ごみ箱"]);
+    }
 
     #[test]
     fn single_characters_and_numbers_are_not_worth_suggesting() {
