@@ -19,6 +19,7 @@ index:
 ## the format and lint checks.
 test:
 	@scripts/install-system-deps serve import ocr test
+	@scripts/install-axe-core
 	@scripts/install-sudachi-synonyms
 	cargo test --workspace
 	scripts/contract-test

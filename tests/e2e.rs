@@ -1,6 +1,8 @@
 //! The search page in Debian's Chromium, driven through chromedriver, against
 //! the real server: what a resident does, step by step. Screenshots of a
-//! results page and an item page land in `target/e2e-screenshots/`.
+//! results page and an item page land in `target/e2e-screenshots/`. Every page
+//! is checked with axe-core (`scripts/install-axe-core`), injected through the
+//! WebDriver session, at desktop and phone widths.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -83,8 +85,53 @@ impl Browser {
         }
     }
 
+    /// The text of the element with `id`.
+    async fn text(&self, id: &str) -> Value {
+        self.eval(&format!("document.getElementById('{id}').textContent")).await
+    }
+
     async fn eval(&self, expression: &str) -> Value {
         self.client().execute(&format!("return {expression};"), vec![]).await.unwrap()
+    }
+
+    /// Replaces `window.fetch` for the rest of this document with `wrapper`,
+    /// a JavaScript function of the original fetch returning a new one.
+    async fn wrap_fetch(&self, wrapper: &str) {
+        self.client()
+            .execute(
+                &format!("const original = window.fetch; window.fetch = ({wrapper})(original); return true;"),
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Searches from the search box, as a resident does, without reloading.
+    async fn submit(&self, query: &str) {
+        let script = "const q = document.getElementById('q'); q.value = arguments[0];
+                      document.getElementById('search-form').requestSubmit(); return true;";
+        self.client().execute(script, vec![json!(query)]).await.unwrap();
+    }
+
+    /// Asks Chromium to lay the page out for `media` (`print` or `screen`).
+    async fn emulate_media(&self, media: &str) {
+        let command = ChromeDevTools { command: "Emulation.setEmulatedMedia", parameters: json!({ "media": media }) };
+        self.client().issue_cmd(command).await.unwrap();
+    }
+
+    /// Runs axe-core over the page and fails on any WCAG 2.1 A or AA violation.
+    async fn assert_accessible(&self, page: &str) {
+        let axe = std::fs::read_to_string(AXE).unwrap_or_else(|error| {
+            panic!("{AXE}: {error}; run `make test`, which installs axe-core (scripts/install-axe-core)")
+        });
+        self.client().execute(&format!("{axe}\nreturn true;"), vec![]).await.unwrap();
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+              .then((result) => done(result.violations.map((violation) =>
+                 `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)))
+              .catch((error) => done([`axe failed: ${error}`]));";
+        let violations = self.client().execute_async(script, vec![]).await.unwrap();
+        assert_eq!(violations, json!([]), "{page}: accessibility violations");
     }
 
     async fn screenshot(&self, name: &str) {
@@ -107,6 +154,27 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// A Chrome DevTools command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct ChromeDevTools {
+    command: &'static str,
+    parameters: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromeDevTools {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "cmd": self.command, "params": self.parameters });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Where `scripts/install-axe-core` puts axe-core.
+const AXE: &str = "/usr/local/share/hoshin/axe-core/axe.min.js";
 
 const HITS: &str = "document.querySelectorAll('#results li.hit')";
 
@@ -134,7 +202,7 @@ async fn a_resident_searches_narrows_pages_opens_an_item_and_goes_back() {
     client.find(Locator::XPath("//nav[@id='facets']//a[contains(., '教育部')]")).await.unwrap().click().await.unwrap();
     browser.wait_for(&format!("{HITS}.length === 1 && location.search.includes('department=')")).await;
     let crumbs = browser.eval("document.querySelector('#results .crumbs').textContent").await;
-    assert!(crumbs.as_str().unwrap().starts_with("教育部"), "{crumbs}");
+    assert!(crumbs.as_str().unwrap().ends_with("教育部"), "{crumbs}");
 
     // A query with more than a page of results, then page 2.
     client.goto(&format!("{}/?q={}", server.base, encode("推進"))).await.unwrap();
@@ -148,11 +216,11 @@ async fn a_resident_searches_narrows_pages_opens_an_item_and_goes_back() {
     assert_eq!(browser.eval("document.querySelector('#pager [aria-current=page]').textContent").await, "2");
 
     // Open an item: full text, department, heading, year, source, siblings.
-    client.find(Locator::Css("#results li.hit a.open")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("#results li.hit a.hit-link")).await.unwrap().click().await.unwrap();
     browser.wait_for("location.pathname.startsWith('/items/') && document.querySelector('#item-view h1')").await;
     let page = browser.eval("document.getElementById('item-view').textContent").await;
     let page = page.as_str().unwrap();
-    for expected in ["令和4年度", "2022年度", "komae-2022-policies.txt", "同じ方針の項目"] {
+    for expected in ["令和4年度", "2022年度", "各部の方針（案）", "同じ方針の項目"] {
         assert!(page.contains(expected), "item page lacks {expected}: {page}");
     }
     browser.screenshot("item.png").await;
@@ -226,5 +294,275 @@ async fn markup_in_items_is_text_ime_composition_waits_and_misses_offer_nearby_w
     assert!(status.as_str().unwrap().contains("見つかりませんでした"), "{status}");
     let offered = browser.eval("document.querySelector('#results .nearby a').textContent").await;
     assert_eq!(offered, "図書館");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place() {
+    let server = Server::start();
+    let browser = Browser::start(1200, 900).await;
+    let client = browser.client();
+    let status = || browser.eval("document.getElementById('status').textContent");
+
+    // The count says which range is shown; milliseconds are for engineers.
+    client.goto(&format!("{}/?q={}", server.base, encode("推進"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 10")).await;
+    let first = status().await;
+    assert!(first.as_str().unwrap().contains("1〜10件目／全"), "{first}");
+    assert!(!first.as_str().unwrap().contains("ミリ秒"), "{first}");
+
+    // Page 2: the range moves, focus goes to the results heading at the top, not the pager.
+    client.find(Locator::XPath("//nav[@id='pager']//a[.='2']")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("location.search.includes('page=2') && {HITS}.length > 0")).await;
+    browser.wait_for("document.activeElement && document.activeElement.id === 'page-heading'").await;
+    assert!(status().await.as_str().unwrap().contains("11〜"), "{}", status().await);
+    assert_eq!(
+        browser.eval("window.scrollY <= document.getElementById('page-heading').getBoundingClientRect().top + window.scrollY").await,
+        Value::Bool(true),
+        "page 2 opens at its top"
+    );
+
+    // A facet: the count names the department, focus on the heading again.
+    client
+        .find(Locator::XPath("(//nav[@id='facets']//a[not(@aria-current)])[2]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("location.search.includes('department=') && !location.search.includes('page=')").await;
+    browser.wait_for("document.activeElement && document.activeElement.id === 'page-heading'").await;
+    let department = browser.eval("new URLSearchParams(location.search).get('department')").await;
+    browser.wait_for(&format!("document.getElementById('status').textContent.includes({department})")).await;
+
+    // Back from an item returns to where the resident was on the list.
+    client.goto(&format!("{}/?q={}", server.base, encode("推進"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 10")).await;
+    let scrolled = browser.eval("(window.scrollTo(0, document.body.scrollHeight), window.scrollY)").await;
+    assert!(scrolled.as_f64().unwrap() > 100.0, "the list is taller than the window: {scrolled}");
+    browser.eval("document.querySelectorAll('#results a.hit-link')[9].click()").await;
+    browser.wait_for("location.pathname.startsWith('/items/') && document.querySelector('#item-view h1')").await;
+    client.back().await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 10 && Math.abs(window.scrollY - {scrolled}) < 5")).await;
+
+    // A slow answer to an older search never overwrites the newer one.
+    browser
+        .wrap_fetch(&format!(
+            "(fetch) => (url, init) => String(url).includes('q={}')
+                ? new Promise((resolve) => setTimeout(resolve, 800)).then(() => fetch(url, init))
+                : fetch(url, init)",
+            encode("図書券")
+        ))
+        .await;
+    browser.submit("図書券").await;
+    browser.submit("図書館").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(status().await.as_str().unwrap().contains("「図書館」"), "{}", status().await);
+    assert_eq!(browser.eval(&format!("{HITS}.length")).await, 3);
+    assert_eq!(browser.eval("document.querySelectorAll('#results .nearby').length").await, 0);
+
+    // A long query that finds nothing costs one request: its nearby words come with the answer.
+    browser
+        .wrap_fetch("(fetch) => { window.requests = []; return (url, init) => (window.requests.push(String(url)), fetch(url, init)); }")
+        .await;
+    browser.submit(&"xqzj".repeat(75)).await;
+    browser.wait_for("document.getElementById('status').textContent.includes('見つかりませんでした')").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(browser.eval("window.requests.length").await, 1, "{}", browser.eval("window.requests").await);
+
+    // Enter while suggestions are on their way: they do not open over the results.
+    let input = client.find(Locator::Css("#q")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys("としょ").await.unwrap();
+    input.send_keys(&char::from(Key::Enter).to_string()).await.unwrap();
+    browser.wait_for(&format!("location.search.includes('{}') && {HITS}.length > 0", encode("としょ"))).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(browser.eval("document.getElementById('suggestions').hidden").await, Value::Bool(true));
+
+    // A page past the end says so and leads to the last page.
+    client.goto(&format!("{}/?q={}&page=2", server.base, encode("図書館"))).await.unwrap();
+    browser.wait_for("document.getElementById('status').textContent.includes('このページには項目がありません')").await;
+    client.find(Locator::LinkText("最後のページ（1ページ目）へ")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("!location.search.includes('page=') && {HITS}.length === 3")).await;
+
+    // A million matches: a window of pages, none past what the API serves (offset 10,000).
+    browser
+        .wrap_fetch(
+            "(fetch) => async (url, init) => {
+               const response = await fetch(url, init);
+               if (!String(url).startsWith('/api/search')) return response;
+               const body = await response.json();
+               body.total = 1000000;
+               return new Response(JSON.stringify(body), { status: response.status, headers: { 'Content-Type': 'application/json' } });
+             }",
+        )
+        .await;
+    browser.submit("推進").await;
+    browser.wait_for("document.querySelectorAll('#pager a').length > 0").await;
+    let numbers = browser
+        .eval("[...document.querySelectorAll('#pager a')].map((link) => parseInt(new URLSearchParams(link.search).get('page') || '1', 10))")
+        .await;
+    let numbers: Vec<u64> = numbers.as_array().unwrap().iter().map(|number| number.as_u64().unwrap()).collect();
+    assert!(numbers.len() <= 10, "a window, not every page: {numbers:?}");
+    assert_eq!(numbers.iter().max(), Some(&1001), "{numbers:?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_japanese_shared_items_offer_a_search_and_a_printout_carries_its_address() {
+    let server = Server::start();
+    let browser = Browser::start(1200, 900).await;
+    let client = browser.client();
+
+    // An unknown item: a Japanese message and a way home, never the API's English.
+    client.goto(&format!("{}/items/no-such-item", server.base)).await.unwrap();
+    browser.wait_for("!document.getElementById('message-view').hidden").await;
+    let message = browser.text("message-view").await;
+    assert!(message.as_str().unwrap().contains("見つかりませんでした"), "{message}");
+    assert!(!message.as_str().unwrap().contains("no document"), "{message}");
+    assert_eq!(browser.eval("document.querySelector('#message-view a').getAttribute('href')").await, "/");
+    browser.assert_accessible("an unknown item").await;
+
+    // A query past the API's limit.
+    client.goto(&format!("{}/?q={}", server.base, encode(&"あ".repeat(1001)))).await.unwrap();
+    browser.wait_for("!document.getElementById('message-view').hidden").await;
+    let message = browser.text("message-view").await;
+    assert!(message.as_str().unwrap().contains("長すぎます"), "{message}");
+    assert!(!message.as_str().unwrap().contains("characters"), "{message}");
+
+    // Results: each titled by its heading as a link, one h1, the source by title and year.
+    client.goto(&format!("{}/?q={}", server.base, encode("図書館"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 3")).await;
+    assert_eq!(browser.eval("document.querySelectorAll('h1:not([hidden])').length").await, 1);
+    assert_eq!(browser.eval("document.querySelectorAll('#results a.hit-link').length").await, 3);
+    assert_eq!(
+        browser
+            .eval("[...document.querySelectorAll('#results a')].some((link) => link.textContent === 'この項目を開く')")
+            .await,
+        Value::Bool(false)
+    );
+    let source = browser.eval("document.querySelector('#results .source').textContent").await;
+    assert!(source.as_str().unwrap().contains("各部の方針（案）"), "{source}");
+    assert!(!source.as_str().unwrap().contains(".txt"), "{source}");
+    browser.assert_accessible("results").await;
+
+    // Order and fiscal years are chosen on the page and kept in the address.
+    browser
+        .eval(
+            "(() => { const sort = document.getElementById('refine-sort'); sort.value = 'newest';
+                 sort.dispatchEvent(new Event('change')); return true; })()",
+        )
+        .await;
+    browser.wait_for(&format!("location.search.includes('sort=newest') && {HITS}.length === 3")).await;
+    client
+        .goto(&format!("{}/?q={}&year_from=2022&year_to=2022&sort=oldest", server.base, encode("図書館")))
+        .await
+        .unwrap();
+    browser.wait_for(&format!("{HITS}.length === 3")).await;
+    assert!(browser.text("status").await.as_str().unwrap().contains("2022年度"), "{}", browser.text("status").await);
+    assert_eq!(
+        browser
+            .eval(
+                "['refine-year_from', 'refine-year_to', 'refine-sort'].map((id) => document.getElementById(id).value)"
+            )
+            .await,
+        json!(["2022", "2022", "oldest"])
+    );
+
+    // Printed: no form, the address and the date instead.
+    browser.emulate_media("print").await;
+    assert_eq!(browser.eval("getComputedStyle(document.getElementById('search-form')).display").await, "none");
+    assert_eq!(browser.eval("getComputedStyle(document.getElementById('pager')).display").await, "none");
+    let printed = browser.text("printed").await;
+    assert_eq!(browser.eval("getComputedStyle(document.getElementById('printed')).display").await, "block");
+    assert!(printed.as_str().unwrap().contains(&format!("q={}", encode("図書館"))), "{printed}");
+    browser.emulate_media("screen").await;
+    assert_eq!(browser.eval("getComputedStyle(document.getElementById('printed')).display").await, "none");
+
+    // Nothing found: concrete help, nearby words, no empty facet.
+    client.goto(&format!("{}/?q={}", server.base, encode("図書券"))).await.unwrap();
+    browser.wait_for("document.querySelector('#results .nearby a')").await;
+    let help = browser.text("results").await;
+    assert!(help.as_str().unwrap().contains("ひらがな"), "{help}");
+    assert_eq!(browser.eval("document.getElementById('facets-panel').hidden").await, Value::Bool(true));
+    browser.assert_accessible("no results").await;
+
+    // An item opened from a shared link offers searches for its heading, not an empty home page.
+    client.goto(&format!("{}/items/komae-2022-policies-009", server.base)).await.unwrap();
+    browser.wait_for("document.querySelector('#item-view h1')").await;
+    let offered = browser
+        .eval("[...document.querySelectorAll('#item-view .back a')].map((link) => link.getAttribute('href'))")
+        .await;
+    let offered = offered.as_array().unwrap();
+    assert!(
+        !offered.is_empty() && offered.iter().all(|href| href.as_str().unwrap().starts_with("/?q=")),
+        "{offered:?}"
+    );
+    assert_eq!(browser.eval("document.querySelectorAll('h1:not([hidden])').length").await, 1);
+    browser.assert_accessible("an item").await;
+
+    client.goto(&format!("{}/", server.base)).await.unwrap();
+    browser.wait_for("document.getElementById('status').textContent.length > 0").await;
+    browser.assert_accessible("home").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_results_are_large_tap_targets_and_the_first_result_is_on_the_first_screen() {
+    let server = Server::start();
+    let browser = Browser::start(390, 844).await;
+    let client = browser.client();
+    client.goto(&format!("{}/?q={}", server.base, encode("推進"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 10")).await;
+    let target = browser.eval("document.querySelector('#results a.hit-link').getBoundingClientRect().height").await;
+    assert!(target.as_f64().unwrap() >= 44.0, "{target}");
+    // The whole result opens the item.
+    let whole = browser
+        .eval(
+            "(() => { const hit = document.querySelector('#results li.hit'); const box = hit.getBoundingClientRect();
+                 const at = document.elementFromPoint(box.left + box.width / 2, box.bottom - 6);
+                 return at.closest('a') !== null || at === hit; })()",
+        )
+        .await;
+    assert_eq!(whole, Value::Bool(true));
+    assert_eq!(
+        browser
+            .eval("document.querySelector('#results li.hit').getBoundingClientRect().top < window.innerHeight")
+            .await,
+        Value::Bool(true),
+        "the department list is folded so the first result shows"
+    );
+    browser.assert_accessible("results on a phone").await;
+    client.find(Locator::Css("#results a.hit-link")).await.unwrap().click().await.unwrap();
+    browser.wait_for("document.querySelector('#item-view h1')").await;
+    browser.assert_accessible("an item on a phone").await;
+
+    for (page, path, ready) in [
+        ("home on a phone", "/".to_string(), "document.getElementById('status').textContent.length > 0"),
+        ("no results on a phone", format!("/?q={}", encode("図書券")), "document.querySelector('#results .nearby a')"),
+        (
+            "an unknown item on a phone",
+            "/items/no-such-item".to_string(),
+            "!document.getElementById('message-view').hidden",
+        ),
+    ] {
+        client.goto(&format!("{}{path}", server.base)).await.unwrap();
+        browser.wait_for(ready).await;
+        browser.assert_accessible(page).await;
+    }
+
+    // The chosen suggestion is as clear as the focus ring.
+    let input = client.find(Locator::Css("#q")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys("としょ").await.unwrap();
+    browser.wait_for("!document.getElementById('suggestions').hidden").await;
+    input.send_keys(&char::from(Key::Down).to_string()).await.unwrap();
+    let colours = browser
+        .eval(
+            "(() => { const option = document.querySelector('#suggestions [aria-selected=true]');
+                 const style = getComputedStyle(option); return [style.backgroundColor, style.color]; })()",
+        )
+        .await;
+    assert_eq!(colours, json!(["rgb(11, 92, 173)", "rgb(255, 255, 255)"]));
     browser.close().await;
 }

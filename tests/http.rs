@@ -298,3 +298,84 @@ fn siblings_are_the_other_items_under_the_same_heading_in_order() {
     let (status, body) = server.get("/api/documents/no-such-item/siblings");
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("document_not_found")));
 }
+
+#[test]
+fn a_search_that_finds_nothing_carries_its_nearby_words() {
+    let server = &seed().app;
+    let results = server.search(&format!("q={}", encode("図書券")));
+    assert_eq!(results["total"], 0);
+    let nearby: Vec<&str> =
+        results["nearby"].as_array().unwrap().iter().map(|word| word["text"].as_str().unwrap()).collect();
+    assert_eq!(nearby.first(), Some(&"図書館"), "{nearby:?}");
+    assert!(nearby.len() <= 5);
+    let found = server.search(&format!("q={}", encode("図書館")));
+    assert!(found.get("nearby").is_none(), "only a search that finds nothing offers words");
+}
+
+fn get_page(server: &TestApp, path: &str, accept_encoding: Option<&str>) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = axum::http::Request::builder().uri(path).header("host", "localhost");
+    if let Some(encoding) = accept_encoding {
+        request = request.header("accept-encoding", encoding);
+    }
+    server.call(request.body(axum::body::Body::empty()).unwrap())
+}
+
+#[test]
+fn item_pages_are_titled_by_the_server_and_unknown_items_answer_404() {
+    let server = &seed().app;
+    let (status, _, body) = get_page(server, "/items/komae-2022-policies-009", None);
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(status, 200);
+    let (_, item) = server.get("/api/documents/komae-2022-policies-009");
+    let policy = item["policy"].as_str().unwrap();
+    assert!(html.contains(&format!("<title>{policy}（")), "{html}");
+    assert!(html.contains("<meta name=\"description\" content=\""), "{html}");
+
+    let (status, _, body) = get_page(server, "/items/no-such-item", None);
+    assert_eq!(status, 404);
+    assert!(String::from_utf8(body).unwrap().contains("<title>項目が見つかりません"));
+
+    let (status, _, body) = get_page(server, &format!("/?q={}", encode("<図書館>")), None);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(body).unwrap().contains("<title>「&lt;図書館&gt;」の検索結果"));
+}
+
+#[test]
+fn pages_scripts_and_answers_are_compressed_when_the_client_accepts_it() {
+    let server = &seed().app;
+    for (path, encoding) in [
+        ("/", "gzip"),
+        ("/assets/app.js", "br"),
+        ("/assets/app.css", "gzip"),
+        ("/api/search?q=%E5%9B%B3%E6%9B%B8%E9%A4%A8", "br"),
+    ] {
+        let (status, headers, _) = get_page(server, path, Some(encoding));
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(headers.get("content-encoding").map(|value| value.to_str().unwrap()), Some(encoding), "{path}");
+        let (_, plain, _) = get_page(server, path, None);
+        assert!(plain.get("content-encoding").is_none(), "{path}");
+    }
+    let (status, headers, _) = get_page(server, "/favicon.svg", None);
+    assert_eq!((status, headers.get("content-type").unwrap().to_str().unwrap()), (200, "image/svg+xml"));
+}
+
+#[test]
+fn suggestions_read_words_as_they_stand_in_the_text_and_leave_out_kana_fragments() {
+    let server = &seed().app;
+    let offered = |prefix: &str| -> Vec<(String, String)> {
+        let (status, body) = server.get(&format!("/api/suggest?q={}&limit=8", encode(prefix)));
+        assert_eq!(status, 200);
+        body["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|word| (word["text"].as_str().unwrap().to_string(), word["reading"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    // 年生 as in 1年生 is ネンセイ, not トシセイ as 年 + 生 alone would be.
+    assert!(offered("ねんせい").contains(&("年生".to_string(), "ネンセイ".to_string())), "{:?}", offered("ねんせい"));
+    assert!(!offered("とし").iter().any(|(text, _)| text == "年生"), "{:?}", offered("とし"));
+    // こま is 狛江 cut short, not a word of its own.
+    assert_eq!(offered("こま").first().map(|(text, _)| text.as_str()), Some("狛江"));
+    assert!(!offered("こま").iter().any(|(text, _)| text == "こま"), "{:?}", offered("こま"));
+}

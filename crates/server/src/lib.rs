@@ -51,6 +51,7 @@ use axum::http::{Method, Uri};
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use auth::ApiTokens;
@@ -64,7 +65,8 @@ use state::RouterState;
 use workers::IndexWorkers;
 
 /// The whole application: the API and the search page, with cross-origin
-/// access as configured, every request behind admission control.
+/// access as configured, answers compressed (gzip or Brotli) when the client
+/// accepts it, every request behind admission control.
 pub fn app(state: AppState, config: &HttpConfig) -> Router {
     let api = Router::new()
         .route("/api/search", get(read::search))
@@ -77,6 +79,7 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
         .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/health", get(read::health))
         .route("/api/admin/reload", post(admin::reload))
+        .route("/items/{id}", get(read::item_page))
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -92,7 +95,7 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
                 .allow_headers([CONTENT_TYPE, AUTHORIZATION]),
         )
     };
-    app.layer(middleware::from_fn_with_state(Admission::new(config.limits), admit))
+    app.layer(CompressionLayer::new()).layer(middleware::from_fn_with_state(Admission::new(config.limits), admit))
 }
 
 async fn no_such_endpoint(uri: Uri) -> ApiError {

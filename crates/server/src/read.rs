@@ -8,6 +8,7 @@
 //! | `GET /api/suggest?q=…&limit=8` | [`Suggestions`] |
 //! | `GET /api/analyze?text=…` | [`AnalyzeResult`]: the terms each analysis makes of `text`, and what a search for it would be widened with |
 //! | `GET /api/health` | [`HealthStatus`]: documents, generation, word lists, rebuild |
+//! | `GET /items/{id}` | the search page's shell titled for the item, or 404 |
 //!
 //! Index work runs on the [`IndexWorkers`]; the suggester and the health
 //! answer only read what the engine holds in memory, so they run in place.
@@ -15,9 +16,12 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use hoshin_analysis::PolicyItem;
 use hoshin_search::{SearchRequest, SearchResults};
+use hoshin_web::{page, PageHead};
 
 use crate::answers::{AnalyzeResult, HealthStatus, Siblings, Suggestions};
 use crate::error::{ApiError, ErrorBody, ReadErrors, Result};
@@ -93,6 +97,20 @@ pub(crate) async fn document(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PolicyItem>> {
     workers.run(move || engine.document(&id)).await.map(Json)
+}
+
+/// An item's page: the search page's shell, titled for the item, or for a
+/// missing one with 404, so a shared link to a deleted item says so.
+pub(crate) async fn item_page(
+    State(engine): State<Serving>,
+    State(workers): State<IndexWorkers>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response> {
+    match workers.run(move || engine.document(&id)).await {
+        Ok(item) => Ok(page(StatusCode::OK, &PageHead::item(&item.policy, &item.department, &item.text))),
+        Err(ApiError::DocumentNotFound(_)) => Ok(page(StatusCode::NOT_FOUND, &PageHead::missing_item())),
+        Err(error) => Err(error),
+    }
 }
 
 /// The other items under the same heading.

@@ -1,11 +1,37 @@
 // hoshin's search page. The address is the state: /?q=…&department=…&page=…
-// shows results, /items/{id} shows one item, so links can be shared and the
-// back button works. Everything from the API is inserted as text, except the
-// snippets, which the server escapes and marks up with <mark> only.
+// (and municipality, year_from, year_to, sort) shows results, /items/{id} shows
+// one item, so links can be shared and the back button works. Everything from
+// the API is inserted as text, except the snippets, which the server escapes and
+// marks up with <mark> only. Every render belongs to the latest address: a newer
+// one aborts the requests of the older and discards whatever they bring.
 "use strict";
 
 const PAGE_SIZE = 10;
+// The API's largest offset (MAX_OFFSET in the server's params): no page past it is linked.
+const MAX_OFFSET = 10000;
+const LAST_SERVED_PAGE = Math.floor(MAX_OFFSET / PAGE_SIZE) + 1;
+// Pages linked on either side of the current one; the first and last are always linked.
+const PAGER_SPAN = 2;
 const SUGGEST_DELAY_MS = 120;
+const FILTERS = ["department", "municipality", "year_from", "year_to", "sort"];
+const SORTS = [["relevance", "関連度順"], ["newest", "新しい年度順"], ["oldest", "古い年度順"]];
+
+// What the resident reads for each error code of the API.
+const MESSAGES = {
+  empty_query: "キーワードを入力してください。",
+  query_too_long: "キーワードが長すぎます。1,000文字以内にしてください。",
+  invalid_offset: "このページは表示できません。最初のページからご覧ください。",
+  invalid_limit: "このページは表示できません。最初のページからご覧ください。",
+  unknown_department: "指定された部署はありません。絞り込みを解除してください。",
+  unknown_municipality: "指定された自治体はありません。絞り込みを解除してください。",
+  invalid_year: "年度の指定が正しくありません。西暦の年度（例：2022）で指定してください。",
+  invalid_sort: "並び順の指定が正しくありません。",
+  document_not_found: "お探しの項目は見つかりませんでした。削除されたか、アドレスが変わった可能性があります。",
+  request_timeout: "検索に時間がかかりすぎました。語を減らしてもう一度お試しください。",
+  overloaded: "ただいま混み合っています。しばらくしてからもう一度お試しください。",
+  network: "サーバーに接続できませんでした。通信環境をご確認のうえ、もう一度お試しください。",
+};
+const GENERIC_MESSAGE = "表示できませんでした。しばらくしてからもう一度お試しください。";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,27 +46,54 @@ function element(tag, properties = {}, children = []) {
   return node;
 }
 
-async function api(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+class ApiFailure extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+}
+
+async function api(path, signal) {
+  let response;
+  let body;
+  try {
+    response = await fetch(path, { headers: { Accept: "application/json" }, signal });
+    body = await response.json();
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiFailure("network");
+  }
+  if (!response.ok) throw new ApiFailure(body.error ? body.error.code : "internal");
   return body;
 }
 
-function searchUrl(query, department, page) {
-  const params = new URLSearchParams({ q: query });
-  if (department) params.set("department", department);
-  if (page > 1) params.set("page", String(page));
+// The search the address asks for.
+function searchState() {
+  const params = new URLSearchParams(location.search);
+  const state = { q: params.get("q") || "", page: Math.max(1, parseInt(params.get("page") || "1", 10) || 1) };
+  for (const name of FILTERS) state[name] = params.get(name) || "";
+  return state;
+}
+
+function searchUrl(state, changes = {}) {
+  const next = { ...state, page: 1, ...changes };
+  const params = new URLSearchParams({ q: next.q });
+  for (const name of FILTERS) if (next[name]) params.set(name, next[name]);
+  if (next.page > 1) params.set("page", String(next.page));
   return "/?" + params.toString();
 }
 
 // Whether this page has pushed history entries of its own, so "back" stays here.
 let navigatedWithin = false;
+// Each render's number; a render whose number is no longer the latest draws nothing.
+let latestRender = 0;
+let pending = null;
 
 function navigate(url) {
-  history.pushState(null, "", url);
+  history.replaceState({ ...(history.state || {}), scrollY: window.scrollY }, "");
+  history.pushState({}, "", url);
   navigatedWithin = true;
-  render();
+  render({ moveFocus: true });
 }
 
 // Same-origin links navigate without reloading; modified clicks open normally.
@@ -50,52 +103,97 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   navigate(link.getAttribute("href"));
 });
-window.addEventListener("popstate", render);
+window.addEventListener("popstate", () => render({ restoreScroll: true }));
+window.addEventListener("beforeprint", notePrinted);
+history.scrollRestoration = "manual";
 document.addEventListener("DOMContentLoaded", () => {
   setUpSearchBox();
-  render();
+  render({});
 });
 
-function render() {
+async function render(how) {
+  const number = ++latestRender;
+  if (pending) pending.abort();
+  pending = new AbortController();
+  const current = { signal: pending.signal, isLatest: () => number === latestRender };
   const match = location.pathname.match(/^\/items\/(.+)$/);
-  if (match) {
-    renderItem(decodeURIComponent(match[1]));
-  } else {
-    const params = new URLSearchParams(location.search);
-    const page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
-    renderSearch(params.get("q") || "", params.get("department") || "", page);
+  try {
+    if (match) await renderItem(decodeURIComponent(match[1]), current);
+    else await renderSearch(searchState(), current, how);
+  } catch (error) {
+    if (error.name === "AbortError" || !current.isLatest()) return;
+    showMessage(error.code === "document_not_found" ? "項目が見つかりません" : "表示できませんでした", error.code);
+  }
+  if (!current.isLatest()) return;
+  notePrinted();
+  if (how.restoreScroll && history.state && typeof history.state.scrollY === "number") {
+    window.scrollTo(0, history.state.scrollY);
+  } else if (how.moveFocus) {
+    const heading = match ? $("item-view").querySelector("h1") : $("page-heading");
+    heading.focus();
   }
 }
 
-async function renderSearch(query, department, page) {
-  $("item-view").hidden = true;
-  $("q").value = query;
-  document.title = query ? `「${query}」の検索結果 - 方針検索` : "方針検索";
-  if (!query.trim()) {
-    $("results-view").hidden = true;
+function showView(name) {
+  $("results-view").hidden = name !== "results";
+  $("message-view").hidden = name !== "message";
+  $("item-view").hidden = name !== "item";
+  $("page-heading").hidden = name === "item";
+}
+
+function showMessage(heading, code) {
+  showView("message");
+  $("page-heading").textContent = heading;
+  document.title = `${heading} - 方針検索`;
+  $("status").textContent = "";
+  $("message-view").replaceChildren(
+    element("p", { class: "message", text: MESSAGES[code] || GENERIC_MESSAGE }),
+    element("p", {}, [element("a", { href: "/", text: "トップページへ戻る" })]),
+  );
+}
+
+async function renderSearch(state, current) {
+  $("q").value = state.q;
+  if (!state.q.trim()) {
+    showView("none");
+    $("page-heading").textContent = "方針検索";
+    document.title = "方針検索";
     $("status").textContent = "キーワードを入力して検索してください。";
     return;
   }
   $("status").textContent = "検索しています…";
-  const params = new URLSearchParams({ q: query, limit: String(PAGE_SIZE), offset: String((page - 1) * PAGE_SIZE) });
-  if (department) params.set("department", department);
-  let results;
-  try {
-    results = await api("/api/search?" + params.toString());
-  } catch (error) {
-    $("results-view").hidden = true;
-    $("status").textContent = `検索できませんでした：${error.message}`;
-    return;
-  }
-  $("results-view").hidden = false;
-  $("status").textContent = results.total > 0
-    ? `「${query}」の検索結果 ${results.total}件（${results.took_ms.toFixed(1)}ミリ秒）`
-    : `「${query}」に一致する項目は見つかりませんでした。`;
+  const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), offset: String((state.page - 1) * PAGE_SIZE) });
+  for (const name of FILTERS) if (state[name]) params.set(name, state[name]);
+  const results = await api("/api/search?" + params.toString(), current.signal);
+  if (!current.isLatest()) return;
+  showView("results");
+  $("page-heading").textContent = `「${state.q}」の検索結果`;
+  document.title = `「${state.q}」の検索結果 - 方針検索`;
+  $("status").textContent = describeCount(results, state);
   renderNotice(results);
-  renderFacets(results, query, department);
-  renderHits(results);
-  renderPager(results.total, query, department, page);
-  if (results.total === 0) offerNearbyQueries(query);
+  renderRefinements(results, state);
+  renderFacets(results, state);
+  if (results.total === 0) renderHelp(results, state);
+  else if (results.hits.length === 0) renderPastTheEnd(results, state);
+  else renderHits(results);
+  renderPager(results.total, state);
+}
+
+// 「11〜20件目／全134件」, with the filters that narrowed them.
+function describeCount(results, state) {
+  const narrowed = [state.department, state.municipality, describeYears(state)].filter(Boolean).join("・");
+  const scope = narrowed ? `（${narrowed}）` : "";
+  if (results.total === 0) return `「${state.q}」${scope}に一致する項目は見つかりませんでした。`;
+  if (results.hits.length === 0) return `「${state.q}」${scope}の検索結果は全${results.total}件で、このページには項目がありません。`;
+  const first = (state.page - 1) * PAGE_SIZE + 1;
+  const last = first + results.hits.length - 1;
+  return `「${state.q}」${scope}の検索結果：${first}〜${last}件目／全${results.total}件`;
+}
+
+function describeYears(state) {
+  if (state.year_from && state.year_from === state.year_to) return `${state.year_from}年度`;
+  if (state.year_from || state.year_to) return `${state.year_from}〜${state.year_to}年度`;
+  return "";
 }
 
 function renderNotice(results) {
@@ -108,22 +206,53 @@ function renderNotice(results) {
   }
 }
 
-function renderFacets(results, query, department) {
-  const facets = $("facets");
-  facets.replaceChildren(element("h2", { text: "部署" }));
+// Fiscal years, municipality and order, as selects whose change is a new address.
+function renderRefinements(results, state) {
+  const form = $("refine");
+  form.replaceChildren();
+  const select = (name, label, options) => {
+    const id = `refine-${name}`;
+    const control = element("select", { id, name });
+    for (const [value, text] of options) {
+      const option = element("option", { value, text });
+      if (value === state[name]) option.selected = true;
+      control.append(option);
+    }
+    control.addEventListener("change", () => navigate(searchUrl(state, { [name]: control.value })));
+    form.append(element("span", { class: "refinement" }, [element("label", { for: id, text: label }), control]));
+  };
+  const years = results.facets.fiscal_year.map((year) => String(year.value)).sort();
+  for (const chosen of [state.year_from, state.year_to]) if (chosen && !years.includes(chosen)) years.push(chosen);
+  if (years.length > 1 || state.year_from || state.year_to) {
+    select("year_from", "年度（から）", [["", "指定なし"], ...years.map((year) => [year, `${year}年度`])]);
+    select("year_to", "年度（まで）", [["", "指定なし"], ...years.map((year) => [year, `${year}年度`])]);
+  }
+  const municipalities = results.facets.municipality.map((facet) => facet.value);
+  if (municipalities.length > 1 || state.municipality) {
+    select("municipality", "自治体", [["", "すべて"], ...municipalities.map((name) => [name, name])]);
+  }
+  select("sort", "並び順", SORTS.map(([value, text]) => [value === "relevance" ? "" : value, text]));
+}
+
+function renderFacets(results, state) {
+  const panel = $("facets-panel");
+  const counted = results.facets.department.filter((facet) => facet.count > 0);
+  panel.hidden = counted.length === 0;
+  // On a phone the list starts folded, so the first result is on the first screen.
+  panel.open = window.matchMedia("(min-width: 721px)").matches;
   const list = element("ul");
-  const all = results.facets.department.reduce((sum, facet) => sum + facet.count, 0);
+  const all = counted.reduce((sum, facet) => sum + facet.count, 0);
   const entries = [{ value: "", label: "すべての部署", count: all }]
-    .concat(results.facets.department.map((facet) => ({ value: facet.value, label: facet.value, count: facet.count })));
+    .concat(counted.map((facet) => ({ value: facet.value, label: facet.value, count: facet.count })));
   for (const entry of entries) {
-    const link = element("a", { href: searchUrl(query, entry.value, 1), "data-nav": "", class: "facet" }, [
+    const link = element("a", { href: searchUrl(state, { department: entry.value }), "data-nav": "", class: "facet" }, [
       element("span", { text: entry.label }),
       element("span", { class: "count", text: `${entry.count}件` }),
     ]);
-    if (entry.value === department) link.setAttribute("aria-current", "true");
+    if (entry.value === state.department) link.setAttribute("aria-current", "true");
     list.append(element("li", {}, [link]));
   }
-  facets.append(list);
+  $("facets").replaceChildren(list);
 }
 
 function renderHits(results) {
@@ -132,84 +261,105 @@ function renderHits(results) {
   for (const hit of results.hits) {
     const snippet = element("p", { class: "snippet" });
     snippet.innerHTML = hit.snippet; // escaped by the server; only <mark> is markup
+    const title = element("h2", { class: "hit-title" }, [
+      element("a", { href: `/items/${encodeURIComponent(hit.id)}`, "data-nav": "", class: "hit-link", text: hit.policy }),
+    ]);
     const item = element("li", { class: "hit" }, [
-      element("p", { class: "crumbs", text: `${hit.department} › ${hit.policy}` }),
+      title,
+      element("p", { class: "crumbs", text: [hit.municipality, hit.department, ...(hit.path || [])].filter(Boolean).join(" › ") }),
       snippet,
     ]);
     if (hit.missing_words && hit.missing_words.length > 0) {
       item.append(element("p", { class: "missing", text: `一致しない語：${hit.missing_words.join("・")}` }));
     }
-    item.append(element("a", { href: `/items/${encodeURIComponent(hit.id)}`, "data-nav": "", class: "open", text: "この項目を開く" }));
+    item.append(element("p", { class: "source", text: describeSource(hit) }));
     list.append(item);
   }
 }
 
-function renderPager(total, query, department, page) {
+// The document an item comes from: its title and year, not a file name.
+function describeSource(item) {
+  return `出典：${item.source.title || item.source.file}（${item.year}）`;
+}
+
+function renderPastTheEnd(results, state) {
+  const last = Math.min(Math.ceil(results.total / PAGE_SIZE), LAST_SERVED_PAGE);
+  $("results").replaceChildren(element("li", { class: "help" }, [
+    element("a", { href: searchUrl(state, { page: last }), "data-nav": "", text: `最後のページ（${last}ページ目）へ` }),
+  ]));
+}
+
+// Nothing found: what to try, the index's words near the query, and the filters to drop.
+function renderHelp(results, state) {
+  const tips = element("ul", { class: "tips" }, [
+    element("li", { text: "語の数を減らすか、短い語にしてみてください。" }),
+    element("li", { text: "漢字がわからないときは、ひらがなで入力できます（例：としょかん）。" }),
+  ]);
+  if (FILTERS.some((name) => name !== "sort" && state[name])) {
+    const unfiltered = { department: "", municipality: "", year_from: "", year_to: "" };
+    tips.append(element("li", {}, [element("a", { href: searchUrl(state, unfiltered), "data-nav": "", text: "絞り込みを解除して探す" })]));
+  }
+  const help = element("li", { class: "help" }, [tips]);
+  if (results.nearby && results.nearby.length > 0) {
+    const offer = element("p", { class: "nearby", text: "もしかして：" });
+    for (const word of results.nearby) {
+      offer.append(element("a", { href: searchUrl({ q: word.text }), "data-nav": "", text: word.text }), " ");
+    }
+    help.prepend(offer);
+  }
+  $("results").replaceChildren(help);
+}
+
+// A window of pages around the current one, never past what the API serves.
+function renderPager(total, state) {
   const pager = $("pager");
   pager.replaceChildren();
-  const pages = Math.ceil(total / PAGE_SIZE);
+  const pages = Math.min(Math.ceil(total / PAGE_SIZE), LAST_SERVED_PAGE);
   if (pages <= 1) return;
   const list = element("ul");
   const add = (label, target, current = false) => {
-    const link = element("a", { href: searchUrl(query, department, target), "data-nav": "", text: label });
+    const link = element("a", { href: searchUrl(state, { page: target }), "data-nav": "", text: label });
     if (current) link.setAttribute("aria-current", "page");
+    if (label !== String(target)) link.setAttribute("aria-label", `${target}ページ目`);
     list.append(element("li", {}, [link]));
   };
-  if (page > 1) add("前へ", page - 1);
-  for (let number = 1; number <= pages; number += 1) add(String(number), number, number === page);
-  if (page < pages) add("次へ", page + 1);
+  const gap = () => list.append(element("li", { class: "gap", "aria-hidden": "true", text: "…" }));
+  if (state.page > 1) add("前へ", Math.min(state.page - 1, pages));
+  const from = Math.max(1, state.page - PAGER_SPAN);
+  const to = Math.min(pages, state.page + PAGER_SPAN);
+  if (from > 1) add("1", 1);
+  if (from > 2) gap();
+  for (let number = from; number <= to; number += 1) add(String(number), number, number === state.page);
+  if (to < pages - 1) gap();
+  if (to < pages) add(String(pages), pages);
+  if (state.page < pages) add("次へ", state.page + 1);
   pager.append(list);
 }
 
-// With nothing found, suggest words of the index that start like the query.
-async function offerNearbyQueries(query) {
-  const first = query.trim().split(/\s+/)[0];
-  for (let length = first.length; length >= 1; length -= 1) {
-    const body = await api("/api/suggest?" + new URLSearchParams({ q: first.slice(0, length), limit: "5" }));
-    if (body.suggestions.length > 0) {
-      const offer = element("p", { class: "nearby", text: "もしかして：" });
-      for (const suggestion of body.suggestions) {
-        offer.append(element("a", { href: searchUrl(suggestion.text, "", 1), "data-nav": "", text: suggestion.text }), " ");
-      }
-      $("results").replaceChildren(element("li", { class: "hit" }, [offer]));
-      return;
-    }
-  }
-}
-
-async function renderItem(id) {
-  $("results-view").hidden = true;
-  const view = $("item-view");
-  view.hidden = false;
-  view.replaceChildren();
-  let item;
-  let siblings;
-  try {
-    item = await api(`/api/documents/${encodeURIComponent(id)}`);
-    siblings = (await api(`/api/documents/${encodeURIComponent(id)}/siblings`)).items;
-  } catch (error) {
-    $("status").textContent = `項目を表示できませんでした：${error.message}`;
-    return;
-  }
-  document.title = `${item.policy} - 方針検索`;
+async function renderItem(id, current) {
+  const encoded = encodeURIComponent(id);
+  const item = await api(`/api/documents/${encoded}`, current.signal);
+  const siblings = (await api(`/api/documents/${encoded}/siblings`, current.signal)).items;
+  if (!current.isLatest()) return;
+  showView("item");
+  document.title = `${item.policy}（${item.department}） - 方針検索`;
   $("status").textContent = `${item.department}の項目を表示しています。`;
-  const back = element("a", { href: "/", class: "back", text: "← 検索結果に戻る" });
-  back.addEventListener("click", (event) => {
-    if (navigatedWithin) {
-      event.preventDefault();
-      history.back();
-    }
-  });
+  const view = $("item-view");
+  const heading = element("h1", { text: item.policy, tabindex: "-1" });
+  const source = element("dd", { text: describeSource(item).replace(/^出典：/, "") });
+  if (item.source.url) {
+    source.append("　", element("a", { href: item.source.url, rel: "noopener", text: "公開元を開く" }));
+  }
   const facts = element("dl", { class: "facts" }, [
     element("dt", { text: "部署" }), element("dd", { text: item.department }),
     element("dt", { text: "方針" }), element("dd", { text: item.policy }),
     element("dt", { text: "年度" }), element("dd", { text: `${item.year}（${item.fiscal_year}年度）` }),
-    element("dt", { text: "出典" }), element("dd", { text: `${item.source.file} ${item.source.line}行目` }),
+    element("dt", { text: "出典" }), source,
   ]);
-  view.append(
-    back,
-    element("p", { class: "crumbs", text: `${item.department} › ${item.policy}` }),
-    element("h1", { text: item.policy }),
+  view.replaceChildren(
+    backLinks(item),
+    element("p", { class: "crumbs", text: [item.municipality, item.department].filter(Boolean).join(" › ") }),
+    heading,
     element("p", { class: "fulltext", text: item.text }),
     facts,
   );
@@ -222,8 +372,30 @@ async function renderItem(id) {
     }
     view.append(element("h2", { text: "同じ方針の項目" }), list);
   }
-  view.querySelector("h1").setAttribute("tabindex", "-1");
-  view.querySelector("h1").focus();
+}
+
+// Back to the results this item was opened from; opened from a shared link,
+// there are none, so offer searches for its heading instead.
+function backLinks(item) {
+  if (navigatedWithin) {
+    const back = element("a", { href: "/", class: "back", text: "← 検索結果に戻る" });
+    back.addEventListener("click", (event) => {
+      event.preventDefault();
+      history.back();
+    });
+    return element("p", {}, [back]);
+  }
+  const byHeading = { q: item.policy };
+  return element("p", { class: "back" }, [
+    element("a", { href: searchUrl(byHeading), "data-nav": "", text: `「${item.policy}」で検索する` }),
+    "　",
+    element("a", { href: searchUrl(byHeading, { department: item.department }), "data-nav": "", text: `${item.department}の項目から探す` }),
+  ]);
+}
+
+// A printed page says where and when it was printed.
+function notePrinted() {
+  $("printed").textContent = `${location.href}（${new Date().toLocaleDateString("ja-JP")} 印刷）`;
 }
 
 // The search box: suggestions while typing, never in the middle of IME
@@ -234,9 +406,12 @@ function setUpSearchBox() {
   let composing = false;
   let timer = 0;
   let active = -1;
+  // The latest suggestion request; a search, a choice or a newer keystroke retires the older.
   let latest = 0;
 
   const close = () => {
+    clearTimeout(timer);
+    latest += 1;
     list.hidden = true;
     list.replaceChildren();
     input.setAttribute("aria-expanded", "false");
@@ -252,7 +427,7 @@ function setUpSearchBox() {
   };
   const choose = (text) => {
     close();
-    navigate(searchUrl(text, "", 1));
+    navigate(searchUrl({ q: text }));
   };
   const fetchSuggestions = async () => {
     const prefix = input.value.trim();
@@ -262,7 +437,7 @@ function setUpSearchBox() {
     try {
       body = await api("/api/suggest?" + new URLSearchParams({ q: prefix, limit: "8" }));
     } catch {
-      return close();
+      return request === latest ? close() : undefined;
     }
     if (request !== latest || composing) return;
     list.replaceChildren();
@@ -299,7 +474,8 @@ function setUpSearchBox() {
     if (composing || event.isComposing) return;
     schedule();
   });
-  input.addEventListener("blur", () => setTimeout(close, 100));
+  // Closed a moment after focus leaves (a click on an option lands first), unless it came back.
+  input.addEventListener("blur", () => setTimeout(() => document.activeElement !== input && close(), 100));
   input.addEventListener("keydown", (event) => {
     if (event.isComposing || composing) return;
     const options = list.querySelectorAll("[role=option]");
@@ -321,6 +497,6 @@ function setUpSearchBox() {
     if (composing) return;
     const query = input.value.trim();
     close();
-    if (query) navigate(searchUrl(query, "", 1));
+    if (query) navigate(searchUrl({ q: query }));
   });
 }

@@ -1,42 +1,129 @@
 //! The search page residents use, compiled into the binary: one HTML shell, one
-//! script and one stylesheet, nothing fetched from elsewhere.
+//! script, one stylesheet and an icon, nothing fetched from elsewhere.
 //!
 //! `/` is the search page and `/items/{id}` an item's own page; both load the
 //! same shell, whose script reads the address, calls the JSON API and renders.
-//! Every answer carries a Content-Security-Policy that only allows this origin,
-//! so the page cannot load, or be made to load, anything from another host.
+//! The server fills the shell's `<title>` and description ([`PageHead`]) so a
+//! shared link, a bookmark or a search engine reads what the page is about, and
+//! answers an unknown item with 404. Every answer carries a
+//! Content-Security-Policy that only allows this origin, so the page cannot
+//! load, or be made to load, anything from another host.
 //!
-//! `hoshin_server::app` merges these routes with the API:
+//! `hoshin_server::app` merges these routes with the API and serves item pages
+//! through [`page`], since only it knows which items exist:
 //!
 //! ```
+//! use axum::http::StatusCode;
+//! use hoshin_web::{page, PageHead};
+//!
 //! let api = axum::Router::new();
 //! let app: axum::Router = api.merge(hoshin_web::router());
-//! # drop(app);
+//! let missing = page(StatusCode::NOT_FOUND, &PageHead::missing_item());
+//! # drop((app, missing));
 //! ```
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
 
-const PAGE: &str = include_str!("../assets/index.html");
+const SHELL: &str = include_str!("../assets/index.html");
 const SCRIPT: &str = include_str!("../assets/app.js");
 const STYLE: &str = include_str!("../assets/app.css");
+const ICON: &str = include_str!("../assets/icon.svg");
+
+/// The site's name, ending every title.
+const SITE: &str = "方針検索";
 
 /// Only this origin, for everything; no inline script or style.
 const POLICY: &str =
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The page's routes, to merge with the API router.
-pub fn router() -> Router {
-    Router::new()
-        .route("/", get(page))
-        .route("/items/{id}", get(page))
-        .route("/assets/app.js", get(script))
-        .route("/assets/app.css", get(style))
+/// Characters of an item's text its page description keeps.
+const DESCRIPTION_CHARS: usize = 120;
+
+/// The `<title>` and description of a page, as the server knows them before
+/// the script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageHead {
+    /// The page's title.
+    pub title: String,
+    /// One sentence on what the page shows.
+    pub description: String,
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+impl PageHead {
+    /// The search page, for `query` (empty on the home page).
+    pub fn search(query: &str) -> PageHead {
+        let query = query.trim();
+        if query.is_empty() {
+            return PageHead {
+                title: SITE.to_string(),
+                description: "市の各部の方針・施政方針・計画の項目を、キーワードで検索できます。".to_string(),
+            };
+        }
+        PageHead {
+            title: format!("「{query}」の検索結果 - {SITE}"),
+            description: format!("「{query}」に一致する市の方針の項目です。"),
+        }
+    }
+
+    /// An item's page: its heading and department, and its text's beginning.
+    pub fn item(policy: &str, department: &str, text: &str) -> PageHead {
+        let mut description: String = text.chars().take(DESCRIPTION_CHARS).collect();
+        if text.chars().count() > DESCRIPTION_CHARS {
+            description.push('…');
+        }
+        PageHead { title: format!("{policy}（{department}） - {SITE}"), description }
+    }
+
+    /// The page of an item that does not exist.
+    pub fn missing_item() -> PageHead {
+        PageHead {
+            title: format!("項目が見つかりません - {SITE}"),
+            description: "お探しの項目は見つかりませんでした。".to_string(),
+        }
+    }
+}
+
+/// The page's routes but item pages, to merge with the API router.
+pub fn router() -> Router {
+    Router::new()
+        .route("/", get(search_page))
+        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
+        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", STYLE) }))
+        .route("/favicon.svg", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/favicon.ico", get(|| async { asset("image/svg+xml", ICON) }))
+}
+
+/// The shell with `head` filled in, answered with `status`.
+pub fn page(status: StatusCode, head: &PageHead) -> Response {
+    (status, asset("text/html; charset=utf-8", shell_with(head))).into_response()
+}
+
+fn shell_with(head: &PageHead) -> String {
+    SHELL
+        .replace("{{title}}", &html_escape::encode_text(&head.title))
+        .replace("{{description}}", &html_escape::encode_double_quoted_attribute(&head.description))
+}
+
+#[derive(Deserialize)]
+struct SearchAddress {
+    #[serde(default)]
+    q: String,
+}
+
+/// An address the page cannot read still gets the page, which then says what is wrong.
+async fn search_page(address: Result<Query<SearchAddress>, QueryRejection>) -> Response {
+    let query = address.map(|Query(address)| address.q).unwrap_or_default();
+    page(StatusCode::OK, &PageHead::search(&query))
+}
+
+fn asset(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {
     (
         [
             (CONTENT_TYPE, content_type),
@@ -44,18 +131,29 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
             (X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (CACHE_CONTROL, "no-cache"),
         ],
-        body,
+        body.into(),
     )
+        .into_response()
 }
 
-async fn page() -> impl IntoResponse {
-    asset("text/html; charset=utf-8", PAGE)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-async fn script() -> impl IntoResponse {
-    asset("text/javascript; charset=utf-8", SCRIPT)
-}
+    #[test]
+    fn the_head_is_escaped_into_the_shell() {
+        let head = PageHead::item("<b>公園</b>の整備", "都市\"整備\"部", "公園を整備します。");
+        let html = shell_with(&head);
+        assert!(html.contains("<title>&lt;b&gt;公園&lt;/b&gt;の整備（都市\"整備\"部） - 方針検索</title>"), "{html}");
+        assert!(html.contains("content=\"公園を整備します。\""));
+        assert!(!html.contains("{{"));
+    }
 
-async fn style() -> impl IntoResponse {
-    asset("text/css; charset=utf-8", STYLE)
+    #[test]
+    fn a_long_text_is_cut_for_the_description() {
+        let text = "あ".repeat(DESCRIPTION_CHARS + 5);
+        let head = PageHead::item("見出し", "部", &text);
+        assert_eq!(head.description.chars().count(), DESCRIPTION_CHARS + 1);
+        assert!(head.description.ends_with('…'));
+    }
 }
