@@ -279,7 +279,8 @@ function renderHits(results) {
 
 // The document an item comes from: its title and year, not a file name.
 function describeSource(item) {
-  return `出典：${item.source.title || item.source.file}（${item.year}）`;
+  const title = item.source.title || item.source.file;
+  return `出典：${title.includes(item.year) ? title : `${title}（${item.year}）`}`;
 }
 
 function renderPastTheEnd(results, state) {
