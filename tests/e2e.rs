@@ -19,6 +19,8 @@ use crate::util::{encode, seed_copy, Server};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PATIENCE: Duration = Duration::from_secs(15);
+/// Widths below this are a phone's, emulated with its touch screen and pixel ratio.
+const PHONE_WIDTH_FROM: u32 = 600;
 
 /// A chromedriver process and a headless Chromium session, ended when dropped.
 struct Browser {
@@ -52,6 +54,12 @@ impl Browser {
                 ]
             }
         });
+        let mut capabilities = capabilities;
+        if width < PHONE_WIDTH_FROM {
+            // A window cannot be narrower than Chromium's minimum; a phone is emulated instead.
+            capabilities["goog:chromeOptions"]["mobileEmulation"] =
+                json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true } });
+        }
         let Value::Object(capabilities) = capabilities else { unreachable!() };
         let started = Instant::now();
         let client = loop {
@@ -514,6 +522,7 @@ async fn on_a_phone_results_are_large_tap_targets_and_the_first_result_is_on_the
     let client = browser.client();
     client.goto(&format!("{}/?q={}", server.base, encode("推進"))).await.unwrap();
     browser.wait_for(&format!("{HITS}.length === 10")).await;
+    assert_eq!(browser.eval("window.innerWidth").await, 390);
     let target = browser.eval("document.querySelector('#results a.hit-link').getBoundingClientRect().height").await;
     assert!(target.as_f64().unwrap() >= 44.0, "{target}");
     // The whole result opens the item.
