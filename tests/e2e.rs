@@ -260,6 +260,9 @@ async fn markup_in_items_is_text_ime_composition_waits_and_misses_offer_nearby_w
     let seeds = seed_copy();
     let hostile = "令和4年度「広報部の方針」(案)\n\n安全な表示\n\n- ▽ <script>window.injected=true</script>を含む項目を<b>そのまま</b>表示します。\n";
     std::fs::write(seeds.path().join("hostile.txt"), hostile).unwrap();
+    let published = "https://www.city.example.jp/kouhou/houshin.html";
+    let metadata = json!({ "municipality": "狛江市", "title": "広報部の方針", "url": published });
+    std::fs::write(seeds.path().join("hostile.json"), metadata.to_string()).unwrap();
     let server = Server::start_with(seeds.path(), &[]);
     let browser = Browser::start(390, 844).await;
     let client = browser.client();
@@ -302,6 +305,16 @@ async fn markup_in_items_is_text_ime_composition_waits_and_misses_offer_nearby_w
     assert!(status.as_str().unwrap().contains("見つかりませんでした"), "{status}");
     let offered = browser.eval("document.querySelector('#results .nearby a').textContent").await;
     assert_eq!(offered, "図書館");
+
+    // An item's source is its document's title and year, linked where the city publishes it.
+    client.goto(&format!("{}/?q={}", server.base, encode("script"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 1")).await;
+    let source = browser.eval("document.querySelector('#results .source').textContent").await;
+    assert_eq!(source, "出典：広報部の方針（令和4年度）");
+    client.find(Locator::Css("#results a.hit-link")).await.unwrap().click().await.unwrap();
+    browser.wait_for("document.querySelector('#item-view h1')").await;
+    let link = browser.eval("document.querySelector('#item-view .facts a').getAttribute('href')").await;
+    assert_eq!(link, published);
     browser.close().await;
 }
 
