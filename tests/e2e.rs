@@ -475,6 +475,8 @@ async fn errors_are_japanese_shared_items_offer_a_search_and_a_printout_carries_
         )
         .await;
     browser.wait_for(&format!("location.search.includes('sort=newest') && {HITS}.length === 3")).await;
+    // Changing a setting moves nothing: focus stays on the select for the next arrow key.
+    browser.wait_for("document.activeElement && document.activeElement.id === 'refine-sort'").await;
     client
         .goto(&format!("{}/?q={}&year_from=2022&year_to=2022&sort=oldest", server.base, encode("図書館")))
         .await

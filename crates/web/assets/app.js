@@ -89,11 +89,13 @@ let navigatedWithin = false;
 let latestRender = 0;
 let pending = null;
 
-function navigate(url) {
+// Goes to `url` within the page. Focus moves to the new page's heading, or
+// stays on the control `keepFocusOn` names (a select the resident is still using).
+function navigate(url, keepFocusOn = "") {
   history.replaceState({ ...(history.state || {}), scrollY: window.scrollY }, "");
   history.pushState({}, "", url);
   navigatedWithin = true;
-  render({ moveFocus: true });
+  render({ moveFocus: true, keepFocusOn });
 }
 
 // Same-origin links navigate without reloading; modified clicks open normally.
@@ -128,6 +130,8 @@ async function render(how) {
   notePrinted();
   if (how.restoreScroll && history.state && typeof history.state.scrollY === "number") {
     window.scrollTo(0, history.state.scrollY);
+  } else if (how.keepFocusOn && $(how.keepFocusOn)) {
+    $(how.keepFocusOn).focus();
   } else if (how.moveFocus) {
     const heading = match ? $("item-view").querySelector("h1") : $("page-heading");
     heading.focus();
@@ -218,7 +222,7 @@ function renderRefinements(results, state) {
       if (value === state[name]) option.selected = true;
       control.append(option);
     }
-    control.addEventListener("change", () => navigate(searchUrl(state, { [name]: control.value })));
+    control.addEventListener("change", () => navigate(searchUrl(state, { [name]: control.value }), id));
     form.append(element("span", { class: "refinement" }, [element("label", { for: id, text: label }), control]));
   };
   const years = results.facets.fiscal_year.map((year) => String(year.value)).sort();
