@@ -451,6 +451,13 @@ async fn errors_are_japanese_shared_items_offer_a_search_and_a_printout_carries_
     assert!(message.as_str().unwrap().contains("長すぎます"), "{message}");
     assert!(!message.as_str().unwrap().contains("characters"), "{message}");
 
+    // A page past what the API serves leads back to the first page of the same search.
+    client.goto(&format!("{}/?q={}&page=2000", server.base, encode("推進"))).await.unwrap();
+    browser.wait_for("!document.getElementById('message-view').hidden").await;
+    assert!(browser.text("message-view").await.as_str().unwrap().contains("最初のページ"));
+    client.find(Locator::LinkText("最初のページへ")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("!location.search.includes('page=') && {HITS}.length === 10")).await;
+
     // Results: each titled by its heading as a link, one h1, the source by title and year.
     client.goto(&format!("{}/?q={}", server.base, encode("図書館"))).await.unwrap();
     browser.wait_for(&format!("{HITS}.length === 3")).await;

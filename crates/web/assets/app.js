@@ -150,10 +150,13 @@ function showMessage(heading, code) {
   $("page-heading").textContent = heading;
   document.title = `${heading} - 方針検索`;
   $("status").textContent = "";
-  $("message-view").replaceChildren(
-    element("p", { class: "message", text: MESSAGES[code] || GENERIC_MESSAGE }),
-    element("p", {}, [element("a", { href: "/", text: "トップページへ戻る" })]),
-  );
+  const ways = element("p", {}, [element("a", { href: "/", text: "トップページへ戻る" })]);
+  // A page the API does not serve still has a first page to go to.
+  const state = searchState();
+  if ((code === "invalid_offset" || code === "invalid_limit") && state.q.trim()) {
+    ways.prepend(element("a", { href: searchUrl(state), "data-nav": "", text: "最初のページへ" }), "　");
+  }
+  $("message-view").replaceChildren(element("p", { class: "message", text: MESSAGES[code] || GENERIC_MESSAGE }), ways);
 }
 
 async function renderSearch(state, current) {
