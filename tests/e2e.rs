@@ -323,12 +323,11 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     let server = Server::start();
     let browser = Browser::start(1200, 900).await;
     let client = browser.client();
-    let status = || browser.eval("document.getElementById('status').textContent");
 
     // The count says which range is shown; milliseconds are for engineers.
     client.goto(&format!("{}/?q={}", server.base, encode("推進"))).await.unwrap();
     browser.wait_for(&format!("{HITS}.length === 10")).await;
-    let first = status().await;
+    let first = browser.text("status").await;
     assert!(first.as_str().unwrap().contains("1〜10件目／全"), "{first}");
     assert!(!first.as_str().unwrap().contains("ミリ秒"), "{first}");
 
@@ -336,7 +335,7 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     client.find(Locator::XPath("//nav[@id='pager']//a[.='2']")).await.unwrap().click().await.unwrap();
     browser.wait_for(&format!("location.search.includes('page=2') && {HITS}.length > 0")).await;
     browser.wait_for("document.activeElement && document.activeElement.id === 'page-heading'").await;
-    assert!(status().await.as_str().unwrap().contains("11〜"), "{}", status().await);
+    assert!(browser.text("status").await.as_str().unwrap().contains("11〜"), "{}", browser.text("status").await);
     assert_eq!(
         browser.eval("window.scrollY <= document.getElementById('page-heading').getBoundingClientRect().top + window.scrollY").await,
         Value::Bool(true),
@@ -378,7 +377,7 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     browser.submit("図書券").await;
     browser.submit("図書館").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(status().await.as_str().unwrap().contains("「図書館」"), "{}", status().await);
+    assert!(browser.text("status").await.as_str().unwrap().contains("「図書館」"), "{}", browser.text("status").await);
     assert_eq!(browser.eval(&format!("{HITS}.length")).await, 3);
     assert_eq!(browser.eval("document.querySelectorAll('#results .nearby').length").await, 0);
 

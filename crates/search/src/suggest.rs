@@ -142,13 +142,14 @@ impl Suggester {
                 .then(|| strsim::levenshtein(candidate, typed))
                 .filter(|&distance| distance <= budget)
         };
-        let mut neighbours: Vec<(usize, usize)> = self
-            .words
+        // A single character is a slip away from too many words to offer any.
+        let candidates = if typed_length < 2 { &[][..] } else { &self.words[..] };
+        let mut neighbours: Vec<(usize, usize)> = candidates
             .iter()
             .enumerate()
             .filter_map(|(index, candidate)| {
                 let text = normalize(&candidate.text);
-                if text == typed || typed_length < 2 {
+                if text == typed {
                     return None;
                 }
                 let by_reading = (!typed_reading.is_empty() && !candidate.reading.is_empty())

@@ -279,15 +279,15 @@ function renderHits(results) {
     if (hit.missing_words && hit.missing_words.length > 0) {
       item.append(element("p", { class: "missing", text: `一致しない語：${hit.missing_words.join("・")}` }));
     }
-    item.append(element("p", { class: "source", text: describeSource(hit) }));
+    item.append(element("p", { class: "source", text: `出典：${sourceName(hit)}` }));
     list.append(item);
   }
 }
 
 // The document an item comes from: its title and year, not a file name.
-function describeSource(item) {
+function sourceName(item) {
   const title = item.source.title || item.source.file;
-  return `出典：${title.includes(item.year) ? title : `${title}（${item.year}）`}`;
+  return title.includes(item.year) ? title : `${title}（${item.year}）`;
 }
 
 function renderPastTheEnd(results, state) {
@@ -354,7 +354,7 @@ async function renderItem(id, current) {
   $("status").textContent = `${item.department}の項目を表示しています。`;
   const view = $("item-view");
   const heading = element("h1", { text: item.policy, tabindex: "-1" });
-  const source = element("dd", { text: describeSource(item).replace(/^出典：/, "") });
+  const source = element("dd", { text: sourceName(item) });
   if (item.source.url) {
     source.append("　", element("a", { href: item.source.url, rel: "noopener", text: "公開元を開く" }));
   }
