@@ -52,11 +52,21 @@ fn a_failed_build_leaves_the_previous_index_live() {
     let live = layout.current_generation().unwrap();
 
     fs::write(seeds.path().join("broken.txt"), "見出しだけ\n- ▽ 置き場のない項目\n").unwrap();
+    fs::write(seeds.path().join("zz-broken.txt"), "令和4年度「総務部の方針」\n- ▽ 見出しのない項目\n").unwrap();
     let error = build_index(&layout, &inputs(seeds.path())).unwrap_err();
     let IndexerError::Unplaced(lines) = &error else {
         panic!("expected unplaced lines, got {error}");
     };
-    assert_eq!(lines[0].to_string(), "broken.txt:1: text before any department header");
+    let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "broken.txt:1: text before any department header",
+            "broken.txt:2: item before any department header",
+            "zz-broken.txt:2: item before any policy heading",
+        ],
+        "every file's unplaced lines, also those after a good file"
+    );
     assert_eq!(layout.current_generation().unwrap(), live);
     let index = hoshin_indexer::open_current(&layout, &analysis().analyzers).unwrap();
     assert_eq!(engine_over(&index).document_count(), 118);
@@ -101,8 +111,12 @@ fn a_generated_corpus_from_the_seed_parses_and_indexes_whole() {
     let written = hoshin_indexer::generate::generate_corpus(&material, 300, 11, corpus.path()).unwrap();
     assert_eq!((written.items, written.files), (300, 3));
     let root = tempfile::tempdir().unwrap();
-    let report = build_index(&IndexLayout::new(root.path()), &inputs(corpus.path())).unwrap();
+    let layout = IndexLayout::new(root.path());
+    let report = build_index(&layout, &inputs(corpus.path())).unwrap();
     assert_eq!(report.documents, 300);
+    let index = hoshin_indexer::open_current(&layout, &analysis().analyzers).unwrap();
+    assert_eq!(engine_over(&index).document_count(), 300);
+    assert_eq!(index.searchable_segment_ids().unwrap().len(), 1, "each indexing thread's segment merged into one");
 }
 
 #[test]

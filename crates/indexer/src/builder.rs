@@ -8,30 +8,38 @@
 //! word lists. The
 //! live generation is reused while all three match, and rebuilt otherwise.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hoshin_analysis::{Analyzers, Fields, IndexDocument, PolicyItem, PreparedAnalysis, SCHEMA_VERSION};
+use hoshin_analysis::{Analyzers, Fields, PreparedAnalysis, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tantivy::{Index, IndexWriter};
+use tantivy::Index;
 
 use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
 use crate::layout::{GenerationHold, IndexLayout};
-use crate::progress::Progress;
-use crate::seed::{metadata_path, read_seeds_dir, seed_files};
+use crate::pipeline::BoundedWriter;
+use crate::seed::{for_each_seed_file, metadata_path, seed_files};
 use crate::writer::{applied_journal_bytes, apply, commit, ensure_journal_covers};
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
 
-/// Memory the tantivy writer may use while indexing, split between its
-/// threads (one per core). Large enough that a million items make a handful of
-/// segments: the log merge policy then has nothing to merge during the build,
-/// and searches visit few segments. A build's peak memory is this plus the
-/// parsed items (see docs/performance.md).
-const WRITER_MEMORY_BYTES: usize = 1_000_000_000;
+/// The tantivy writer's memory for a build, split between its indexing
+/// threads, is this many times the bytes of text to index, within
+/// [`WRITER_MEMORY_BOUNDS`]. A build ends by merging its segments into one
+/// (see [`BoundedWriter::merge_all`]), so the budget decides only how many
+/// segments that merge reads. One that held the whole corpus's postings would
+/// keep all of them in memory until the commit; this one lets each thread
+/// flush a few times.
+const WRITER_BYTES_PER_TEXT_BYTE: u64 = 4;
+
+/// The smallest and largest writer budget of a build: tantivy wants some
+/// megabytes per indexing thread, and a larger one would only spare a
+/// million-item build some segments to merge.
+const WRITER_MEMORY_BOUNDS: (u64, u64) = (64_000_000, 1_000_000_000);
 
 /// What a generation was built from, and what it holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,21 +181,19 @@ fn ensure_journal_kept(layout: &IndexLayout) -> Result<()> {
 
 fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildReport> {
     let started = Instant::now();
-    let items = read_seeds_dir(inputs.seeds_dir)?;
     let mut manifest = wanted_manifest(inputs)?;
-    manifest.documents = items.len();
     let generation = layout.new_generation_dir()?;
-    let written = write_generation(&generation, &items, &layout.journal_path(), inputs.analyzers, &manifest);
-    if let Err(error) = written {
-        layout.discard(&generation);
-        return Err(error);
-    }
+    let written = write_generation(&generation, inputs, &layout.journal_path(), &mut manifest);
+    let departments = match written {
+        Ok(departments) => departments,
+        Err(error) => {
+            layout.discard(&generation);
+            return Err(error);
+        }
+    };
     layout.publish(&generation)?;
-    let mut departments: Vec<&str> = items.iter().map(|item| item.department.as_str()).collect();
-    departments.sort_unstable();
-    departments.dedup();
     let report = BuildReport {
-        documents: items.len(),
+        documents: manifest.documents,
         departments: departments.len(),
         bytes_on_disk: directory_size(&generation),
         elapsed: started.elapsed(),
@@ -203,33 +209,41 @@ fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildR
     Ok(report)
 }
 
+/// Indexes the seeds file by file into `generation`, replays the journal and
+/// writes the manifest; returns the seeds' departments.
 fn write_generation(
     generation: &Path,
-    items: &[PolicyItem],
+    inputs: &BuildInputs<'_>,
     journal: &Path,
-    analyzers: &Analyzers,
-    manifest: &Manifest,
-) -> Result<()> {
+    manifest: &mut Manifest,
+) -> Result<BTreeSet<String>> {
     let (schema, fields) = Fields::build_schema();
     let index = Index::create_in_dir(generation, schema)?;
+    let analyzers = inputs.analyzers;
     analyzers.register(index.tokenizers());
-    let mut writer: IndexWriter<IndexDocument> = index.writer(WRITER_MEMORY_BYTES)?;
-    let progress = Progress::new("indexing", items.len() as u64, "items");
-    for (done, item) in items.iter().enumerate() {
-        writer.add_document(item.to_document(&fields, analyzers))?;
-        progress.set(done as u64 + 1);
-    }
-    progress.finish();
+    let mut writer = BoundedWriter::for_build(&index, writer_memory_bytes(inputs.seeds_dir, journal)?)?;
+    let mut departments = BTreeSet::new();
+    manifest.documents = for_each_seed_file(inputs.seeds_dir, "indexing seed files", |items| {
+        for item in items {
+            if !departments.contains(&item.department) {
+                departments.insert(item.department.clone());
+            }
+            writer.add_document(item.to_document(&fields, analyzers))?;
+        }
+        Ok(())
+    })?;
     // Documents written through the API outlive rebuilds: replay them on top.
     let (entries, _) = Journal::read(journal)?;
     for entry in &entries {
         apply(&writer, &fields, analyzers, &entry.batch);
     }
     commit(&mut writer, entries.last().map_or(0, |entry| entry.end))?;
+    writer.merge_all()?;
     writer.wait_merging_threads()?;
     let path = generation.join(MANIFEST_FILE);
     let json = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
-    fs::write(&path, json).map_err(IndexerError::io(&path))
+    fs::write(&path, json).map_err(IndexerError::io(&path))?;
+    Ok(departments)
 }
 
 fn wanted_manifest(inputs: &BuildInputs<'_>) -> Result<Manifest> {
@@ -265,6 +279,16 @@ fn seeds_digest(seeds_dir: &Path) -> Result<String> {
         }
     }
     Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// The writer budget for indexing the seeds of `seeds_dir` and the journal.
+fn writer_memory_bytes(seeds_dir: &Path, journal: &Path) -> Result<usize> {
+    let mut text_bytes = fs::metadata(journal).map_or(0, |metadata| metadata.len());
+    for seed in seed_files(seeds_dir)? {
+        text_bytes += fs::metadata(&seed).map_err(IndexerError::io(&seed))?.len();
+    }
+    let (least, most) = WRITER_MEMORY_BOUNDS;
+    Ok(text_bytes.saturating_mul(WRITER_BYTES_PER_TEXT_BYTE).clamp(least, most) as usize)
 }
 
 /// Serialises builds of one index root across processes.

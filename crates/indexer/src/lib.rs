@@ -25,6 +25,7 @@ mod error;
 pub mod generate;
 pub mod journal;
 pub mod layout;
+mod pipeline;
 pub mod progress;
 pub mod seed;
 pub mod writer;

@@ -50,21 +50,44 @@ pub struct SeedMetadata {
 /// metadata. A missing or empty directory gives no items: the index starts
 /// empty and is filled through the API.
 pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
+    let mut items = Vec::new();
+    for_each_seed_file(seeds_dir, "reading seed files", |file_items| {
+        items.extend(file_items);
+        Ok(())
+    })?;
+    Ok(items)
+}
+
+/// Hands the items of each seed file of `seeds_dir` to `visit`, one file at a
+/// time and in file-name order, so that a corpus is never held whole in memory;
+/// `stage` names the work in progress reports. Returns how many items were
+/// visited.
+///
+/// Lines that cannot be placed are collected from every file and reported
+/// together; once one is found, the remaining files are still read for their
+/// own such lines but no longer visited, since the build will be refused.
+pub fn for_each_seed_file(
+    seeds_dir: &Path,
+    stage: &'static str,
+    mut visit: impl FnMut(Vec<PolicyItem>) -> Result<()>,
+) -> Result<usize> {
     let paths = seed_files(seeds_dir)?;
     if paths.is_empty() {
         tracing::warn!(dir = %seeds_dir.display(), "no seed files (*.txt): starting with an empty index");
     }
     let files = paths.len();
-    let mut items = Vec::new();
+    let mut items = 0;
     let mut unplaced = Vec::new();
-    let progress = Progress::new("reading seed files", files as u64, "files");
+    let progress = Progress::new(stage, files as u64, "files");
     for (done, path) in paths.into_iter().enumerate() {
         progress.set(done as u64);
         match read_seed_file(&path) {
-            Ok(file_items) => {
+            Ok(file_items) if unplaced.is_empty() => {
                 tracing::debug!(file = %path.display(), items = file_items.len(), "seed file parsed");
-                items.extend(file_items);
+                items += file_items.len();
+                visit(file_items)?;
             }
+            Ok(_) => {}
             Err(IndexerError::Unplaced(lines)) => unplaced.extend(lines),
             Err(other) => return Err(other),
         }
@@ -72,7 +95,7 @@ pub fn read_seeds_dir(seeds_dir: &Path) -> Result<Vec<PolicyItem>> {
     progress.finish();
     if unplaced.is_empty() {
         // One line per directory: a generated corpus has thousands of files.
-        tracing::info!(dir = %seeds_dir.display(), files, items = items.len(), "seed files parsed");
+        tracing::info!(dir = %seeds_dir.display(), files, items, "seed files parsed");
         Ok(items)
     } else {
         Err(IndexerError::Unplaced(unplaced))

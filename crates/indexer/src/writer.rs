@@ -9,11 +9,12 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use hoshin_analysis::{Analyzers, Fields, IndexDocument};
-use tantivy::{Index, IndexWriter, Term};
+use hoshin_analysis::{Analyzers, Fields};
+use tantivy::{Index, Term};
 
 use crate::error::{IndexerError, Result};
 use crate::journal::{Batch, Entry, Journal, Operation};
+use crate::pipeline::BoundedWriter;
 
 /// Memory the serving index writer may use.
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
@@ -22,7 +23,7 @@ const WRITER_MEMORY_BYTES: usize = 50_000_000;
 pub struct DocumentWriter {
     fields: Fields,
     analyzers: Analyzers,
-    state: Mutex<(IndexWriter<IndexDocument>, Journal)>,
+    state: Mutex<(BoundedWriter, Journal)>,
 }
 
 impl DocumentWriter {
@@ -34,7 +35,7 @@ impl DocumentWriter {
         let applied = applied_journal_bytes(index)?;
         let (journal, entries) = Journal::open(journal_path)?;
         ensure_journal_covers(applied, journal_path, journal.len())?;
-        let mut writer: IndexWriter<IndexDocument> = index.writer(WRITER_MEMORY_BYTES)?;
+        let mut writer = BoundedWriter::new(index, WRITER_MEMORY_BYTES)?;
         let missing: Vec<&Entry> = entries.iter().filter(|entry| entry.end > applied).collect();
         if !missing.is_empty() {
             tracing::info!(batches = missing.len(), "replaying journaled batches the index lacks");
@@ -76,7 +77,7 @@ pub(crate) fn ensure_journal_covers(applied: u64, journal: &Path, found: u64) ->
 }
 
 /// Adds a batch's operations to the writer, uncommitted.
-pub(crate) fn apply(writer: &IndexWriter<IndexDocument>, fields: &Fields, analyzers: &Analyzers, batch: &Batch) {
+pub(crate) fn apply(writer: &BoundedWriter, fields: &Fields, analyzers: &Analyzers, batch: &Batch) {
     for operation in batch {
         match operation {
             Operation::Put(item) => {
@@ -92,11 +93,8 @@ pub(crate) fn apply(writer: &IndexWriter<IndexDocument>, fields: &Fields, analyz
 }
 
 /// Commits, recording the journal length the index now reflects.
-pub(crate) fn commit(writer: &mut IndexWriter<IndexDocument>, journal_bytes: u64) -> Result<()> {
-    let mut prepared = writer.prepare_commit()?;
-    prepared.set_payload(&journal_bytes.to_string());
-    prepared.commit()?;
-    Ok(())
+pub(crate) fn commit(writer: &mut BoundedWriter, journal_bytes: u64) -> Result<()> {
+    writer.commit(&journal_bytes.to_string())
 }
 
 fn id_term(fields: &Fields, id: &str) -> Term {
