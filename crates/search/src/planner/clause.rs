@@ -29,6 +29,7 @@ pub const NEAR_MISS_MIN_CHARS: usize = 8;
 pub type Terms = Vec<(usize, String)>;
 
 /// A text after every analysis a clause goes through.
+#[derive(Clone)]
 pub struct Analysed {
     /// Words as written.
     pub surface: Terms,

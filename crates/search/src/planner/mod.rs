@@ -41,6 +41,7 @@ pub mod swaps;
 mod tree;
 pub mod weights;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use hoshin_analysis::Analyzers;
@@ -105,17 +106,21 @@ pub struct QueryPlan {
 }
 
 /// Builds [`QueryPlan`]s with the index's analyzers, field weights and the
-/// query-time word lists.
+/// query-time word lists. One planner serves one search.
 pub struct Planner<'a> {
     analyzers: &'a Analyzers,
     alternatives: Alternatives<'a>,
     lists: &'a QueryLists,
+    /// The texts analysed so far, by text. A search that finds few items
+    /// plans again, escalated, and a one-word clause is analysed as a clause
+    /// and again as a word; lindera's lattice is the dearest part of planning.
+    analysed: RefCell<HashMap<String, Analysed>>,
 }
 
 impl<'a> Planner<'a> {
     /// A planner over one index's analyzers and fields.
     pub fn new(analyzers: &'a Analyzers, weights: &'a FieldWeights, lists: &'a QueryLists) -> Self {
-        Planner { analyzers, alternatives: Alternatives { weights }, lists }
+        Planner { analyzers, alternatives: Alternatives { weights }, lists, analysed: RefCell::default() }
     }
 
     /// Plans the query for `clauses`, escalated or not.
@@ -132,9 +137,9 @@ impl<'a> Planner<'a> {
         let mut clause_units = Vec::new();
         let mut single_clause_units = Vec::new();
         for clause in clauses {
-            let analysed = Analysed::new(self.analyzers, &clause.text);
+            let analysed = self.analyse(&clause.text);
             let mut swaps = swaps(&clause.text, &analysed, self.lists, None);
-            let mut swapped = self.analyse_swaps(&swaps, HashMap::new());
+            let mut swapped = self.analyse_swaps(&swaps);
             let Some(mut query) = self.alternatives.clause(&analysed, &swapped, clause.kind) else {
                 continue;
             };
@@ -142,15 +147,13 @@ impl<'a> Planner<'a> {
             if let Escalation::On { finds_nothing, vocabulary } = escalation {
                 if clause.kind == ClauseKind::Word && !clause.excluded && finds_nothing(&query) {
                     let word_finds_nothing = |word: &str| {
-                        let analysed = Analysed::new(self.analyzers, word);
+                        let analysed = self.analyse(word);
                         self.alternatives
                             .clause(&analysed, &[], ClauseKind::Word)
                             .is_none_or(|tree| finds_nothing(&tree))
                     };
-                    let earlier = swaps.into_iter().map(|swap| swap.text).zip(swapped.into_iter().map(|(a, _)| a));
-                    let earlier = earlier.collect();
                     swaps = swaps::swaps(&clause.text, &analysed, self.lists, Some(&word_finds_nothing));
-                    swapped = self.analyse_swaps(&swaps, earlier);
+                    swapped = self.analyse_swaps(&swaps);
                     query = self.alternatives.clause(&analysed, &swapped, clause.kind).unwrap_or(query);
                     sounds = sound_alikes(&clause.text, &self.lists.readings, vocabulary);
                     plan.escalated |= swaps.iter().any(|swap| swap.kind == SwapKind::Related);
@@ -200,11 +203,19 @@ impl<'a> Planner<'a> {
         plan
     }
 
-    /// Each swap's text analysed, or taken from `earlier` (analyses by text)
-    /// where it is there already.
-    fn analyse_swaps(&self, swaps: &[Swap], mut earlier: HashMap<String, Analysed>) -> Vec<(Analysed, SwapKind)> {
-        let mut analyse = |text: &str| earlier.remove(text).unwrap_or_else(|| Analysed::new(self.analyzers, text));
-        swaps.iter().map(|swap| (analyse(&swap.text), swap.kind)).collect()
+    /// `text` analysed, once per planner.
+    fn analyse(&self, text: &str) -> Analysed {
+        if let Some(analysed) = self.analysed.borrow().get(text) {
+            return analysed.clone();
+        }
+        let analysed = Analysed::new(self.analyzers, text);
+        self.analysed.borrow_mut().insert(text.to_string(), analysed.clone());
+        analysed
+    }
+
+    /// Each swap's text analysed.
+    fn analyse_swaps(&self, swaps: &[Swap]) -> Vec<(Analysed, SwapKind)> {
+        swaps.iter().map(|swap| (self.analyse(&swap.text), swap.kind)).collect()
     }
 }
 
