@@ -97,8 +97,8 @@ fn query_latency(criterion: &mut Criterion) {
         let inputs = BuildInputs::new(&seeds, &analysis);
         let layout = IndexLayout::new(workspace().join("target/bench-index").join(items.to_string()));
         let index = open_or_build(&layout, &inputs).expect("the corpus indexes");
-        let engine = SearchEngine::new(&index, QueryLists::load(&analysis).expect("the synonym dictionary loads"))
-            .expect("the index opens");
+        let lists = QueryLists::load(&analysis).expect("the synonym dictionary loads");
+        let engine = SearchEngine::new(&index, &analysis.analyzers, lists).expect("the index opens");
 
         let mut group = criterion.benchmark_group(format!("query_latency/{items}"));
         group.warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));

@@ -126,7 +126,7 @@ fn an_index_whose_journal_went_missing_is_refused_not_rebuilt_without_it() {
     let layout = IndexLayout::new(root.path());
     let index = open_or_build(&layout, &inputs(seeds.path())).unwrap();
     let item = engine_over(&index).document("komae-2022-policies-001").unwrap();
-    let writer = hoshin_indexer::DocumentWriter::open(&index, &layout.journal_path()).unwrap();
+    let writer = hoshin_indexer::DocumentWriter::open(&index, &analysis().analyzers, &layout.journal_path()).unwrap();
     writer
         .write(&vec![hoshin_indexer::Operation::Put(hoshin_analysis::PolicyItem { id: "api-1".into(), ..item })])
         .unwrap();

@@ -78,7 +78,7 @@ pub fn query_lists() -> QueryLists {
 
 /// A search engine over `index` with the committed word lists.
 pub fn engine_over(index: &tantivy::Index) -> SearchEngine {
-    SearchEngine::new(index, query_lists()).unwrap()
+    SearchEngine::new(index, &analysis().analyzers, query_lists()).unwrap()
 }
 
 /// The seed, indexed once per test process (reused across runs while fresh)

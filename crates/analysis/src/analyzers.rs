@@ -5,9 +5,13 @@
 //! analysis: indexing registers them with an index under their tokenizer
 //! names, and the query side (planner, highlighter, suggester,
 //! `/api/analyze`) turns text into tokens through the same value, so a word
-//! is analysed identically when it is stored and when it is searched.
+//! is analysed identically when it is stored and when it is searched. Text
+//! that needs several analyses at once (an item's text and heading as they
+//! are indexed, a query's words) goes through one lindera segmentation for
+//! all of them ([`crate::segmentation`]), which gives what the registered
+//! analyzers give.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenizerManager};
 use tantivy::Index;
@@ -15,9 +19,10 @@ use tantivy::Index;
 use crate::error::{AnalysisError, Result};
 use crate::japanese::{normalized_tokenizer, surface_tokenizer, AnalysisResources};
 use crate::marks::spelled;
-use crate::ngram::NgramTokenizer;
+use crate::ngram::{ngram_tokens, NgramTokenizer};
 use crate::reading::ReadingTokenizer;
 use crate::schema::FIELD_TABLE;
+use crate::segmentation::SharedSegmenter;
 
 /// One way of turning text into index terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,61 +81,21 @@ impl Analysis {
     }
 }
 
-/// One analyzer per [`Analysis`]. Clones share their analyzers.
+/// One analyzer per [`Analysis`], and the segmenter that analyses a text
+/// for several analyses at once. Clones share them.
 #[derive(Clone)]
 pub struct Analyzers {
-    by_analysis: Arc<[AnalyzerPool; 4]>,
-}
-
-/// An analyzer and spare copies of it. tantivy's token streams borrow their
-/// analyzer mutably, and a copy of a lindera analyzer copies its filters'
-/// tables, so a caller borrows an idle copy and gives it back rather than
-/// copying the analyzer for each text.
-struct AnalyzerPool {
-    prototype: TextAnalyzer,
-    idle: Mutex<Vec<TextAnalyzer>>,
-}
-
-impl AnalyzerPool {
-    fn new(prototype: TextAnalyzer) -> AnalyzerPool {
-        AnalyzerPool { prototype, idle: Mutex::new(Vec::new()) }
-    }
-
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<TextAnalyzer>> {
-        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Runs `work` with a copy of the analyzer no one else is using.
-    fn with<T>(&self, work: impl FnOnce(&mut TextAnalyzer) -> T) -> T {
-        let taken = self.idle().pop();
-        let mut analyzer = taken.unwrap_or_else(|| self.prototype.clone());
-        let result = work(&mut analyzer);
-        self.idle().push(analyzer);
-        result
-    }
+    prototypes: Arc<[TextAnalyzer; 4]>,
+    segmenter: Arc<SharedSegmenter>,
 }
 
 impl Analyzers {
     /// Builds every analyzer from the dictionary and word lists.
     pub fn new(resources: &AnalysisResources) -> Analyzers {
-        Analyzers::from_prototypes(Analysis::ALL.map(|analysis| analysis.build(resources)))
-    }
-
-    /// The analyzers registered with `index`; an error names the first one
-    /// missing, as in an index opened without [`Analyzers::register`].
-    pub fn of_index(index: &Index) -> Result<Analyzers> {
-        let manager = index.tokenizers();
-        let mut found = Vec::with_capacity(Analysis::ALL.len());
-        for analysis in Analysis::ALL {
-            let name = analysis.tokenizer_name();
-            found.push(manager.get(name).ok_or(AnalysisError::AnalyzerNotRegistered { name })?);
+        Analyzers {
+            prototypes: Arc::new(Analysis::ALL.map(|analysis| analysis.build(resources))),
+            segmenter: Arc::new(SharedSegmenter::new(resources)),
         }
-        let prototypes = found.try_into().unwrap_or_else(|_| unreachable!("one analyzer per analysis"));
-        Ok(Analyzers::from_prototypes(prototypes))
-    }
-
-    fn from_prototypes(prototypes: [TextAnalyzer; 4]) -> Analyzers {
-        Analyzers { by_analysis: Arc::new(prototypes.map(AnalyzerPool::new)) }
     }
 
     /// Registers every analyzer with an index's tokenizer manager.
@@ -140,30 +105,43 @@ impl Analyzers {
         }
     }
 
+    /// Checks that `index` has hoshin's analyzers registered, as an index
+    /// must before it is searched or written; an error names the first one
+    /// missing.
+    pub fn ensure_registered(index: &Index) -> Result<()> {
+        let manager = index.tokenizers();
+        match Analysis::ALL.into_iter().map(Analysis::tokenizer_name).find(|name| manager.get(name).is_none()) {
+            Some(name) => Err(AnalysisError::AnalyzerNotRegistered { name }),
+            None => Ok(()),
+        }
+    }
+
     /// A copy of the analyzer of `analysis`, for an index or a token stream of
     /// one's own.
     pub fn analyzer(&self, analysis: Analysis) -> TextAnalyzer {
-        self.by_analysis[analysis.slot()].prototype.clone()
+        self.prototypes[analysis.slot()].clone()
     }
 
-    /// Calls `visit` with each token `analysis` makes of `text`, in order, as
-    /// the index stores them, with offsets widened to whole characters of
-    /// `text`. The token is the stream's own: `visit` may take its text.
-    pub fn for_each_token(&self, analysis: Analysis, text: &str, mut visit: impl FnMut(&mut Token)) {
-        self.by_analysis[analysis.slot()].with(|analyzer| {
-            let mut stream = analyzer.token_stream(text);
-            while stream.advance() {
-                let token = stream.token_mut();
-                (token.offset_from, token.offset_to) = snap_to_chars(text, token.offset_from, token.offset_to);
-                visit(token);
-            }
-        })
-    }
-
-    /// The tokens `analysis` makes of `text` (see [`Analyzers::for_each_token`]).
+    /// The tokens `analysis` makes of `text`, in order, as the index stores
+    /// them, with offsets widened to whole characters of `text`.
     pub fn tokens(&self, analysis: Analysis, text: &str) -> Vec<Token> {
-        let mut tokens = Vec::new();
-        self.for_each_token(analysis, text, |token| tokens.push(std::mem::take(token)));
+        let [tokens] = self.tokens_of(text, [analysis]);
+        tokens
+    }
+
+    /// The tokens each of `analyses` makes of `text` (see
+    /// [`Analyzers::tokens`]), from as few lindera segmentations as the text
+    /// allows: one when the variant table leaves it as it is, two otherwise.
+    pub fn tokens_of<const N: usize>(&self, text: &str, analyses: [Analysis; N]) -> [Vec<Token>; N] {
+        let mut tokens = self.segmenter.tokens(text, analyses);
+        for (analysis, tokens) in analyses.into_iter().zip(&mut tokens) {
+            if analysis == Analysis::Ngram {
+                *tokens = ngram_tokens(text);
+            }
+            for token in tokens {
+                (token.offset_from, token.offset_to) = snap_to_chars(text, token.offset_from, token.offset_to);
+            }
+        }
         tokens
     }
 
@@ -171,9 +149,7 @@ impl Analyzers {
     /// character per position, each with the byte range of the word it
     /// belongs to.
     pub fn spelled_reading(&self, text: &str) -> Vec<(char, std::ops::Range<usize>)> {
-        let mut reading = Vec::new();
-        self.for_each_token(Analysis::Reading, text, |token| reading.extend(spelled(token)));
-        reading
+        self.tokens(Analysis::Reading, text).iter().filter_map(spelled).collect()
     }
 }
 
@@ -211,10 +187,10 @@ mod tests {
     fn an_index_without_registered_analyzers_is_a_typed_error() {
         let (schema, _) = Fields::build_schema();
         let index = Index::create_in_ram(schema);
-        let Err(error) = Analyzers::of_index(&index) else { panic!("nothing was registered") };
+        let Err(error) = Analyzers::ensure_registered(&index) else { panic!("nothing was registered") };
         assert!(matches!(error, AnalysisError::AnalyzerNotRegistered { name: "hoshin_surface" }), "{error}");
         Analyzers::new(workspace_resources()).register(index.tokenizers());
-        assert!(Analyzers::of_index(&index).is_ok());
+        assert!(Analyzers::ensure_registered(&index).is_ok());
     }
 
     #[test]

@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{Document, Facet, Field, OwnedValue, Value};
+use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::TantivyDocument;
 use utoipa::ToSchema;
 
-use crate::analyzers::Analyzers;
+use crate::analyzers::{Analysis, Analyzers};
 use crate::marks::AnalysedText;
 use crate::schema::{section_facet, Fields};
 
@@ -76,45 +77,82 @@ pub struct PolicyItem {
     pub source: Source,
 }
 
-impl PolicyItem {
-    /// The document indexing the item: every field of [`Fields`] filled,
-    /// the text's normalised and reading analyses made here, once, for the
-    /// index and the stored marks alike.
-    pub fn to_document(&self, fields: &Fields, analyzers: &Analyzers) -> IndexDocument {
-        let analysed = AnalysedText::new(&self.text, analyzers);
+/// Makes the documents that index items: every field of [`Fields`] filled,
+/// the text's normalised and reading analyses made here, once, for the index
+/// and the stored marks alike. A document's items come in runs under one
+/// heading, so the heading's analyses are made once per run.
+pub struct DocumentMaker<'a> {
+    fields: &'a Fields,
+    analyzers: &'a Analyzers,
+    heading: Option<AnalysedHeading>,
+}
+
+/// A policy heading through the normalised and reading analyses.
+struct AnalysedHeading {
+    text: String,
+    normalized: Vec<Token>,
+    reading: Vec<Token>,
+}
+
+impl<'a> DocumentMaker<'a> {
+    /// A maker of documents for an index of `fields` analysed by `analyzers`.
+    pub fn new(fields: &'a Fields, analyzers: &'a Analyzers) -> DocumentMaker<'a> {
+        DocumentMaker { fields, analyzers, heading: None }
+    }
+
+    /// The document indexing `item`.
+    pub fn document(&mut self, item: &PolicyItem) -> IndexDocument {
+        let fields = self.fields;
+        let heading = self.heading(&item.policy);
+        let pre_tokenized = |tokens: &[Token]| {
+            OwnedValue::PreTokStr(PreTokenizedString { text: item.policy.clone(), tokens: tokens.to_vec() })
+        };
+        let (policy_normalized, policy_reading) = (pre_tokenized(&heading.normalized), pre_tokenized(&heading.reading));
+        let analysed = AnalysedText::new(&item.text, self.analyzers);
         let text = |value: &str| OwnedValue::Str(value.to_string());
         let mut values = vec![
-            (fields.id, text(&self.id)),
-            (fields.year, text(&self.year)),
-            (fields.fiscal_year, OwnedValue::U64(self.fiscal_year)),
-            (fields.department, text(&self.department)),
-            (fields.section_facet, OwnedValue::Facet(section_facet(&self.department, Some(&self.policy)))),
-            (fields.department_facet, OwnedValue::Facet(section_facet(&self.department, None))),
-            (fields.policy, text(&self.policy)),
-            (fields.policy_normalized, text(&self.policy)),
-            (fields.policy_ngram, text(&self.policy)),
-            (fields.policy_reading, text(&self.policy)),
-            (fields.text, text(&self.text)),
+            (fields.id, text(&item.id)),
+            (fields.year, text(&item.year)),
+            (fields.fiscal_year, OwnedValue::U64(item.fiscal_year)),
+            (fields.department, text(&item.department)),
+            (fields.section_facet, OwnedValue::Facet(section_facet(&item.department, Some(&item.policy)))),
+            (fields.department_facet, OwnedValue::Facet(section_facet(&item.department, None))),
+            (fields.policy, text(&item.policy)),
+            (fields.policy_normalized, policy_normalized),
+            (fields.policy_ngram, text(&item.policy)),
+            (fields.policy_reading, policy_reading),
+            (fields.text, text(&item.text)),
             (fields.text_normalized, OwnedValue::PreTokStr(analysed.normalized)),
-            (fields.text_ngram, text(&self.text)),
+            (fields.text_ngram, text(&item.text)),
             (fields.text_reading, OwnedValue::PreTokStr(analysed.reading)),
             (fields.text_marks, OwnedValue::Bytes(analysed.marks.to_bytes())),
-            (fields.source_file, text(&self.source.file)),
-            (fields.source_line, OwnedValue::U64(self.source.line)),
-            (fields.source_ocr, OwnedValue::U64(u64::from(self.source.ocr))),
-            (fields.fiscal_year_facet, OwnedValue::Facet(Facet::from_path([self.fiscal_year.to_string()]))),
+            (fields.source_file, text(&item.source.file)),
+            (fields.source_line, OwnedValue::U64(item.source.line)),
+            (fields.source_ocr, OwnedValue::U64(u64::from(item.source.ocr))),
+            (fields.fiscal_year_facet, OwnedValue::Facet(Facet::from_path([item.fiscal_year.to_string()]))),
         ];
-        if let Some(municipality) = &self.municipality {
+        if let Some(municipality) = &item.municipality {
             values.push((fields.municipality, text(municipality)));
             values.push((fields.municipality_facet, OwnedValue::Facet(Facet::from_path([municipality]))));
         }
-        values.extend(self.path.iter().map(|heading| (fields.path, text(heading))));
-        values.extend(self.source.page.map(|page| (fields.source_page, OwnedValue::U64(page))));
-        values.extend(self.source.title.as_deref().map(|title| (fields.source_title, text(title))));
-        values.extend(self.source.url.as_deref().map(|url| (fields.source_url, text(url))));
+        values.extend(item.path.iter().map(|heading| (fields.path, text(heading))));
+        values.extend(item.source.page.map(|page| (fields.source_page, OwnedValue::U64(page))));
+        values.extend(item.source.title.as_deref().map(|title| (fields.source_title, text(title))));
+        values.extend(item.source.url.as_deref().map(|url| (fields.source_url, text(url))));
         IndexDocument(values)
     }
 
+    /// The analyses of `heading`, made anew only when it is not the last item's.
+    fn heading(&mut self, heading: &str) -> &AnalysedHeading {
+        if self.heading.as_ref().is_none_or(|last| last.text != heading) {
+            let [normalized, reading] = self.analyzers.tokens_of(heading, [Analysis::Normalized, Analysis::Reading]);
+            self.heading = Some(AnalysedHeading { text: heading.to_string(), normalized, reading });
+        }
+        self.heading.as_ref().expect("made above")
+    }
+}
+
+impl PolicyItem {
     /// The item a stored document holds.
     pub fn from_document(document: &TantivyDocument, fields: &Fields) -> PolicyItem {
         let text =
@@ -177,7 +215,8 @@ mod tests {
             text: "<b>本文</b>".into(),
             source: Source { file: "x.txt".into(), line: 3, ..Source::default() },
         };
-        let document = stored(item.to_document(&fields, analyzers));
+        let mut maker = DocumentMaker::new(&fields, analyzers);
+        let document = stored(maker.document(&item));
         assert_eq!(PolicyItem::from_document(&document, &fields), item);
         let marks = TextMarks::from_document(&document, &fields).expect("the marks are stored");
         let body = item.text.find("本文").unwrap();
@@ -195,7 +234,38 @@ mod tests {
             },
             ..item
         };
-        let document = stored(imported.to_document(&fields, analyzers));
+        let document = stored(maker.document(&imported));
         assert_eq!(PolicyItem::from_document(&document, &fields), imported);
+    }
+
+    #[test]
+    fn each_heading_gets_its_own_analyses() {
+        let (_, fields) = Fields::build_schema();
+        let analyzers = analyzers();
+        let mut maker = DocumentMaker::new(&fields, analyzers);
+        let item = |policy: &str| PolicyItem {
+            id: "x-001".into(),
+            year: "令和4年度".into(),
+            fiscal_year: 2022,
+            municipality: None,
+            department: "教育部".into(),
+            policy: policy.into(),
+            path: Vec::new(),
+            text: "本文".into(),
+            source: Source::default(),
+        };
+        for policy in ["子供の居場所づくり", "子供の居場所づくり", "図書館の充実", "子供の居場所づくり"]
+        {
+            let document = maker.document(&item(policy));
+            for (field, analysis) in
+                [(fields.policy_normalized, Analysis::Normalized), (fields.policy_reading, Analysis::Reading)]
+            {
+                let Some((_, OwnedValue::PreTokStr(value))) = document.0.iter().find(|(f, _)| *f == field) else {
+                    panic!("{analysis:?} of the heading is pre-tokenized")
+                };
+                assert_eq!(value.text, policy);
+                assert_eq!(value.tokens, analyzers.tokens(analysis, policy), "{analysis:?} of {policy}");
+            }
+        }
     }
 }

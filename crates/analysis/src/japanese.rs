@@ -118,18 +118,23 @@ impl AnalysisResources {
     /// NFKC, then the variant table: the characters every normalised analysis reads.
     pub(crate) fn normalising_character_filters(&self) -> Vec<BoxCharacterFilter> {
         let mut filters = character_filters();
-        if !self.variants.is_empty() {
+        filters.extend(self.variant_filter());
+        filters
+    }
+
+    /// The variant table as a character filter; none when it is empty.
+    pub(crate) fn variant_filter(&self) -> Option<BoxCharacterFilter> {
+        (!self.variants.is_empty()).then(|| {
             let mapping =
                 MappingCharacterFilter::new(self.variants.clone()).expect("the lexicon never holds an empty variant");
-            filters.push(BoxCharacterFilter::from(mapping));
-        }
-        filters
+            BoxCharacterFilter::from(mapping)
+        })
     }
 }
 
 /// NFKC, line wraps dropped and kanji variants folded: the characters every
 /// analysis reads (see [`crate::normalize`]).
-fn character_filters() -> Vec<BoxCharacterFilter> {
+pub(crate) fn character_filters() -> Vec<BoxCharacterFilter> {
     vec![
         BoxCharacterFilter::from(UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC)),
         BoxCharacterFilter::from(LineWrapCharacterFilter),
@@ -142,32 +147,47 @@ fn stop_tags() -> BoxTokenFilter {
     BoxTokenFilter::from(JapaneseStopTagsTokenFilter::new(tags))
 }
 
+/// What the surface analysis makes of the segments: words as written, lower-cased.
+pub(crate) fn surface_token_filters() -> Vec<BoxTokenFilter> {
+    vec![stop_tags(), BoxTokenFilter::from(LowercaseTokenFilter::new())]
+}
+
+/// What the normalised analysis makes of the segments: dictionary forms,
+/// numbers and years written one way, katakana stems.
+pub(crate) fn normalized_token_filters() -> Vec<BoxTokenFilter> {
+    let stem_min = NonZeroUsize::new(KATAKANA_STEM_MIN_CHARS).expect("a positive length");
+    vec![
+        stop_tags(),
+        BoxTokenFilter::from(JapaneseBaseFormTokenFilter::new()),
+        BoxTokenFilter::from(NumeralTokenFilter),
+        BoxTokenFilter::from(StopWordsTokenFilter::new(STOP_WORDS.iter().map(|word| word.to_string()).collect())),
+        BoxTokenFilter::from(JapaneseKatakanaStemTokenFilter::new(stem_min)),
+        BoxTokenFilter::from(LowercaseTokenFilter::new()),
+    ]
+}
+
 /// The surface analyzer: words as written, lower-cased.
 pub fn surface_tokenizer(resources: &AnalysisResources) -> LinderaTokenizer {
-    let mut tokenizer = LinderaTokenizer::from_segmenter(resources.segmenter());
-    for filter in character_filters() {
-        tokenizer.append_character_filter(filter);
-    }
-    tokenizer.append_token_filter(stop_tags()).append_token_filter(BoxTokenFilter::from(LowercaseTokenFilter::new()));
-    tokenizer
+    lindera_tokenizer(resources, character_filters(), surface_token_filters())
 }
 
 /// The normalised analyzer: variants unified, dictionary forms, katakana stems.
 pub fn normalized_tokenizer(resources: &AnalysisResources) -> LinderaTokenizer {
+    lindera_tokenizer(resources, resources.normalising_character_filters(), normalized_token_filters())
+}
+
+fn lindera_tokenizer(
+    resources: &AnalysisResources,
+    character_filters: Vec<BoxCharacterFilter>,
+    token_filters: Vec<BoxTokenFilter>,
+) -> LinderaTokenizer {
     let mut tokenizer = LinderaTokenizer::from_segmenter(resources.segmenter());
-    for filter in resources.normalising_character_filters() {
+    for filter in character_filters {
         tokenizer.append_character_filter(filter);
     }
-    let stem_min = NonZeroUsize::new(KATAKANA_STEM_MIN_CHARS).expect("a positive length");
-    tokenizer
-        .append_token_filter(stop_tags())
-        .append_token_filter(BoxTokenFilter::from(JapaneseBaseFormTokenFilter::new()))
-        .append_token_filter(BoxTokenFilter::from(NumeralTokenFilter))
-        .append_token_filter(BoxTokenFilter::from(StopWordsTokenFilter::new(
-            STOP_WORDS.iter().map(|word| word.to_string()).collect(),
-        )))
-        .append_token_filter(BoxTokenFilter::from(JapaneseKatakanaStemTokenFilter::new(stem_min)))
-        .append_token_filter(BoxTokenFilter::from(LowercaseTokenFilter::new()));
+    for filter in token_filters {
+        tokenizer.append_token_filter(filter);
+    }
     tokenizer
 }
 

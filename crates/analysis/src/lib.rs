@@ -4,10 +4,10 @@
 //! lists ([`Lexicon`]) that extend it, and Sudachi's synonym dictionary
 //! ([`SynonymDictionary`]) for expanding queries.
 //!
-//! The indexer registers [`Analyzers`] with every index it builds or opens;
-//! the search side takes the same value back from the index
-//! ([`Analyzers::of_index`]), so a word is analysed identically when it is
-//! stored and when it is searched.
+//! The indexer registers [`Analyzers`] with every index it builds or opens,
+//! and the search side analyses queries with the same value (checking with
+//! [`Analyzers::ensure_registered`] that the index has them), so a word is
+//! analysed identically when it is stored and when it is searched.
 //!
 //! ```
 //! use hoshin_analysis::{Analysis, Fields, PreparedAnalysis};
@@ -37,13 +37,14 @@ pub mod numerals;
 mod prepared;
 pub mod reading;
 mod schema;
+mod segmentation;
 pub mod synonym_dictionary;
 #[cfg(test)]
 mod test_support;
 
 pub use analyzers::{Analysis, Analyzers};
 pub use error::{AnalysisError, Result};
-pub use item::{IndexDocument, PolicyItem, Source};
+pub use item::{DocumentMaker, IndexDocument, PolicyItem, Source};
 pub use japanese::AnalysisResources;
 pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;

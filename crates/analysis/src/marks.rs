@@ -33,8 +33,7 @@ pub struct AnalysedText {
 impl AnalysedText {
     /// Analyses `text` as the index's analyzers do.
     pub fn new(text: &str, analyzers: &Analyzers) -> AnalysedText {
-        let normalized = analyzers.tokens(Analysis::Normalized, text);
-        let reading = analyzers.tokens(Analysis::Reading, text);
+        let [normalized, reading] = analyzers.tokens_of(text, [Analysis::Normalized, Analysis::Reading]);
         let marks = TextMarks::of(text, &normalized, &reading);
         let pre_tokenized = |tokens| PreTokenizedString { text: text.to_string(), tokens };
         AnalysedText { normalized: pre_tokenized(normalized), reading: pre_tokenized(reading), marks }

@@ -53,7 +53,7 @@ impl TokenStream for NgramTokenStream {
     }
 }
 
-fn ngram_tokens(text: &str) -> Vec<Token> {
+pub(crate) fn ngram_tokens(text: &str) -> Vec<Token> {
     let normalized = NormalizedText::new(text);
     char_ngrams(normalized.chars(), |range| normalized.origin(range))
 }

@@ -21,10 +21,11 @@ use std::sync::{Arc, LazyLock};
 use lindera::dictionary::Dictionary;
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
+use lindera::token::Token as LinderaToken;
 use lindera_analysis::token_filter::japanese_reading_form::JapaneseReadingFormTokenFilter;
 use lindera_analysis::token_filter::BoxTokenFilter;
 use lindera_analysis::tokenizer::Tokenizer as LinderaAnalysisTokenizer;
-use tantivy::tokenizer::Tokenizer;
+use tantivy::tokenizer::{Token, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::japanese::{normalising_segmenter, AnalysisResources};
@@ -40,7 +41,7 @@ impl ReadingTokenizer {
     /// Builds the reading tokenizer over the shared resources.
     pub fn new(resources: &AnalysisResources) -> Self {
         let mut tokenizer = normalising_segmenter(resources);
-        tokenizer.append_token_filter(BoxTokenFilter::from(JapaneseReadingFormTokenFilter::new()));
+        tokenizer.append_token_filter(reading_form_filter());
         ReadingTokenizer { tokenizer }
     }
 }
@@ -51,16 +52,27 @@ impl Tokenizer for ReadingTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> NgramTokenStream {
         // lindera only fails on internal errors; an unreadable text has no reading.
         let tokens = self.tokenizer.tokenize(text).unwrap_or_default();
-        let mut chars = Vec::new();
-        let mut origins = Vec::new();
-        for token in &tokens {
-            for c in reading_chars(&token.surface) {
-                chars.push(c);
-                origins.push(token.byte_start..token.byte_end);
-            }
-        }
-        NgramTokenStream::new(char_ngrams(&chars, |range| origins[range.start].start..origins[range.end - 1].end))
+        NgramTokenStream::new(reading_ngrams(&tokens))
     }
+}
+
+/// What the reading analysis makes of the segments: each word's reading.
+pub(crate) fn reading_form_filter() -> BoxTokenFilter {
+    BoxTokenFilter::from(JapaneseReadingFormTokenFilter::new())
+}
+
+/// The n-grams of the readings `words` (segments through
+/// [`reading_form_filter`]) spell, each with the byte range of its words.
+pub(crate) fn reading_ngrams(words: &[LinderaToken]) -> Vec<Token> {
+    let mut chars = Vec::new();
+    let mut origins = Vec::new();
+    for word in words {
+        for c in reading_chars(&word.surface) {
+            chars.push(c);
+            origins.push(word.byte_start..word.byte_end);
+        }
+    }
+    char_ngrams(&chars, |range| origins[range.start].start..origins[range.end - 1].end)
 }
 
 /// The katakana key a kana query is looked up by: NFKC, hiragana as katakana,

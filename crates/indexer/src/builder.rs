@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hoshin_analysis::{Analyzers, Fields, PreparedAnalysis, SCHEMA_VERSION};
+use hoshin_analysis::{Analyzers, DocumentMaker, Fields, PreparedAnalysis, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::Index;
@@ -223,12 +223,13 @@ fn write_generation(
     analyzers.register(index.tokenizers());
     let mut writer = BoundedWriter::for_build(&index, writer_memory_bytes(inputs.seeds_dir, journal)?)?;
     let mut departments = BTreeSet::new();
+    let mut maker = DocumentMaker::new(&fields, analyzers);
     manifest.documents = for_each_seed_file(inputs.seeds_dir, "indexing seed files", |items| {
         for item in items {
             if !departments.contains(&item.department) {
                 departments.insert(item.department.clone());
             }
-            writer.add_document(item.to_document(&fields, analyzers))?;
+            writer.add_document(maker.document(&item))?;
         }
         Ok(())
     })?;

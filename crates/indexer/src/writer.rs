@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use hoshin_analysis::{Analyzers, Fields};
+use hoshin_analysis::{Analyzers, DocumentMaker, Fields};
 use tantivy::{Index, Term};
 
 use crate::error::{IndexerError, Result};
@@ -29,9 +29,10 @@ pub struct DocumentWriter {
 impl DocumentWriter {
     /// Takes the index's writer lock and brings the index up to the journal at
     /// `journal_path`, replaying batches it has not committed.
-    pub fn open(index: &Index, journal_path: &Path) -> Result<DocumentWriter> {
+    pub fn open(index: &Index, analyzers: &Analyzers, journal_path: &Path) -> Result<DocumentWriter> {
+        Analyzers::ensure_registered(index)?;
         let fields = Fields::from_schema(&index.schema())?;
-        let analyzers = Analyzers::of_index(index)?;
+        let analyzers = analyzers.clone();
         let applied = applied_journal_bytes(index)?;
         let (journal, entries) = Journal::open(journal_path)?;
         ensure_journal_covers(applied, journal_path, journal.len())?;
@@ -78,12 +79,13 @@ pub(crate) fn ensure_journal_covers(applied: u64, journal: &Path, found: u64) ->
 
 /// Adds a batch's operations to the writer, uncommitted.
 pub(crate) fn apply(writer: &BoundedWriter, fields: &Fields, analyzers: &Analyzers, batch: &Batch) {
+    let mut maker = DocumentMaker::new(fields, analyzers);
     for operation in batch {
         match operation {
             Operation::Put(item) => {
                 writer.delete_term(id_term(fields, &item.id));
                 // add_document only fails once the writer is dead, which the commit reports.
-                let _ = writer.add_document(item.to_document(fields, analyzers));
+                let _ = writer.add_document(maker.document(item));
             }
             Operation::Delete(id) => {
                 writer.delete_term(id_term(fields, id));

@@ -160,9 +160,10 @@ struct Matches {
 }
 
 impl SearchEngine {
-    /// Opens an index whose analyzers are registered (an error says so when
-    /// they are not), widening queries with `lists`.
-    pub fn new(index: &Index, lists: QueryLists) -> Result<Self> {
+    /// Opens an index with `analyzers` registered (an error says so when
+    /// they are not), analysing queries with them and widening them with `lists`.
+    pub fn new(index: &Index, analyzers: &Analyzers, lists: QueryLists) -> Result<Self> {
+        Analyzers::ensure_registered(index)?;
         let schema = index.schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let catalog = RwLock::new(Catalog {
@@ -174,7 +175,7 @@ impl SearchEngine {
         let engine = SearchEngine {
             reader,
             fields: Fields::from_schema(&schema)?,
-            analyzers: Analyzers::of_index(index)?,
+            analyzers: analyzers.clone(),
             weights: FieldWeights::resolve(&schema)?,
             lists,
             catalog,

@@ -17,7 +17,7 @@
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
 //! let index = open_or_build(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
-//! let engine = SearchEngine::new(&index, QueryLists::load(&analysis)?)?;
+//! let engine = SearchEngine::new(&index, &analysis.analyzers, QueryLists::load(&analysis)?)?;
 //! let request = SearchRequest::new("としょかん");
 //! let results = engine.search(&request)?;
 //! assert!(results.hits[0].snippet.contains("<mark>図書館</mark>"));

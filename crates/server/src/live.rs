@@ -329,7 +329,7 @@ fn refuse_during_rebuild(status: &Status) -> Result<()> {
 /// journal entries the generation lacks.
 fn open_generation(layout: &IndexLayout, analysis: &PreparedAnalysis) -> Result<Generation> {
     let served = ServedGeneration::open_current(layout, analysis)?;
-    let writer = DocumentWriter::open(&served.index, &layout.journal_path())?;
+    let writer = DocumentWriter::open(&served.index, &analysis.analyzers, &layout.journal_path())?;
     Ok(Generation { served, writer })
 }
 
@@ -341,7 +341,8 @@ fn open_engine(
     analysis: &PreparedAnalysis,
     synonym_dictionary: &Arc<SynonymDictionary>,
 ) -> Result<SearchEngine> {
-    Ok(SearchEngine::new(&generation.index, QueryLists::new(analysis, synonym_dictionary.clone()))?)
+    let lists = QueryLists::new(analysis, synonym_dictionary.clone());
+    Ok(SearchEngine::new(&generation.index, &analysis.analyzers, lists)?)
 }
 
 /// The files of a data directory by name, with a digest of each, to tell

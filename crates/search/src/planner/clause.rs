@@ -47,9 +47,9 @@ impl Analysed {
     /// Analyses `text` the ways a clause is matched.
     pub fn new(analyzers: &Analyzers, text: &str) -> Analysed {
         let terms = |tokens: Vec<Token>| tokens.into_iter().map(|token| (token.position, token.text)).collect();
-        let normalized = analyzers.tokens(Analysis::Normalized, text);
+        let [surface, normalized] = analyzers.tokens_of(text, [Analysis::Surface, Analysis::Normalized]);
         Analysed {
-            surface: terms(analyzers.tokens(Analysis::Surface, text)),
+            surface: terms(surface),
             normalized_ranges: normalized.iter().map(|token| token.offset_from..token.offset_to).collect(),
             normalized: terms(normalized),
             substring: normalize(text).chars().filter(|c| !c.is_whitespace()).collect(),
