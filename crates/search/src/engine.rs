@@ -22,7 +22,7 @@ use std::time::{Instant, SystemTime};
 
 use hoshin_analysis::marks::{AnalysedText, TextMarks};
 use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
-use tantivy::collector::{Count, DocSetCollector, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
@@ -31,6 +31,7 @@ use tantivy::{
 
 use crate::error::{Result, SearchError};
 use crate::explain::describe;
+use crate::facets::{ValueCounter, ValueCounts};
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
@@ -148,7 +149,7 @@ struct Pass {
     query: Box<dyn Query>,
     total: usize,
     /// Per facet of [`FACET_FIELDS`], the matches' counts.
-    facets: [FacetCounts; 3],
+    facets: [ValueCounts; 3],
     page: Vec<(f32, DocAddress)>,
 }
 
@@ -191,9 +192,9 @@ impl SearchEngine {
         let searcher = self.reader.searcher();
         let (departments, municipalities) = searcher.search(
             &AllQuery,
-            &(facet_collector(field_name::DEPARTMENT_FACET), facet_collector(field_name::MUNICIPALITY_FACET)),
+            &(ValueCounter::new(field_name::DEPARTMENT_FACET), ValueCounter::new(field_name::MUNICIPALITY_FACET)),
         )?;
-        let values = |counts: &FacetCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
+        let values = |counts: &ValueCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
         let (departments, municipalities) = (values(&departments), values(&municipalities));
         let suggester = Suggester::build(
             &searcher,
@@ -520,7 +521,7 @@ impl Pass {
     fn run(searcher: &Searcher, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
         // TopDocs needs room for one hit; a page of none keeps none of it.
         let top = TopDocs::with_limit(page.limit.max(1)).and_offset(page.offset);
-        let [departments, years, municipalities] = FACET_FIELDS.map(facet_collector);
+        let [departments, years, municipalities] = FACET_FIELDS.map(ValueCounter::new);
         let facets = (departments, years, municipalities);
         let (total, (departments, years, municipalities), mut hits) = match page.sort {
             SortOrder::Relevance => searcher.search(query.as_ref(), &(Count, facets, top.order_by_score()))?,
@@ -558,22 +559,14 @@ impl Matches {
     }
 }
 
-fn facet_collector(field: &str) -> FacetCollector {
-    let mut collector = FacetCollector::for_field(field);
-    collector.add_facet("/");
-    collector
-}
-
 /// Facet values by items, most first, summed over disjoint sets of matches.
-fn facet_list<'a>(tallies: impl IntoIterator<Item = &'a FacetCounts>) -> Vec<FacetCount> {
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for tally in tallies {
-        for (facet, count) in tally.get("/") {
-            let value = facet.to_path().last().copied().unwrap_or_default().to_string();
-            *counts.entry(value).or_default() += count;
-        }
+fn facet_list<'a>(tallies: impl IntoIterator<Item = &'a ValueCounts>) -> Vec<FacetCount> {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for (value, count) in tallies.into_iter().flatten() {
+        *counts.entry(value).or_default() += count;
     }
-    let mut facets: Vec<FacetCount> = counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect();
+    let mut facets: Vec<FacetCount> =
+        counts.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect();
     facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     facets
 }

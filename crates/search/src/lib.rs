@@ -2,9 +2,9 @@
 //!
 //! [`syntax`] reads what a resident typed, [`planner`] turns it into weighted
 //! query trees, [`SearchEngine`] runs them (strict matches, then relaxed ones,
-//! with the department facet) and [`snippet`] marks why each hit matched;
-//! [`explain`] makes tantivy's score explanations readable and [`suggest`]
-//! completes prefixes by spelling or reading. The answers are the types of
+//! counted by department, fiscal year and municipality) and [`snippet`] marks
+//! why each hit matched; [`explain`] makes tantivy's score explanations
+//! readable and [`suggest`] completes prefixes by spelling or reading. The answers are the types of
 //! [`results`], whose JSON form is documented there.
 //!
 //! ```
@@ -27,6 +27,7 @@
 mod engine;
 mod error;
 pub mod explain;
+mod facets;
 pub mod planner;
 mod query_lists;
 pub mod results;
