@@ -243,6 +243,11 @@ fn clusters(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 }
 
 fn attaches_to_previous(c: char) -> bool {
+    // Most characters are ASCII, kana or kanji, none of them a mark: this runs
+    // over every hit's text, so they skip the table look-up.
+    if c.is_ascii() || is_caseless_nfkc(c) {
+        return false;
+    }
     // U+FF9E and U+FF9F are the half-width (han)dakuten, which NFKC composes with
     // the preceding half-width kana although they are not combining marks.
     is_combining_mark(c) || c == '\u{FF9E}' || c == '\u{FF9F}'
@@ -292,6 +297,14 @@ mod tests {
         assert_eq!(normalized.as_string(), "平成");
         assert_eq!(normalized.origin(0..1), 0..3);
         assert_eq!(normalized.origin(1..2), 0..3);
+    }
+
+    #[test]
+    fn no_character_the_cluster_shortcut_skips_is_a_mark() {
+        let skipped = (0..=0x10FFFF).filter_map(char::from_u32).filter(|&c| c.is_ascii() || is_caseless_nfkc(c));
+        for c in skipped {
+            assert!(!is_combining_mark(c) && c != '\u{FF9E}' && c != '\u{FF9F}', "{c:?} attaches to the previous");
+        }
     }
 
     proptest::proptest! {
