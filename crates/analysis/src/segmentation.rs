@@ -7,11 +7,11 @@
 //! only in the token filters they apply to the segments. Their analyzers each
 //! segment the text anew, and segmenting (with reading each segment's
 //! dictionary entry) is most of what analysis costs, at indexing and for
-//! every query. [`SharedSegmenter`] segments a text
-//! once, or twice when the variant table rewrites it, and applies each
-//! analysis's filters to its own copy of the segments, in the order lindera's
-//! tokenizer applies them: filters on the segments of the filtered text, then
-//! offsets mapped back to the original.
+//! every query. [`SharedSegmenter`] segments a text once, or twice when the
+//! variant table rewrites it, and applies each analysis's filters to its own
+//! copy of the segments, in the order lindera's tokenizer applies them:
+//! filters on the segments of the filtered text, then offsets mapped back to
+//! the original.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -38,6 +38,7 @@ pub(crate) struct SharedSegmenter {
 }
 
 /// A text through a chain of character filters, and how to map offsets back.
+#[derive(Clone)]
 struct Filtered {
     text: String,
     mappings: Vec<OffsetMapping>,
@@ -60,7 +61,9 @@ impl Filtered {
         Ok(())
     }
 
-    /// `tokens`' offsets, made in the filtered text, as offsets in the original.
+    /// `tokens`' offsets, made in the filtered text, as offsets in the
+    /// original: what lindera's tokenizer does after its filters, in a
+    /// function lindera-analysis keeps private.
     fn map_back(&self, tokens: &mut [LinderaToken]) {
         for token in tokens {
             for mapping in self.mappings.iter().rev() {
@@ -96,7 +99,7 @@ impl SharedSegmenter {
         let surface = Filtered::new(text, &self.character_filters)?;
         let normalising = match &self.variant_filter {
             Some(variants) if analyses.iter().any(|analysis| reads_variants(*analysis)) => {
-                let mut rewritten = Filtered { text: surface.text.clone(), mappings: surface.mappings.clone() };
+                let mut rewritten = surface.clone();
                 rewritten.apply(std::iter::once(variants))?;
                 (rewritten.text != surface.text).then_some(rewritten)
             }
