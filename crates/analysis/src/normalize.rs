@@ -18,12 +18,12 @@
 //! characters each normalised one came from, and the lindera analyses through
 //! [`KanjiFoldCharacterFilter`] and [`LineWrapCharacterFilter`].
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
 use lindera::LinderaResult;
 use lindera_analysis::character_filter::{CharacterFilter, OffsetMapping, Transformation};
+use rustc_hash::FxHashMap;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
@@ -31,9 +31,11 @@ use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 const KANJI_VARIANTS: &str = include_str!("../../../data/kanji-variants.tsv");
 
 /// The variant table, with its smallest variant: no character below it
-/// (ASCII, kana, punctuation) need be looked up.
-static KANJI_FOLD: LazyLock<(char, HashMap<char, char>)> = LazyLock::new(|| {
-    let table: HashMap<char, char> = KANJI_VARIANTS
+/// (ASCII, kana, punctuation) need be looked up. Hashed with Fx: every
+/// character of every hit's text is looked up, and the keys are not an
+/// attacker's to choose.
+static KANJI_FOLD: LazyLock<(char, FxHashMap<char, char>)> = LazyLock::new(|| {
+    let table: FxHashMap<char, char> = KANJI_VARIANTS
         .lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .filter_map(|line| {
