@@ -23,10 +23,12 @@ use std::time::{Instant, SystemTime};
 use hoshin_analysis::marks::{AnalysedText, TextMarks};
 use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery, Weight,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
 };
 
 use crate::error::{Result, SearchError};
@@ -268,12 +270,12 @@ impl SearchEngine {
         let started = Instant::now();
         let filter = self.filter(request)?;
         let clauses = parse_clauses(request.query);
-        let searcher = self.reader.searcher();
+        let searcher = &self.reader.searcher();
         let page = Paging { offset: request.offset, limit: request.limit, sort: request.sort };
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan);
-        let mut matches = self.matches(&searcher, &queries, page, None)?;
+        let mut matches = self.matches(searcher, &queries, page, None)?;
         if matches.strict.total < RELAX_BELOW {
             let finds_nothing =
                 |tree: &QueryTree| searcher.search(tree.to_query().as_ref(), &Count).is_ok_and(|count| count == 0);
@@ -285,13 +287,13 @@ impl SearchEngine {
             if escalated.escalated {
                 plan = escalated;
                 queries = PlanQueries::of(&plan);
-                matches = self.matches(&searcher, &queries, page, None)?;
+                matches = self.matches(searcher, &queries, page, None)?;
             }
         }
         // The facets count the whole query's matches, whichever values are chosen.
         let facets = matches.facets();
         if filter.is_some() {
-            matches = self.matches(&searcher, &queries, page, filter.as_ref())?;
+            matches = self.matches(searcher, &queries, page, filter.as_ref())?;
         }
 
         let strict_total = matches.strict.total;
@@ -305,6 +307,9 @@ impl SearchEngine {
             relaxation = (relaxed.total > 0).then(|| summary.clone());
         }
 
+        // Built once for every hit that needs them, scoring nothing.
+        let units = if matches.relaxed.is_some() { Some(Membership::of(searcher, &queries.units)?) } else { None };
+        let expansions = if request.explain { Some(Membership::of(searcher, &queries.expansions)?) } else { None };
         let hits = page
             .into_iter()
             .map(|(score, address, is_relaxed)| {
@@ -314,15 +319,20 @@ impl SearchEngine {
                 let marks = TextMarks::from_document(&document, &self.fields)
                     .unwrap_or_else(|| AnalysedText::new(&item.text, &self.analyzers).marks);
                 let snippet = render(&item.text, &matched_ranges(&item.text, &marks, &plan.highlight));
-                let missing_words =
-                    if is_relaxed { missing_words(&searcher, &queries.units, address) } else { Vec::new() };
+                let missing_words = match &units {
+                    Some(units) if is_relaxed => units.labels(searcher, address, false)?.into_iter().cloned().collect(),
+                    _ => Vec::new(),
+                };
                 let explanation = if request.explain {
                     let query = match (&matches.relaxed, is_relaxed) {
                         (Some((relaxed, _)), true) => relaxed.query.as_ref(),
                         _ => matches.strict.query.as_ref(),
                     };
-                    let mut explanation = describe(&query.explain(&searcher, address)?, searcher.schema());
-                    let matched = matched_expansions(&searcher, &queries.expansions, address);
+                    let mut explanation = describe(&query.explain(searcher, address)?, searcher.schema());
+                    let matched = match &expansions {
+                        Some(expansions) => expansions.labels(searcher, address, true)?,
+                        None => Vec::new(),
+                    };
                     explanation["expansions"] = serde_json::to_value(matched).unwrap_or_default();
                     Some(explanation)
                 } else {
@@ -571,24 +581,36 @@ fn facet_list<'a>(tallies: impl IntoIterator<Item = &'a ValueCounts>) -> Vec<Fac
     facets
 }
 
-/// The expansions an item matches.
-fn matched_expansions<'a>(
-    searcher: &Searcher,
-    expansions: &'a [(Expansion, Box<dyn Query>)],
-    address: DocAddress,
-) -> Vec<&'a Expansion> {
-    expansions
-        .iter()
-        .filter(|(_, query)| query.explain(searcher, address).is_ok())
-        .map(|(expansion, _)| expansion)
-        .collect()
+/// Labelled queries, to tell which of them an item matches. tantivy's
+/// `explain` would tell too, but it weighs each query for scoring anew per
+/// item; these weights are made once, without scoring.
+struct Membership<'a, L> {
+    labelled: &'a [(L, Box<dyn Query>)],
+    weights: Vec<Box<dyn Weight>>,
 }
 
-/// The units an item does not match.
-fn missing_words(searcher: &Searcher, units: &[(String, Box<dyn Query>)], address: DocAddress) -> Vec<String> {
-    units
-        .iter()
-        .filter(|(_, query)| query.explain(searcher, address).is_err())
-        .map(|(label, _)| label.clone())
-        .collect()
+impl<'a, L> Membership<'a, L> {
+    fn of(searcher: &Searcher, labelled: &'a [(L, Box<dyn Query>)]) -> Result<Self> {
+        let weights = labelled
+            .iter()
+            .map(|(_, query)| query.weight(EnableScoring::disabled_from_searcher(searcher)))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(Membership { labelled, weights })
+    }
+
+    /// The labels of the queries that match the item at `address` (`matching`)
+    /// or of those that do not.
+    fn labels(&self, searcher: &Searcher, address: DocAddress, matching: bool) -> Result<Vec<&'a L>> {
+        let segment = searcher.segment_reader(address.segment_ord);
+        let mut labels = Vec::new();
+        for ((label, _), weight) in self.labelled.iter().zip(&self.weights) {
+            let mut scorer = weight.scorer(segment, 1.0)?;
+            // A scorer starts on its first match and cannot seek backwards.
+            let matches = scorer.doc() <= address.doc_id && scorer.seek(address.doc_id) == address.doc_id;
+            if matches == matching {
+                labels.push(label);
+            }
+        }
+        Ok(labels)
+    }
 }
