@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime};
 
 use hoshin_analysis::marks::{AnalysedText, TextMarks};
@@ -41,6 +41,7 @@ use crate::results::{
     AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, Relaxation, SearchResults, YearCount,
 };
 use crate::snippet::{matched_ranges, render};
+use crate::statistics::GenerationStatistics;
 use crate::suggest::{Suggester, Suggestion};
 use crate::syntax::{parse_clauses, Clause};
 
@@ -124,6 +125,8 @@ pub struct SearchEngine {
 
 /// What the engine knows of the whole index, rebuilt after every write.
 struct Catalog {
+    /// The searcher of the generation loaded last, with its BM25 statistics.
+    statistics: Arc<GenerationStatistics>,
     departments: Vec<String>,
     municipalities: Vec<String>,
     suggester: Suggester,
@@ -170,6 +173,7 @@ impl SearchEngine {
         let schema = index.schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let catalog = RwLock::new(Catalog {
+            statistics: Arc::new(GenerationStatistics::new(reader.searcher())),
             departments: Vec::new(),
             municipalities: Vec::new(),
             suggester: Suggester::empty(),
@@ -205,7 +209,13 @@ impl SearchEngine {
             &self.lists.readings,
         )?;
         let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *catalog = Catalog { departments, municipalities, suggester, loaded_at: Some(SystemTime::now()) };
+        *catalog = Catalog {
+            statistics: Arc::new(GenerationStatistics::new(searcher)),
+            departments,
+            municipalities,
+            suggester,
+            loaded_at: Some(SystemTime::now()),
+        };
         Ok(())
     }
 
@@ -270,12 +280,15 @@ impl SearchEngine {
         let started = Instant::now();
         let filter = self.filter(request)?;
         let clauses = parse_clauses(request.query);
-        let searcher = &self.reader.searcher();
+        // The catalog's searcher, not the reader's: a refresh loads the next
+        // generation before its statistics are ready.
+        let statistics = Arc::clone(&self.catalog().statistics);
+        let searcher = statistics.searcher();
         let page = Paging { offset: request.offset, limit: request.limit, sort: request.sort };
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan);
-        let mut matches = self.matches(searcher, &queries, page, None)?;
+        let mut matches = self.matches(&statistics, &queries, page, None)?;
         if matches.strict.total < RELAX_BELOW {
             let finds_nothing =
                 |tree: &QueryTree| searcher.search(tree.to_query().as_ref(), &Count).is_ok_and(|count| count == 0);
@@ -287,13 +300,13 @@ impl SearchEngine {
             if escalated.escalated {
                 plan = escalated;
                 queries = PlanQueries::of(&plan);
-                matches = self.matches(searcher, &queries, page, None)?;
+                matches = self.matches(&statistics, &queries, page, None)?;
             }
         }
         // The facets count the whole query's matches, whichever values are chosen.
         let facets = matches.facets();
         if filter.is_some() {
-            matches = self.matches(searcher, &queries, page, filter.as_ref())?;
+            matches = self.matches(&statistics, &queries, page, filter.as_ref())?;
         }
 
         let strict_total = matches.strict.total;
@@ -358,7 +371,7 @@ impl SearchEngine {
     /// `filter`.
     fn matches(
         &self,
-        searcher: &Searcher,
+        statistics: &GenerationStatistics,
         queries: &PlanQueries,
         page: Paging,
         filter: Option<&Filter>,
@@ -367,7 +380,7 @@ impl SearchEngine {
             Some(filter) => filter.apply(query),
             None => query,
         };
-        let strict = Pass::run(searcher, filtered(queries.strict.box_clone()), page)?;
+        let strict = Pass::run(statistics, filtered(queries.strict.box_clone()), page)?;
         if queries.units.is_empty() || strict.total >= RELAX_BELOW {
             return Ok(Matches { strict, relaxed: None });
         }
@@ -391,7 +404,7 @@ impl SearchEngine {
             limit: page.limit - strict.page.len(),
             sort: page.sort,
         };
-        let relaxed = Pass::run(searcher, filtered(Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
+        let relaxed = Pass::run(statistics, filtered(Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
         Ok(Matches { strict, relaxed: Some((relaxed, relaxation)) })
     }
 
@@ -528,13 +541,18 @@ impl Pass {
     /// Counts the matches of `query`, tallies their facets and keeps one
     /// page of them, in a single pass: in a large index every pass over
     /// the matches is a walk of long posting lists.
-    fn run(searcher: &Searcher, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
+    fn run(statistics: &GenerationStatistics, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
+        let searcher = statistics.searcher();
         // TopDocs needs room for one hit; a page of none keeps none of it.
         let top = TopDocs::with_limit(page.limit.max(1)).and_offset(page.offset);
         let [departments, years, municipalities] = FACET_FIELDS.map(ValueCounter::new);
         let facets = (departments, years, municipalities);
         let (total, (departments, years, municipalities), mut hits) = match page.sort {
-            SortOrder::Relevance => searcher.search(query.as_ref(), &(Count, facets, top.order_by_score()))?,
+            SortOrder::Relevance => searcher.search_with_statistics_provider(
+                query.as_ref(),
+                &(Count, facets, top.order_by_score()),
+                statistics,
+            )?,
             SortOrder::Newest | SortOrder::Oldest => {
                 let newest = page.sort == SortOrder::Newest;
                 let by_year = top.tweak_score(move |segment: &SegmentReader| {
@@ -544,7 +562,8 @@ impl Pass {
                         (if newest { year } else { u64::MAX - year }, score)
                     }
                 });
-                let (total, facets, hits) = searcher.search(query.as_ref(), &(Count, facets, by_year))?;
+                let (total, facets, hits) =
+                    searcher.search_with_statistics_provider(query.as_ref(), &(Count, facets, by_year), statistics)?;
                 (total, facets, hits.into_iter().map(|((_, score), address)| (score, address)).collect())
             }
         };

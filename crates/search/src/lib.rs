@@ -32,6 +32,7 @@ pub mod planner;
 mod query_lists;
 pub mod results;
 pub mod snippet;
+mod statistics;
 pub mod suggest;
 pub mod syntax;
 #[cfg(test)]
