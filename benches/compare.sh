@@ -19,6 +19,9 @@
 # Usage: benches/compare.sh                 (100,000 items, 30 s per engine)
 #        ITEMS=1000000 benches/compare.sh   (the full run)
 #        ITEMS=118 DURATION=10s CONNECTIONS=32 benches/compare.sh
+#        HOSHIN=/tmp/hoshin-before benches/compare.sh   (that binary, not the
+#          working tree's: build an older commit, copy its target/release/hoshin
+#          aside, and compare before and after on the same machine)
 # ITEMS=118 runs on the seed itself; other sizes come from `hoshin generate
 # --seed 1`, kept under target/bench-corpus/ for later runs.
 set -euo pipefail
@@ -29,8 +32,12 @@ duration=${DURATION:-30s}
 cores=$(nproc)
 
 scripts/install-system-deps serve bench
-cargo build --release --quiet
-hoshin=target/release/hoshin
+if [ -n "${HOSHIN:-}" ]; then
+  hoshin=$HOSHIN
+else
+  cargo build --release --quiet
+  hoshin=target/release/hoshin
+fi
 
 if [ "$items" = 118 ]; then
   corpus=seeds
