@@ -29,6 +29,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
     DocAddress, DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
+    TERMINATED,
 };
 
 use crate::error::{Result, SearchError};
@@ -290,8 +291,7 @@ impl SearchEngine {
         let mut queries = PlanQueries::of(&plan);
         let mut matches = self.matches(&statistics, &queries, page, None)?;
         if matches.strict.total < RELAX_BELOW {
-            let finds_nothing =
-                |tree: &QueryTree| searcher.search(tree.to_query().as_ref(), &Count).is_ok_and(|count| count == 0);
+            let finds_nothing = |tree: &QueryTree| !matches_any(searcher, tree.to_query().as_ref());
             let escalated = {
                 // Held only while planning: a write's refresh waits for it.
                 let catalog = self.catalog();
@@ -598,6 +598,29 @@ fn facet_list<'a>(tallies: impl IntoIterator<Item = &'a ValueCounts>) -> Vec<Fac
         counts.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect();
     facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     facets
+}
+
+/// Whether any live item matches `query`. It stops at the first, where a
+/// count would walk every posting list of a common word to its end; an
+/// error counts as a match, so that nothing is escalated on a failure.
+fn matches_any(searcher: &Searcher, query: &dyn Query) -> bool {
+    let Ok(weight) = query.weight(EnableScoring::disabled_from_searcher(searcher)) else {
+        return true;
+    };
+    searcher.segment_readers().iter().any(|segment| {
+        let Ok(mut scorer) = weight.scorer(segment, 1.0) else {
+            return true;
+        };
+        let alive = segment.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                return true;
+            }
+            doc = scorer.advance();
+        }
+        false
+    })
 }
 
 /// Labelled queries, to tell which of them an item matches. tantivy's
