@@ -46,7 +46,18 @@ pub fn matched_ranges(text: &str, marks: &TextMarks, terms: &HighlightTerms) -> 
             occurrences(&reading, &terms.readings).map(|found| origins[found.start].start..origins[found.end - 1].end),
         );
     }
-    merge(ranges)
+    merge(ranges.into_iter().filter_map(|range| without_white_space(text, range)).collect())
+}
+
+/// `range` without the white space at its ends, or `None` when nothing else is
+/// left. A highlight marks words; a word mapped back across a line wrap the
+/// analysis removed would otherwise start at the wrap.
+fn without_white_space(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let inner = text.get(range.clone())?;
+    let trimmed = inner.trim_start();
+    let start = range.start + (inner.len() - trimmed.len());
+    let end = start + trimmed.trim_end().len();
+    (start < end).then_some(start..end)
 }
 
 /// Character ranges where any of `needles` occurs in `haystack`.
@@ -193,6 +204,16 @@ mod tests {
             .collect();
         let substring = hoshin_analysis::normalize::normalize(query).chars().filter(|c| !c.is_whitespace()).collect();
         HighlightTerms { normalized, substrings: vec![substring], readings }
+    }
+
+    /// Found by the property below: white space removed as a line wrap
+    /// before a word, and a mark covering none of the text.
+    #[test]
+    fn white_space_and_empty_marks_are_not_highlighted() {
+        let text = "一\u{3000}   ｶ\u{3000}Ｘｶ";
+        let marks = hoshin_analysis::marks::AnalysedText::new(text, &crate::test_support::analysis().analyzers).marks;
+        let ranges = matched_ranges(text, &marks, &terms_of("ｶ"));
+        assert_eq!(ranges, [9..12, 18..21], "each ｶ, and nothing else");
     }
 
     proptest::proptest! {
