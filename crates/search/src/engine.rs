@@ -139,9 +139,13 @@ struct Catalog {
 struct Filter(Vec<Box<dyn Query>>);
 
 impl Filter {
-    fn apply(&self, query: Box<dyn Query>) -> Box<dyn Query> {
+    /// `query` within `filter`, or `query` itself when there is none.
+    fn applied(filter: Option<&Filter>, query: Box<dyn Query>) -> Box<dyn Query> {
+        let Some(Filter(filters)) = filter else {
+            return query;
+        };
         let mut clauses = vec![(Occur::Must, query)];
-        clauses.extend(self.0.iter().map(|filter| (Occur::Must, filter.box_clone())));
+        clauses.extend(filters.iter().map(|filter| (Occur::Must, filter.box_clone())));
         Box::new(BooleanQuery::new(clauses))
     }
 }
@@ -289,9 +293,12 @@ impl SearchEngine {
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan);
-        let mut matches = self.matches(&statistics, &queries, page, None)?;
-        if matches.strict.total < RELAX_BELOW {
-            let finds_nothing = |tree: &QueryTree| !matches_any(searcher, tree.to_query().as_ref());
+        let mut strict = Pass::run(&statistics, queries.strict.box_clone(), page)?;
+        if strict.total < RELAX_BELOW {
+            // Every required clause matches the strict matches, so only a
+            // query that found nothing has clauses worth asking about.
+            let found_some = strict.total > 0;
+            let finds_nothing = |tree: &QueryTree| !found_some && !matches_any(searcher, tree.to_query().as_ref());
             let escalated = {
                 // Held only while planning: a write's refresh waits for it.
                 let catalog = self.catalog();
@@ -300,13 +307,15 @@ impl SearchEngine {
             if escalated.escalated {
                 plan = escalated;
                 queries = PlanQueries::of(&plan);
-                matches = self.matches(&statistics, &queries, page, None)?;
+                strict = Pass::run(&statistics, queries.strict.box_clone(), page)?;
             }
         }
+        // Relaxed only now, for the plan that is kept: an escalated plan relaxes differently.
+        let mut matches = Self::relax(&statistics, strict, &queries, page, None)?;
         // The facets count the whole query's matches, whichever values are chosen.
         let facets = matches.facets();
         if filter.is_some() {
-            matches = self.matches(&statistics, &queries, page, filter.as_ref())?;
+            matches = Self::matches(&statistics, &queries, page, filter.as_ref())?;
         }
 
         let strict_total = matches.strict.total;
@@ -370,17 +379,24 @@ impl SearchEngine {
     /// strict ones are too few, each counted and paged in one pass, within
     /// `filter`.
     fn matches(
-        &self,
         statistics: &GenerationStatistics,
         queries: &PlanQueries,
         page: Paging,
         filter: Option<&Filter>,
     ) -> Result<Matches> {
-        let filtered = |query: Box<dyn Query>| match filter {
-            Some(filter) => filter.apply(query),
-            None => query,
-        };
-        let strict = Pass::run(statistics, filtered(queries.strict.box_clone()), page)?;
+        let strict = Pass::run(statistics, Filter::applied(filter, queries.strict.box_clone()), page)?;
+        Self::relax(statistics, strict, queries, page, filter)
+    }
+
+    /// `strict`, the strict matches of `queries` within `filter`, and the
+    /// relaxed ones when they are too few.
+    fn relax(
+        statistics: &GenerationStatistics,
+        strict: Pass,
+        queries: &PlanQueries,
+        page: Paging,
+        filter: Option<&Filter>,
+    ) -> Result<Matches> {
         if queries.units.is_empty() || strict.total >= RELAX_BELOW {
             return Ok(Matches { strict, relaxed: None });
         }
@@ -404,7 +420,8 @@ impl SearchEngine {
             limit: page.limit - strict.page.len(),
             sort: page.sort,
         };
-        let relaxed = Pass::run(statistics, filtered(Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
+        let relaxed =
+            Pass::run(statistics, Filter::applied(filter, Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
         Ok(Matches { strict, relaxed: Some((relaxed, relaxation)) })
     }
 
