@@ -34,7 +34,7 @@ use tantivy::{
 
 use crate::error::{Result, SearchError};
 use crate::explain::describe;
-use crate::facets::{ValueCounter, ValueCounts};
+use crate::facets::{FacetColumns, ValueCounts};
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
@@ -126,8 +126,8 @@ pub struct SearchEngine {
 
 /// What the engine knows of the whole index, rebuilt after every write.
 struct Catalog {
-    /// The searcher of the generation loaded last, with its BM25 statistics.
-    statistics: Arc<GenerationStatistics>,
+    /// The generation loaded last.
+    generation: Arc<Generation>,
     departments: Vec<String>,
     municipalities: Vec<String>,
     suggester: Suggester,
@@ -154,6 +154,30 @@ impl Filter {
 const FACET_FIELDS: [&str; 3] =
     [field_name::DEPARTMENT_FACET, field_name::FISCAL_YEAR_FACET, field_name::MUNICIPALITY_FACET];
 
+/// One searcher generation and what its searches reuse.
+struct Generation {
+    /// Its searcher and the BM25 statistics asked of it so far.
+    statistics: GenerationStatistics,
+    /// The columns of [`FACET_FIELDS`], in that order.
+    facets: [FacetColumns; 3],
+}
+
+impl Generation {
+    fn open(searcher: Searcher) -> Result<Generation> {
+        let [departments, years, municipalities] = FACET_FIELDS;
+        let facets = [
+            FacetColumns::open(&searcher, departments)?,
+            FacetColumns::open(&searcher, years)?,
+            FacetColumns::open(&searcher, municipalities)?,
+        ];
+        Ok(Generation { statistics: GenerationStatistics::new(searcher), facets })
+    }
+
+    fn searcher(&self) -> &Searcher {
+        self.statistics.searcher()
+    }
+}
+
 /// A query and what one pass over its matches gathered.
 struct Pass {
     query: Box<dyn Query>,
@@ -178,7 +202,7 @@ impl SearchEngine {
         let schema = index.schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let catalog = RwLock::new(Catalog {
-            statistics: Arc::new(GenerationStatistics::new(reader.searcher())),
+            generation: Arc::new(Generation::open(reader.searcher())?),
             departments: Vec::new(),
             municipalities: Vec::new(),
             suggester: Suggester::empty(),
@@ -200,22 +224,18 @@ impl SearchEngine {
     /// up to date with it.
     pub fn refresh(&self) -> Result<()> {
         self.reader.reload()?;
-        let searcher = self.reader.searcher();
-        let (departments, municipalities) = searcher.search(
-            &AllQuery,
-            &(ValueCounter::new(field_name::DEPARTMENT_FACET), ValueCounter::new(field_name::MUNICIPALITY_FACET)),
-        )?;
+        let generation = Generation::open(self.reader.searcher())?;
+        let searcher = generation.searcher();
+        let [departments, _, municipalities] = &generation.facets;
+        let (departments, municipalities) =
+            searcher.search(&AllQuery, &(departments.counter(), municipalities.counter()))?;
         let values = |counts: &ValueCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
         let (departments, municipalities) = (values(&departments), values(&municipalities));
-        let suggester = Suggester::build(
-            &searcher,
-            &[self.fields.text, self.fields.policy],
-            &self.analyzers,
-            &self.lists.readings,
-        )?;
+        let suggester =
+            Suggester::build(searcher, &[self.fields.text, self.fields.policy], &self.analyzers, &self.lists.readings)?;
         let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         *catalog = Catalog {
-            statistics: Arc::new(GenerationStatistics::new(searcher)),
+            generation: Arc::new(generation),
             departments,
             municipalities,
             suggester,
@@ -287,13 +307,13 @@ impl SearchEngine {
         let clauses = parse_clauses(request.query);
         // The catalog's searcher, not the reader's: a refresh loads the next
         // generation before its statistics are ready.
-        let statistics = Arc::clone(&self.catalog().statistics);
-        let searcher = statistics.searcher();
+        let generation = Arc::clone(&self.catalog().generation);
+        let searcher = generation.searcher();
         let page = Paging { offset: request.offset, limit: request.limit, sort: request.sort };
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan);
-        let mut strict = Pass::run(&statistics, queries.strict.box_clone(), page)?;
+        let mut strict = Pass::run(&generation, queries.strict.box_clone(), page)?;
         if strict.total < RELAX_BELOW {
             // Every required clause matches the strict matches, so only a
             // query that found nothing has clauses worth asking about.
@@ -307,15 +327,15 @@ impl SearchEngine {
             if escalated.escalated {
                 plan = escalated;
                 queries = PlanQueries::of(&plan);
-                strict = Pass::run(&statistics, queries.strict.box_clone(), page)?;
+                strict = Pass::run(&generation, queries.strict.box_clone(), page)?;
             }
         }
         // Relaxed only now, for the plan that is kept: an escalated plan relaxes differently.
-        let mut matches = Self::relax(&statistics, strict, &queries, page, None)?;
+        let mut matches = Self::relax(&generation, strict, &queries, page, None)?;
         // The facets count the whole query's matches, whichever values are chosen.
         let facets = matches.facets();
         if filter.is_some() {
-            matches = Self::matches(&statistics, &queries, page, filter.as_ref())?;
+            matches = Self::matches(&generation, &queries, page, filter.as_ref())?;
         }
 
         let strict_total = matches.strict.total;
@@ -379,19 +399,19 @@ impl SearchEngine {
     /// strict ones are too few, each counted and paged in one pass, within
     /// `filter`.
     fn matches(
-        statistics: &GenerationStatistics,
+        generation: &Generation,
         queries: &PlanQueries,
         page: Paging,
         filter: Option<&Filter>,
     ) -> Result<Matches> {
-        let strict = Pass::run(statistics, Filter::applied(filter, queries.strict.box_clone()), page)?;
-        Self::relax(statistics, strict, queries, page, filter)
+        let strict = Pass::run(generation, Filter::applied(filter, queries.strict.box_clone()), page)?;
+        Self::relax(generation, strict, queries, page, filter)
     }
 
     /// `strict`, the strict matches of `queries` within `filter`, and the
     /// relaxed ones when they are too few.
     fn relax(
-        statistics: &GenerationStatistics,
+        generation: &Generation,
         strict: Pass,
         queries: &PlanQueries,
         page: Paging,
@@ -421,7 +441,7 @@ impl SearchEngine {
             sort: page.sort,
         };
         let relaxed =
-            Pass::run(statistics, Filter::applied(filter, Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
+            Pass::run(generation, Filter::applied(filter, Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
         Ok(Matches { strict, relaxed: Some((relaxed, relaxation)) })
     }
 
@@ -558,12 +578,12 @@ impl Pass {
     /// Counts the matches of `query`, tallies their facets and keeps one
     /// page of them, in a single pass: in a large index every pass over
     /// the matches is a walk of long posting lists.
-    fn run(statistics: &GenerationStatistics, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
-        let searcher = statistics.searcher();
+    fn run(generation: &Generation, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
+        let (searcher, statistics) = (generation.searcher(), &generation.statistics);
         // TopDocs needs room for one hit; a page of none keeps none of it.
         let top = TopDocs::with_limit(page.limit.max(1)).and_offset(page.offset);
-        let [departments, years, municipalities] = FACET_FIELDS.map(ValueCounter::new);
-        let facets = (departments, years, municipalities);
+        let [departments, years, municipalities] = &generation.facets;
+        let facets = (departments.counter(), years.counter(), municipalities.counter());
         let (total, (departments, years, municipalities), mut hits) = match page.sort {
             SortOrder::Relevance => searcher.search_with_statistics_provider(
                 query.as_ref(),

@@ -5,37 +5,64 @@
 //! map each path to the level counted, however few items match. The facets
 //! hoshin counts hold one level each (a department, a fiscal year, a
 //! municipality), so [`ValueCounter`] counts each match's value ordinal and
-//! reads the names of the values it found once the segment is done.
+//! reads the names of the values it found once the segment is done. The
+//! field's column is looked up by name in each segment once per searcher
+//! ([`FacetColumns`]), not once per search.
 
 use std::collections::BTreeMap;
 
 use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
 use tantivy::fastfield::FacetReader;
 use tantivy::index::SegmentReader;
 use tantivy::schema::Facet;
-use tantivy::{DocId, Score, SegmentOrdinal};
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, TantivyError};
 
 /// Matches per value of a facet field, by value.
 pub type ValueCounts = BTreeMap<String, u64>;
 
-/// Counts the matches of a search per value of the facet field it names.
-pub struct ValueCounter {
+/// A facet field's column in every segment of one searcher, by segment ordinal.
+pub struct FacetColumns {
     field: &'static str,
+    columns: Vec<StrColumn>,
 }
 
-impl ValueCounter {
-    /// A counter of `field`'s values.
-    pub fn new(field: &'static str) -> ValueCounter {
-        ValueCounter { field }
+impl FacetColumns {
+    /// Opens `field`'s column in each of `searcher`'s segments.
+    pub fn open(searcher: &Searcher, field: &'static str) -> tantivy::Result<FacetColumns> {
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                segment
+                    .fast_fields()
+                    .str(field)?
+                    .ok_or_else(|| TantivyError::SchemaError(format!("`{field}` has no facet column in a segment")))
+            })
+            .collect::<tantivy::Result<_>>()?;
+        Ok(FacetColumns { field, columns })
+    }
+
+    /// A counter of the field's values among the matches of a search by the same searcher.
+    pub fn counter(&self) -> ValueCounter<'_> {
+        ValueCounter { columns: self }
     }
 }
 
-impl Collector for ValueCounter {
+/// Counts the matches of a search per value of one facet field.
+pub struct ValueCounter<'a> {
+    columns: &'a FacetColumns,
+}
+
+impl Collector for ValueCounter<'_> {
     type Fruit = ValueCounts;
     type Child = SegmentValueCounter;
 
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentValueCounter> {
-        let values = segment.facet_reader(self.field)?;
+    fn for_segment(&self, segment: SegmentOrdinal, _: &SegmentReader) -> tantivy::Result<SegmentValueCounter> {
+        let column = self.columns.columns.get(segment as usize).ok_or_else(|| {
+            TantivyError::InvalidArgument(format!("`{}` was opened for another searcher", self.columns.field))
+        })?;
+        let values = FacetReader::new(column.clone());
         let counts = vec![0; values.num_facets()];
         Ok(SegmentValueCounter { values, counts })
     }
@@ -117,13 +144,14 @@ mod tests {
         }
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
+        let columns = FacetColumns::open(&searcher, "department").unwrap();
 
         let dx = TermQuery::new(Term::from_field_text(topic, "dx"), IndexRecordOption::Basic);
         for query in [&AllQuery as &dyn Query, &dx] {
-            let counts = searcher.search(query, &ValueCounter::new("department")).unwrap();
+            let counts = searcher.search(query, &columns.counter()).unwrap();
             assert_eq!(counts, counted_by_tantivy(&searcher, query));
         }
-        let counts = searcher.search(&dx, &ValueCounter::new("department")).unwrap();
+        let counts = searcher.search(&dx, &columns.counter()).unwrap();
         assert_eq!(counts, ValueCounts::from([("教育部".into(), 1), ("福祉部".into(), 2), ("環境部".into(), 1)]));
     }
 }
