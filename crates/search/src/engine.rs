@@ -24,12 +24,12 @@ use hoshin_analysis::marks::{AnalysedText, TextMarks};
 use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery, Weight,
+    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    DocAddress, DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
-    TERMINATED,
+    DocAddress, DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal, SegmentReader,
+    TantivyDocument, Term, TERMINATED,
 };
 
 use crate::error::{Result, SearchError};
@@ -349,9 +349,22 @@ impl SearchEngine {
             relaxation = (relaxed.total > 0).then(|| summary.clone());
         }
 
-        // Built once for every hit that needs them, scoring nothing.
-        let units = if matches.relaxed.is_some() { Some(Membership::of(searcher, &queries.units)?) } else { None };
-        let expansions = if request.explain { Some(Membership::of(searcher, &queries.expansions)?) } else { None };
+        // The relaxed hits' missing words and, explained, every hit's
+        // expansions, in the order of the page.
+        let relaxed_addresses: Vec<DocAddress> =
+            page.iter().filter(|(_, _, is_relaxed)| *is_relaxed).map(|(_, address, _)| *address).collect();
+        let mut missing_words = match matches.relaxed {
+            Some(_) => Membership::of(searcher, &queries.units)?.labels(searcher, &relaxed_addresses, false)?,
+            None => Vec::new(),
+        }
+        .into_iter();
+        let mut expansions = if request.explain {
+            let addresses: Vec<DocAddress> = page.iter().map(|(_, address, _)| *address).collect();
+            Membership::of(searcher, &queries.expansions)?.labels(searcher, &addresses, true)?
+        } else {
+            Vec::new()
+        }
+        .into_iter();
         let hits = page
             .into_iter()
             .map(|(score, address, is_relaxed)| {
@@ -361,9 +374,10 @@ impl SearchEngine {
                 let marks = TextMarks::from_document(&document, &self.fields)
                     .unwrap_or_else(|| AnalysedText::new(&item.text, &self.analyzers).marks);
                 let snippet = render(&item.text, &matched_ranges(&item.text, &marks, &plan.highlight));
-                let missing_words = match &units {
-                    Some(units) if is_relaxed => units.labels(searcher, address, false)?.into_iter().cloned().collect(),
-                    _ => Vec::new(),
+                let missing_words = if is_relaxed {
+                    missing_words.next().unwrap_or_default().into_iter().cloned().collect()
+                } else {
+                    Vec::new()
                 };
                 let explanation = if request.explain {
                     let query = match (&matches.relaxed, is_relaxed) {
@@ -371,10 +385,7 @@ impl SearchEngine {
                         _ => matches.strict.query.as_ref(),
                     };
                     let mut explanation = describe(&query.explain(searcher, address)?, searcher.schema());
-                    let matched = match &expansions {
-                        Some(expansions) => expansions.labels(searcher, address, true)?,
-                        None => Vec::new(),
-                    };
+                    let matched = expansions.next().unwrap_or_default();
                     explanation["expansions"] = serde_json::to_value(matched).unwrap_or_default();
                     Some(explanation)
                 } else {
@@ -677,19 +688,76 @@ impl<'a, L> Membership<'a, L> {
         Ok(Membership { labelled, weights })
     }
 
-    /// The labels of the queries that match the item at `address` (`matching`)
-    /// or of those that do not.
-    fn labels(&self, searcher: &Searcher, address: DocAddress, matching: bool) -> Result<Vec<&'a L>> {
-        let segment = searcher.segment_reader(address.segment_ord);
-        let mut labels = Vec::new();
+    /// For each of `addresses`, the labels of the queries that match the
+    /// item there (`matching`) or of those that do not. Each query's scorer
+    /// is made once per segment and walks the items in order.
+    fn labels(&self, searcher: &Searcher, addresses: &[DocAddress], matching: bool) -> Result<Vec<Vec<&'a L>>> {
+        let mut in_order: Vec<usize> = (0..addresses.len()).collect();
+        in_order.sort_by_key(|&index| addresses[index]);
+        let mut labels = vec![Vec::new(); addresses.len()];
         for ((label, _), weight) in self.labelled.iter().zip(&self.weights) {
-            let mut scorer = weight.scorer(segment, 1.0)?;
-            // A scorer starts on its first match and cannot seek backwards.
-            let matches = scorer.doc() <= address.doc_id && scorer.seek(address.doc_id) == address.doc_id;
-            if matches == matching {
-                labels.push(label);
+            let mut scorer: Option<(SegmentOrdinal, Box<dyn Scorer>)> = None;
+            for &index in &in_order {
+                let DocAddress { segment_ord, doc_id } = addresses[index];
+                let scorer = match &mut scorer {
+                    Some((segment, scorer)) if *segment == segment_ord => scorer,
+                    _ => {
+                        let made = weight.scorer(searcher.segment_reader(segment_ord), 1.0)?;
+                        &mut scorer.insert((segment_ord, made)).1
+                    }
+                };
+                // A scorer starts on its first match and cannot seek backwards.
+                let matches = scorer.doc() <= doc_id && scorer.seek(doc_id) == doc_id;
+                if matches == matching {
+                    labels[index].push(label);
+                }
             }
         }
         Ok(labels)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::DocSetCollector;
+    use tantivy::query::QueryParser;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{doc, Index, IndexWriter};
+
+    use super::*;
+
+    /// Which queries each item matches, asked for items of two segments in
+    /// any order, is what each query finds.
+    #[test]
+    fn membership_labels_items_of_every_segment_in_any_order() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for batch in [&["a b", "a", "b c", "c"][..], &["b", "a c", "a b c"]] {
+            for text in batch {
+                writer.add_document(doc!(body => *text)).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+
+        let parser = QueryParser::for_index(&index, vec![body]);
+        let labelled: Vec<(&str, Box<dyn Query>)> =
+            ["a", "b", "c", "+a +c"].into_iter().map(|text| (text, parser.parse_query(text).unwrap())).collect();
+        let mut addresses: Vec<DocAddress> =
+            searcher.search(&AllQuery, &DocSetCollector).unwrap().into_iter().collect();
+        addresses.sort_by_key(|address| std::cmp::Reverse(*address));
+        let membership = Membership::of(&searcher, &labelled).unwrap();
+        let matching = membership.labels(&searcher, &addresses, true).unwrap();
+        let missing = membership.labels(&searcher, &addresses, false).unwrap();
+        for (index, address) in addresses.iter().enumerate() {
+            for (label, query) in &labelled {
+                let found = searcher.search(query.as_ref(), &DocSetCollector).unwrap().contains(address);
+                assert_eq!(matching[index].contains(&label), found, "{label} at {address:?}");
+                assert_eq!(missing[index].contains(&label), !found, "{label} at {address:?}");
+            }
+        }
     }
 }
