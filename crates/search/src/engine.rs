@@ -36,7 +36,7 @@ use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::facets::{FacetColumns, ValueCounts};
 use crate::planner::weights::FieldWeights;
-use crate::planner::{Escalation, Planner, QueryPlan, QueryTree};
+use crate::planner::{Escalation, LeafWeights, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
 use crate::results::{
     AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, Relaxation, SearchResults, YearCount,
@@ -311,14 +311,16 @@ impl SearchEngine {
         let searcher = generation.searcher();
         let page = Paging { offset: request.offset, limit: request.limit, sort: request.sort };
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
+        let leaves = LeafWeights::default();
         let mut plan = planner.plan(&clauses, Escalation::Off);
-        let mut queries = PlanQueries::of(&plan);
+        let mut queries = PlanQueries::of(&plan, &leaves);
         let mut strict = Pass::run(&generation, queries.strict.box_clone(), page)?;
         if strict.total < RELAX_BELOW {
             // Every required clause matches the strict matches, so only a
             // query that found nothing has clauses worth asking about.
             let found_some = strict.total > 0;
-            let finds_nothing = |tree: &QueryTree| !found_some && !matches_any(searcher, tree.to_query().as_ref());
+            let finds_nothing =
+                |tree: &QueryTree| !found_some && !matches_any(searcher, tree.to_query(&leaves).as_ref());
             let escalated = {
                 // Held only while planning: a write's refresh waits for it.
                 let catalog = self.catalog();
@@ -326,7 +328,7 @@ impl SearchEngine {
             };
             if escalated.escalated {
                 plan = escalated;
-                queries = PlanQueries::of(&plan);
+                queries = PlanQueries::of(&plan, &leaves);
                 strict = Pass::run(&generation, queries.strict.box_clone(), page)?;
             }
         }
@@ -552,19 +554,20 @@ struct PlanQueries {
 }
 
 impl PlanQueries {
-    fn of(plan: &QueryPlan) -> PlanQueries {
-        let excluded: Vec<Box<dyn Query>> = plan.excluded.iter().map(QueryTree::to_query).collect();
+    fn of(plan: &QueryPlan, leaves: &LeafWeights) -> PlanQueries {
+        let excluded: Vec<Box<dyn Query>> = plan.excluded.iter().map(|tree| tree.to_query(leaves)).collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            plan.required.iter().map(|tree| (Occur::Must, tree.to_query())).collect();
+            plan.required.iter().map(|tree| (Occur::Must, tree.to_query(leaves))).collect();
         if clauses.is_empty() && !excluded.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
         if !clauses.is_empty() {
-            clauses.extend(plan.rank_up.iter().map(|tree| (Occur::Should, tree.to_query())));
+            clauses.extend(plan.rank_up.iter().map(|tree| (Occur::Should, tree.to_query(leaves))));
         }
         clauses.extend(excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
-        let units = plan.units.iter().map(|unit| (unit.label.clone(), unit.query.to_query())).collect();
-        let expansions = plan.expansions.iter().map(|(expansion, tree)| (expansion.clone(), tree.to_query())).collect();
+        let units = plan.units.iter().map(|unit| (unit.label.clone(), unit.query.to_query(leaves))).collect();
+        let expansions =
+            plan.expansions.iter().map(|(expansion, tree)| (expansion.clone(), tree.to_query(leaves))).collect();
         PlanQueries { strict: Box::new(BooleanQuery::new(clauses)), units, excluded, expansions }
     }
 }

@@ -55,7 +55,7 @@ use clause::{Alternatives, Analysed};
 use sound_alike::sound_alikes;
 pub use swaps::{city_synonym_map, PhraseTable};
 use swaps::{swaps, Swap, SwapKind};
-pub use tree::QueryTree;
+pub use tree::{LeafWeights, QueryTree};
 use weights::FieldWeights;
 
 /// The kind of expansion a sound-alike is.

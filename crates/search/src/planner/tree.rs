@@ -4,12 +4,24 @@
 //! Each node stands for exactly one tantivy query, so what runs can be read
 //! from the tree (and from [`QueryTree::render`], which the plan tests
 //! compare) without tracing the planner.
+//!
+//! The queries of one search share their leaves' weights ([`LeafWeights`]).
+//! A search runs several passes (strict, escalated, relaxed, which also
+//! excludes the strict matches, and the checks of which words a hit lacks),
+//! and each pass weighs its whole tree again; weighing a term or a phrase for
+//! BM25 is most of what setting a pass up costs, and the passes' trees are
+//! mostly the same terms and phrases.
 
 use std::fmt::Write;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery};
+use rustc_hash::FxHashMap;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Explanation, Occur, PhraseQuery, Query, Scorer,
+    TermQuery, Weight,
+};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
-use tantivy::Term;
+use tantivy::{DocId, Score, SegmentReader, Term};
 
 /// A query over hoshin's fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,21 +63,20 @@ pub enum QueryTree {
 }
 
 impl QueryTree {
-    /// The tantivy query of this tree.
-    pub fn to_query(&self) -> Box<dyn Query> {
+    /// The tantivy query of this tree, its terms and phrases weighed once
+    /// for all the queries made with the same `leaves`.
+    pub fn to_query(&self, leaves: &LeafWeights) -> Box<dyn Query> {
         match self {
-            QueryTree::Term { field, text } => {
-                Box::new(TermQuery::new(Term::from_field_text(*field, text), IndexRecordOption::WithFreqs))
-            }
-            QueryTree::Phrase { field, terms } => Box::new(PhraseQuery::new_with_offset(
+            QueryTree::Term { field, text } => leaves.shared(Leaf::Term(Term::from_field_text(*field, text))),
+            QueryTree::Phrase { field, terms } => leaves.shared(Leaf::Phrase(
                 terms.iter().map(|(position, text)| (*position, Term::from_field_text(*field, text))).collect(),
             )),
-            QueryTree::All(parts) => Box::new(BooleanQuery::new(clauses(Occur::Must, parts))),
-            QueryTree::Any(parts) => Box::new(BooleanQuery::new(clauses(Occur::Should, parts))),
+            QueryTree::All(parts) => Box::new(BooleanQuery::new(clauses(Occur::Must, parts, leaves))),
+            QueryTree::Any(parts) => Box::new(BooleanQuery::new(clauses(Occur::Should, parts, leaves))),
             QueryTree::AtLeast { required, of } => {
-                Box::new(BooleanQuery::with_minimum_required_clauses(clauses(Occur::Should, of), *required))
+                Box::new(BooleanQuery::with_minimum_required_clauses(clauses(Occur::Should, of, leaves), *required))
             }
-            QueryTree::Boost(weight, part) => Box::new(BoostQuery::new(part.to_query(), *weight)),
+            QueryTree::Boost(weight, part) => Box::new(BoostQuery::new(part.to_query(leaves), *weight)),
             QueryTree::FiscalYear { field, year } => Box::new(ConstScoreQuery::new(
                 Box::new(TermQuery::new(Term::from_field_u64(*field, *year), IndexRecordOption::Basic)),
                 1.0,
@@ -118,6 +129,107 @@ impl QueryTree {
     }
 }
 
-fn clauses(occur: Occur, parts: &[QueryTree]) -> Vec<(Occur, Box<dyn Query>)> {
-    parts.iter().map(|part| (occur, part.to_query())).collect()
+fn clauses(occur: Occur, parts: &[QueryTree], leaves: &LeafWeights) -> Vec<(Occur, Box<dyn Query>)> {
+    parts.iter().map(|part| (occur, part.to_query(leaves))).collect()
+}
+
+/// The weights of the terms and phrases of one search's queries, each made
+/// the first time a query of the search weighs it. Only for the queries of
+/// one search: a weight holds the statistics of the searcher it was made with.
+#[derive(Clone, Default)]
+pub struct LeafWeights(Arc<Mutex<FxHashMap<Leaf, SharedLeaf>>>);
+
+/// A leaf of a query tree.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Leaf {
+    /// A term, scored with its frequency.
+    Term(Term),
+    /// Terms at these positions.
+    Phrase(Vec<(usize, Term)>),
+}
+
+impl LeafWeights {
+    /// The query of `leaf`, weighed once for all the queries of these weights.
+    fn shared(&self, leaf: Leaf) -> Box<dyn Query> {
+        let mut leaves = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(shared) = leaves.get(&leaf) {
+            return Box::new(shared.clone());
+        }
+        let query: Box<dyn Query> = match &leaf {
+            Leaf::Term(term) => Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+            Leaf::Phrase(terms) => Box::new(PhraseQuery::new_with_offset(terms.clone())),
+        };
+        let shared = SharedLeaf(Arc::new(LeafQuery { query, scored: OnceLock::new(), unscored: OnceLock::new() }));
+        leaves.insert(leaf, shared.clone());
+        Box::new(shared)
+    }
+}
+
+/// A leaf's query, and its weights once made.
+struct LeafQuery {
+    query: Box<dyn Query>,
+    scored: OnceLock<Arc<dyn Weight>>,
+    unscored: OnceLock<Arc<dyn Weight>>,
+}
+
+/// A term or phrase query weighed once per [`LeafWeights`], with scoring
+/// and without.
+#[derive(Clone)]
+struct SharedLeaf(Arc<LeafQuery>);
+
+impl std::fmt::Debug for SharedLeaf {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.query.fmt(formatter)
+    }
+}
+
+impl Query for SharedLeaf {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let LeafQuery { query, scored, unscored } = self.0.as_ref();
+        let made = if enable_scoring.is_scoring_enabled() { scored } else { unscored };
+        if let Some(weight) = made.get() {
+            return Ok(Box::new(SharedWeight(Arc::clone(weight))));
+        }
+        let weight: Arc<dyn Weight> = Arc::from(query.weight(enable_scoring)?);
+        // Had another thread made it meanwhile, both are the same weight.
+        Ok(Box::new(SharedWeight(Arc::clone(made.get_or_init(|| weight)))))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query.query_terms(visitor);
+    }
+}
+/// A leaf's weight, shared; every method is the leaf's own, so that its
+/// specialised loops (a term's block-max pruning) still run.
+struct SharedWeight(Arc<dyn Weight>);
+
+impl Weight for SharedWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.0.scorer(reader, boost)
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.0.count(reader)
+    }
+
+    fn for_each(&self, reader: &SegmentReader, callback: &mut dyn FnMut(DocId, Score)) -> tantivy::Result<()> {
+        self.0.for_each(reader, callback)
+    }
+
+    fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
+        self.0.for_each_no_score(reader, callback)
+    }
+
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        self.0.for_each_pruning(threshold, reader, callback)
+    }
 }
