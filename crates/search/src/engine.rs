@@ -35,6 +35,7 @@ use tantivy::{
 use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::facets::{FacetColumns, ValueCounts};
+use crate::few_matches::{AddressQuery, FewMatches};
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, LeafWeights, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
@@ -182,6 +183,8 @@ impl Generation {
 struct Pass {
     query: Box<dyn Query>,
     total: usize,
+    /// Every match's address, when there are fewer than [`RELAX_BELOW`].
+    few: Option<Vec<DocAddress>>,
     /// Per facet of [`FACET_FIELDS`], the matches' counts.
     facets: [ValueCounts; 3],
     page: Vec<(f32, DocAddress)>,
@@ -430,17 +433,18 @@ impl SearchEngine {
         page: Paging,
         filter: Option<&Filter>,
     ) -> Result<Matches> {
-        if queries.units.is_empty() || strict.total >= RELAX_BELOW {
+        let (false, Some(strict_matches)) = (queries.units.is_empty(), &strict.few) else {
             return Ok(Matches { strict, relaxed: None });
-        }
+        };
         let words = queries.units.len();
         let minimum_matched = words - (words / 3).max(1);
         let most_units = BooleanQuery::with_minimum_required_clauses(
             queries.units.iter().map(|(_, query)| (Occur::Should, query.box_clone())).collect(),
             minimum_matched,
         );
+        let strict_matches = AddressQuery::new(generation.searcher(), strict_matches);
         let mut relaxed: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, queries.strict.box_clone())];
+            vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, Box::new(strict_matches))];
         relaxed.extend(queries.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
         let relaxation = Relaxation {
             exact_total: strict.total as u64,
@@ -598,10 +602,11 @@ impl Pass {
         let top = TopDocs::with_limit(page.limit.max(1)).and_offset(page.offset);
         let [departments, years, municipalities] = &generation.facets;
         let facets = (departments.counter(), years.counter(), municipalities.counter());
-        let (total, (departments, years, municipalities), mut hits) = match page.sort {
+        let counted = (Count, FewMatches::below(RELAX_BELOW));
+        let ((total, few), (departments, years, municipalities), mut hits) = match page.sort {
             SortOrder::Relevance => searcher.search_with_statistics_provider(
                 query.as_ref(),
-                &(Count, facets, top.order_by_score()),
+                &(counted, facets, top.order_by_score()),
                 statistics,
             )?,
             SortOrder::Newest | SortOrder::Oldest => {
@@ -613,13 +618,16 @@ impl Pass {
                         (if newest { year } else { u64::MAX - year }, score)
                     }
                 });
-                let (total, facets, hits) =
-                    searcher.search_with_statistics_provider(query.as_ref(), &(Count, facets, by_year), statistics)?;
-                (total, facets, hits.into_iter().map(|((_, score), address)| (score, address)).collect())
+                let (counted, facets, hits) = searcher.search_with_statistics_provider(
+                    query.as_ref(),
+                    &(counted, facets, by_year),
+                    statistics,
+                )?;
+                (counted, facets, hits.into_iter().map(|((_, score), address)| (score, address)).collect())
             }
         };
         hits.truncate(page.limit);
-        Ok(Pass { query, total, facets: [departments, years, municipalities], page: hits })
+        Ok(Pass { query, total, few, facets: [departments, years, municipalities], page: hits })
     }
 }
 

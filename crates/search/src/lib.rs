@@ -28,6 +28,7 @@ mod engine;
 mod error;
 pub mod explain;
 mod facets;
+mod few_matches;
 pub mod planner;
 mod query_lists;
 pub mod results;
