@@ -731,30 +731,15 @@ impl<'a, L> Membership<'a, L> {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::DocSetCollector;
-    use tantivy::query::QueryParser;
-    use tantivy::schema::{Schema, TEXT};
-    use tantivy::{doc, Index, IndexWriter};
 
     use super::*;
+    use crate::test_support::two_segments;
 
     /// Which queries each item matches, asked for items of two segments in
     /// any order, is what each query finds.
     #[test]
     fn membership_labels_items_of_every_segment_in_any_order() {
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        for batch in [&["a b", "a", "b c", "c"][..], &["b", "a c", "a b c"]] {
-            for text in batch {
-                writer.add_document(doc!(body => *text)).unwrap();
-            }
-            writer.commit().unwrap();
-        }
-        let searcher = index.reader().unwrap().searcher();
-        assert_eq!(searcher.segment_readers().len(), 2);
-
-        let parser = QueryParser::for_index(&index, vec![body]);
+        let (searcher, parser) = two_segments();
         let labelled: Vec<(&str, Box<dyn Query>)> =
             ["a", "b", "c", "+a +c"].into_iter().map(|text| (text, parser.parse_query(text).unwrap())).collect();
         let mut addresses: Vec<DocAddress> =

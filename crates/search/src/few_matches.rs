@@ -149,32 +149,14 @@ impl Scorer for AddressScorer {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::{Count, DocSetCollector};
-    use tantivy::query::{AllQuery, BooleanQuery, Occur, QueryParser};
-    use tantivy::schema::{Schema, TEXT};
-    use tantivy::{doc, Index, IndexWriter};
+    use tantivy::query::{AllQuery, BooleanQuery, Occur};
 
     use super::*;
-
-    fn two_segments() -> (Index, Searcher, QueryParser) {
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        for batch in [&["a b", "a", "b c", "c"][..], &["b", "a c", "a b c"]] {
-            for text in batch {
-                writer.add_document(doc!(body => *text)).unwrap();
-            }
-            writer.commit().unwrap();
-        }
-        let searcher = index.reader().unwrap().searcher();
-        assert_eq!(searcher.segment_readers().len(), 2);
-        let parser = QueryParser::for_index(&index, vec![body]);
-        (index, searcher, parser)
-    }
+    use crate::test_support::two_segments;
 
     #[test]
     fn few_matches_are_every_match_and_many_are_none() {
-        let (_index, searcher, parser) = two_segments();
+        let (searcher, parser) = two_segments();
         for (text, below) in [("a", 5), ("c", 4), ("b", 4), ("c", 5)] {
             let query = parser.parse_query(text).unwrap();
             let (count, few) = searcher.search(query.as_ref(), &(Count, FewMatches::below(below))).unwrap();
@@ -191,7 +173,7 @@ mod tests {
 
     #[test]
     fn leaving_out_the_addresses_is_leaving_out_their_query() {
-        let (_index, searcher, parser) = two_segments();
+        let (searcher, parser) = two_segments();
         let strict = parser.parse_query("+a +b").unwrap();
         let addresses: Vec<DocAddress> =
             searcher.search(strict.as_ref(), &DocSetCollector).unwrap().into_iter().collect();
