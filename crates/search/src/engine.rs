@@ -594,8 +594,9 @@ struct Paging {
 
 impl Pass {
     /// Counts the matches of `query`, tallies their facets and keeps one
-    /// page of them, in a single pass: in a large index every pass over
-    /// the matches is a walk of long posting lists.
+    /// page of them (and, when they are few, every address), in a single
+    /// pass: in a large index every pass over the matches is a walk of long
+    /// posting lists.
     fn run(generation: &Generation, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
         let (searcher, statistics) = (generation.searcher(), &generation.statistics);
         // TopDocs needs room for one hit; a page of none keeps none of it.

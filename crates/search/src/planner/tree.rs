@@ -6,9 +6,9 @@
 //! compare) without tracing the planner.
 //!
 //! The queries of one search share their leaves' weights ([`LeafWeights`]).
-//! A search runs several passes (strict, escalated, relaxed, which also
-//! excludes the strict matches, and the checks of which words a hit lacks),
-//! and each pass weighs its whole tree again; weighing a term or a phrase for
+//! A search runs several passes (strict, escalated, relaxed) and checks
+//! whether a clause finds anything and which words a hit lacks, and each of
+//! them weighs its whole tree again; weighing a term or a phrase for
 //! BM25 is most of what setting a pass up costs, and the passes' trees are
 //! mostly the same terms and phrases.
 
