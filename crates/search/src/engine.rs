@@ -318,10 +318,11 @@ impl SearchEngine {
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan, &leaves);
         let mut strict = Pass::run(&generation, queries.strict.box_clone(), page)?;
-        if strict.total < RELAX_BELOW {
-            // Every required clause matches the strict matches, so only a
-            // query that found nothing has clauses worth asking about.
-            let found_some = strict.total > 0;
+        // Every required clause matches the strict matches, so only a query
+        // that found nothing has clauses worth asking about; one that found
+        // some escalates only with near misses.
+        let found_some = strict.total > 0;
+        if strict.total < RELAX_BELOW && (!found_some || plan.near_misses) {
             let finds_nothing =
                 |tree: &QueryTree| !found_some && !matches_any(searcher, tree.to_query(&leaves).as_ref());
             let escalated = {

@@ -103,6 +103,9 @@ pub struct QueryPlan {
     pub expansions: Vec<(Expansion, QueryTree)>,
     /// Whether escalating added anything to the plan.
     pub escalated: bool,
+    /// Whether escalating adds near misses to some clause, whatever the
+    /// clauses find: when not, only a query that finds nothing escalates.
+    pub near_misses: bool,
 }
 
 /// Builds [`QueryPlan`]s with the index's analyzers, field weights and the
@@ -133,6 +136,7 @@ impl<'a> Planner<'a> {
             highlight: HighlightTerms::default(),
             expansions: Vec::new(),
             escalated: false,
+            near_misses: false,
         };
         let mut clause_units = Vec::new();
         let mut single_clause_units = Vec::new();
@@ -143,6 +147,8 @@ impl<'a> Planner<'a> {
             let Some(mut query) = self.alternatives.clause(&analysed, &swapped, clause.kind) else {
                 continue;
             };
+            let near_misses = analysed.allows_near_misses(clause.kind);
+            plan.near_misses |= near_misses;
             let mut sounds = Vec::new();
             if let Escalation::On { finds_nothing, vocabulary } = escalation {
                 if clause.kind == ClauseKind::Word && !clause.excluded && finds_nothing(&query) {
@@ -158,7 +164,6 @@ impl<'a> Planner<'a> {
                     sounds = sound_alikes(&clause.text, &self.lists.readings, vocabulary);
                     plan.escalated |= swaps.iter().any(|swap| swap.kind == SwapKind::Related);
                 }
-                let near_misses = analysed.allows_near_misses(clause.kind);
                 if near_misses || !sounds.is_empty() {
                     query = self.alternatives.escalated(query, &analysed, near_misses, &sounds);
                     plan.escalated = true;
