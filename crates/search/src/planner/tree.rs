@@ -199,6 +199,7 @@ impl Query for SharedLeaf {
         self.0.query.query_terms(visitor);
     }
 }
+
 /// A leaf's weight, shared; every method is the leaf's own, so that its
 /// specialised loops (a term's block-max pruning) still run.
 struct SharedWeight(Arc<dyn Weight>);
