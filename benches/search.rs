@@ -94,9 +94,8 @@ fn query_latency(criterion: &mut Criterion) {
     let mut percentiles = Vec::new();
     for items in sizes_from_env("HOSHIN_BENCH_ITEMS", "118,100000") {
         let seeds = corpus(items);
-        let inputs = BuildInputs::new(&seeds, &analysis);
         let layout = IndexLayout::new(workspace().join("target/bench-index").join(items.to_string()));
-        let index = open_or_build(&layout, &inputs).expect("the corpus indexes");
+        let index = open_or_build(&layout, BuildInputs::new(&seeds, &analysis)).expect("the corpus indexes");
         let lists = QueryLists::load(&analysis).expect("the synonym dictionary loads");
         let engine = SearchEngine::new(&index, &analysis.analyzers, lists).expect("the index opens");
 
@@ -146,7 +145,8 @@ fn index_build(criterion: &mut Criterion) {
                 let mut elapsed = Duration::ZERO;
                 for _ in 0..iterations {
                     let root = tempfile::tempdir().expect("a temporary directory");
-                    let report = build_index(&IndexLayout::new(root.path()), &inputs).expect("the corpus indexes");
+                    let report =
+                        build_index(&IndexLayout::new(root.path()), inputs.clone()).expect("the corpus indexes");
                     elapsed += report.elapsed;
                 }
                 elapsed

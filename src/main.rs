@@ -45,8 +45,10 @@ fn main() -> std::process::ExitCode {
 fn run(config: Config) -> anyhow::Result<()> {
     match config {
         Config::Index { paths } => {
-            let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
-            let report = build_index(&IndexLayout::new(&paths.index), &BuildInputs::new(&paths.seeds, &analysis))?;
+            // Only the build's inputs hold the analyzers, so it releases the
+            // dictionary before its final merge.
+            let inputs = BuildInputs::new(&paths.seeds, &PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?);
+            let report = build_index(&IndexLayout::new(&paths.index), inputs)?;
             println!(
                 "indexed {} items in {} departments from {} in {:.2} s ({} bytes on disk)",
                 report.documents,

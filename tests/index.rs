@@ -29,14 +29,14 @@ fn an_up_to_date_index_is_reused_and_a_changed_seed_rebuilds_it() {
     let seeds = seed_copy();
     let layout = IndexLayout::new(root.path());
 
-    open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    open_or_build(&layout, inputs(seeds.path())).unwrap();
     let first = layout.current_generation().unwrap();
-    open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    open_or_build(&layout, inputs(seeds.path())).unwrap();
     assert_eq!(layout.current_generation().unwrap(), first, "nothing changed, nothing rebuilt");
 
     let added = "令和5年度「環境部の方針」(案)\n\n緑のまちづくり\n\n- ▽ 河川敷にスケートパークを設けます。\n";
     fs::write(seeds.path().join("extra.txt"), added).unwrap();
-    let index = open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    let index = open_or_build(&layout, inputs(seeds.path())).unwrap();
     assert_ne!(layout.current_generation().unwrap(), first, "a changed seed rebuilds");
     let engine = engine_over(&index);
     assert_eq!(engine.document_count(), 119);
@@ -48,12 +48,12 @@ fn a_failed_build_leaves_the_previous_index_live() {
     let root = tempfile::tempdir().unwrap();
     let seeds = seed_copy();
     let layout = IndexLayout::new(root.path());
-    build_index(&layout, &inputs(seeds.path())).unwrap();
+    build_index(&layout, inputs(seeds.path())).unwrap();
     let live = layout.current_generation().unwrap();
 
     fs::write(seeds.path().join("broken.txt"), "見出しだけ\n- ▽ 置き場のない項目\n").unwrap();
     fs::write(seeds.path().join("zz-broken.txt"), "令和4年度「総務部の方針」\n- ▽ 見出しのない項目\n").unwrap();
-    let error = build_index(&layout, &inputs(seeds.path())).unwrap_err();
+    let error = build_index(&layout, inputs(seeds.path())).unwrap_err();
     let IndexerError::Unplaced(lines) = &error else {
         panic!("expected unplaced lines, got {error}");
     };
@@ -76,13 +76,13 @@ fn a_failed_build_leaves_the_previous_index_live() {
 fn an_empty_seed_directory_gives_an_empty_index_to_write_into() {
     let root = tempfile::tempdir().unwrap();
     let seeds = tempfile::tempdir().unwrap();
-    let report = build_index(&IndexLayout::new(root.path()), &inputs(seeds.path())).unwrap();
+    let report = build_index(&IndexLayout::new(root.path()), inputs(seeds.path())).unwrap();
     assert_eq!(report.documents, 0);
     let index = hoshin_indexer::open_current(&IndexLayout::new(root.path()), &analysis().analyzers).unwrap();
     assert_eq!(engine_over(&index).document_count(), 0);
     let missing = seeds.path().join("not-there");
     let other_root = tempfile::tempdir().unwrap();
-    let index = open_or_build(&IndexLayout::new(other_root.path()), &inputs(&missing)).unwrap();
+    let index = open_or_build(&IndexLayout::new(other_root.path()), inputs(&missing)).unwrap();
     assert_eq!(engine_over(&index).document_count(), 0);
 }
 
@@ -91,14 +91,14 @@ fn new_metadata_beside_a_seed_file_rebuilds_the_index() {
     let root = tempfile::tempdir().unwrap();
     let seeds = crate::util::seed_copy();
     let layout = IndexLayout::new(root.path());
-    open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    open_or_build(&layout, inputs(seeds.path())).unwrap();
     let before = layout.current_generation().unwrap();
     std::fs::write(
         seeds.path().join("komae-2022-policies.json"),
         r#"{"municipality": "狛江市", "url": "https://example.org/r4.pdf"}"#,
     )
     .unwrap();
-    let index = open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    let index = open_or_build(&layout, inputs(seeds.path())).unwrap();
     assert_ne!(layout.current_generation().unwrap(), before);
     let item = engine_over(&index).document("komae-2022-policies-001").unwrap();
     assert_eq!(item.source.url.as_deref(), Some("https://example.org/r4.pdf"));
@@ -112,7 +112,7 @@ fn a_generated_corpus_from_the_seed_parses_and_indexes_whole() {
     assert_eq!((written.items, written.files), (300, 3));
     let root = tempfile::tempdir().unwrap();
     let layout = IndexLayout::new(root.path());
-    let report = build_index(&layout, &inputs(corpus.path())).unwrap();
+    let report = build_index(&layout, inputs(corpus.path())).unwrap();
     assert_eq!(report.documents, 300);
     let index = hoshin_indexer::open_current(&layout, &analysis().analyzers).unwrap();
     assert_eq!(engine_over(&index).document_count(), 300);
@@ -124,7 +124,7 @@ fn an_index_whose_journal_went_missing_is_refused_not_rebuilt_without_it() {
     let root = tempfile::tempdir().unwrap();
     let seeds = seed_copy();
     let layout = IndexLayout::new(root.path());
-    let index = open_or_build(&layout, &inputs(seeds.path())).unwrap();
+    let index = open_or_build(&layout, inputs(seeds.path())).unwrap();
     let item = engine_over(&index).document("komae-2022-policies-001").unwrap();
     let writer = hoshin_indexer::DocumentWriter::open(&index, &analysis().analyzers, &layout.journal_path()).unwrap();
     writer
@@ -134,8 +134,8 @@ fn an_index_whose_journal_went_missing_is_refused_not_rebuilt_without_it() {
 
     fs::remove_file(layout.journal_path()).unwrap();
     for error in [
-        open_or_build(&layout, &inputs(seeds.path())).unwrap_err(),
-        build_index(&layout, &inputs(seeds.path())).unwrap_err(),
+        open_or_build(&layout, inputs(seeds.path())).unwrap_err(),
+        build_index(&layout, inputs(seeds.path())).unwrap_err(),
     ] {
         assert!(matches!(error, IndexerError::JournalMissing { found: 0, .. }), "{error}");
         assert!(error.to_string().contains("journal.jsonl"), "{error}");

@@ -174,7 +174,7 @@ fn a_generation_published_elsewhere_is_served_with_the_writes_made_meanwhile() {
     // Three builds, as `hoshin index` runs would make: the served generation
     // falls out of the two kept, yet it is held, so it stays and takes writes.
     for _ in 0..3 {
-        build_index(&IndexLayout::new(index.path()), &inputs(seeds.path())).unwrap();
+        build_index(&IndexLayout::new(index.path()), inputs(seeds.path())).unwrap();
     }
     assert!(served.is_dir(), "the generation the server uses was removed");
     put(&server, "meanwhile", "河川敷にスケートパークを設けます。");

@@ -134,7 +134,7 @@ pub fn other_cities() -> &'static SearchEngine {
     static ENGINE: OnceLock<SearchEngine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let index_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("other-cities-index");
-        let index = open_or_build(&IndexLayout::new(&index_root), &inputs(&test_data("other-cities")))
+        let index = open_or_build(&IndexLayout::new(&index_root), inputs(&test_data("other-cities")))
             .expect("the other cities' passages index");
         engine_over(&index)
     })

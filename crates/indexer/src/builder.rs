@@ -77,42 +77,51 @@ pub struct BuildReport {
     pub elapsed: Duration,
 }
 
-/// Everything a build reads: the seeds and the analysis they go through.
+/// Everything a build reads: the seeds and the analysis they go through. It
+/// holds analyzers of its own, and a build drops them once the text is
+/// analysed: when nothing else holds them (`hoshin index`), the dictionary is
+/// released before the final merge, the build's largest moment.
+#[derive(Clone)]
 pub struct BuildInputs<'a> {
     /// Directory of seed `*.txt` files.
     pub seeds_dir: &'a Path,
     /// The analyzers every field goes through.
-    pub analyzers: &'a Analyzers,
+    pub analyzers: Analyzers,
     /// Changes whenever `analyzers` would analyse differently; recorded in the manifest.
-    pub analysis_fingerprint: &'a str,
+    pub analysis_fingerprint: String,
 }
 
 impl<'a> BuildInputs<'a> {
     /// The seeds of `seeds_dir` through a prepared analysis.
-    pub fn new(seeds_dir: &'a Path, analysis: &'a PreparedAnalysis) -> BuildInputs<'a> {
-        BuildInputs { seeds_dir, analyzers: &analysis.analyzers, analysis_fingerprint: &analysis.fingerprint }
+    pub fn new(seeds_dir: &'a Path, analysis: &PreparedAnalysis) -> BuildInputs<'a> {
+        BuildInputs {
+            seeds_dir,
+            analyzers: analysis.analyzers.clone(),
+            analysis_fingerprint: analysis.fingerprint.clone(),
+        }
     }
 }
 
 /// Builds a new generation from the seeds and publishes it. The previous
 /// generation stays live if anything fails.
-pub fn build_index(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildReport> {
+pub fn build_index(layout: &IndexLayout, inputs: BuildInputs<'_>) -> Result<BuildReport> {
     let _lock = lock_builds(layout)?;
     ensure_journal_kept(layout)?;
     build_locked(layout, inputs)
 }
 
 /// Opens the live generation, building it first when it is missing or stale.
-pub fn open_or_build(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<Index> {
+pub fn open_or_build(layout: &IndexLayout, inputs: BuildInputs<'_>) -> Result<Index> {
+    let analyzers = inputs.analyzers.clone();
     build_if_stale(layout, inputs)?;
-    open_current(layout, inputs.analyzers)
+    open_current(layout, &analyzers)
 }
 
 /// Builds and publishes a new generation when the live one is missing or stale.
-pub fn build_if_stale(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<()> {
+pub fn build_if_stale(layout: &IndexLayout, inputs: BuildInputs<'_>) -> Result<()> {
     let _lock = lock_builds(layout)?;
     ensure_journal_kept(layout)?;
-    let wanted = wanted_manifest(inputs)?;
+    let wanted = wanted_manifest(&inputs)?;
     let live = layout.current_generation();
     let fresh = live.as_deref().and_then(read_manifest).is_some_and(|found| found.matches(&wanted));
     if fresh {
@@ -179,9 +188,9 @@ fn ensure_journal_kept(layout: &IndexLayout) -> Result<()> {
     ensure_journal_covers(applied, &journal, found)
 }
 
-fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildReport> {
+fn build_locked(layout: &IndexLayout, inputs: BuildInputs<'_>) -> Result<BuildReport> {
     let started = Instant::now();
-    let mut manifest = wanted_manifest(inputs)?;
+    let mut manifest = wanted_manifest(&inputs)?;
     let generation = layout.new_generation_dir()?;
     let written = write_generation(&generation, inputs, &layout.journal_path(), &mut manifest);
     let departments = match written {
@@ -209,17 +218,33 @@ fn build_locked(layout: &IndexLayout, inputs: &BuildInputs<'_>) -> Result<BuildR
     Ok(report)
 }
 
-/// Indexes the seeds file by file into `generation`, replays the journal and
-/// writes the manifest; returns the seeds' departments.
+/// Indexes the seeds file by file into `generation`, replays the journal,
+/// merges the segments and writes the manifest; returns the seeds' departments.
 fn write_generation(
     generation: &Path,
-    inputs: &BuildInputs<'_>,
+    inputs: BuildInputs<'_>,
+    journal: &Path,
+    manifest: &mut Manifest,
+) -> Result<BTreeSet<String>> {
+    let departments = index_documents(generation, inputs, journal, manifest)?;
+    merge_segments(generation)?;
+    let path = generation.join(MANIFEST_FILE);
+    let json = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
+    fs::write(&path, json).map_err(IndexerError::io(&path))?;
+    Ok(departments)
+}
+
+/// Indexes the seeds and the journal into committed segments of a new index
+/// in `generation`; the writer, the index and `inputs` end with it.
+fn index_documents(
+    generation: &Path,
+    inputs: BuildInputs<'_>,
     journal: &Path,
     manifest: &mut Manifest,
 ) -> Result<BTreeSet<String>> {
     let (schema, fields) = Fields::build_schema();
     let index = Index::create_in_dir(generation, schema)?;
-    let analyzers = inputs.analyzers;
+    let analyzers = &inputs.analyzers;
     analyzers.register(index.tokenizers());
     let mut writer = BoundedWriter::for_build(&index, writer_memory_bytes(inputs.seeds_dir, journal)?)?;
     let mut departments = BTreeSet::new();
@@ -239,19 +264,24 @@ fn write_generation(
         apply(&writer, &fields, analyzers, &entry.batch);
     }
     commit(&mut writer, entries.last().map_or(0, |entry| entry.end))?;
-    writer.merge_all()?;
     writer.wait_merging_threads()?;
-    let path = generation.join(MANIFEST_FILE);
-    let json = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
-    fs::write(&path, json).map_err(IndexerError::io(&path))?;
     Ok(departments)
+}
+
+/// Merges the committed segments of `generation` into one, through an index
+/// opened without analyzers: merging analyses nothing.
+fn merge_segments(generation: &Path) -> Result<()> {
+    let index = Index::open_in_dir(generation)?;
+    let mut writer = BoundedWriter::for_merge(&index)?;
+    writer.merge_all()?;
+    writer.wait_merging_threads()
 }
 
 fn wanted_manifest(inputs: &BuildInputs<'_>) -> Result<Manifest> {
     Ok(Manifest {
         schema_version: SCHEMA_VERSION,
         seeds_digest: seeds_digest(inputs.seeds_dir)?,
-        analysis_fingerprint: inputs.analysis_fingerprint.to_string(),
+        analysis_fingerprint: inputs.analysis_fingerprint.clone(),
         documents: 0,
         built_at: SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs(),
     })

@@ -15,7 +15,7 @@
 //! # let index_root = tempfile::tempdir()?;
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
-//! let report = build_index(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
+//! let report = build_index(&IndexLayout::new(index_root.path()), BuildInputs::new(&seeds, &analysis))?;
 //! assert_eq!((report.documents, report.departments), (118, 9));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hoshin_analysis::IndexDocument;
-use tantivy::indexer::NoMergePolicy;
+use tantivy::indexer::{IndexWriterOptions, NoMergePolicy};
 use tantivy::schema::document::Document;
 use tantivy::{Index, IndexWriter, Opstamp, Term};
 
@@ -40,12 +40,20 @@ impl BoundedWriter {
         Ok(BoundedWriter { writer: index.writer(memory_bytes)?, in_flight: Arc::default() })
     }
 
-    /// The writer of a whole build: it merges nothing while indexing, then
-    /// everything at once in [`BoundedWriter::merge_all`].
+    /// The writer that indexes a whole build: it merges nothing, leaving
+    /// the segments to one merge at the end ([`BoundedWriter::for_merge`]).
     pub(crate) fn for_build(index: &Index, memory_bytes: usize) -> Result<BoundedWriter> {
         let writer = BoundedWriter::new(index, memory_bytes)?;
         writer.writer.set_merge_policy(Box::new(NoMergePolicy));
         Ok(writer)
+    }
+
+    /// A writer that only merges, in [`BoundedWriter::merge_all`]: tantivy's
+    /// smallest, whose indexing thread never starts a segment.
+    pub(crate) fn for_merge(index: &Index) -> Result<BoundedWriter> {
+        let writer = index.writer_with_options(IndexWriterOptions::builder().build())?;
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        Ok(BoundedWriter { writer, in_flight: Arc::default() })
     }
 
     /// Hands `document` to the indexing threads once there is room for it.

@@ -16,7 +16,7 @@
 //! # let index_root = tempfile::tempdir()?;
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
-//! let index = open_or_build(&IndexLayout::new(index_root.path()), &BuildInputs::new(&seeds, &analysis))?;
+//! let index = open_or_build(&IndexLayout::new(index_root.path()), BuildInputs::new(&seeds, &analysis))?;
 //! let engine = SearchEngine::new(&index, &analysis.analyzers, QueryLists::load(&analysis)?)?;
 //! let request = SearchRequest::new("としょかん");
 //! let results = engine.search(&request)?;

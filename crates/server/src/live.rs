@@ -121,7 +121,7 @@ impl Live {
     pub fn open(sources: Sources, analysis: &PreparedAnalysis) -> Result<Live> {
         let word_lists = DataFiles::read(&sources.data);
         let synonym_dictionary = Arc::new(SynonymDictionary::load(&synonym_dictionary_path())?);
-        build_if_stale(&sources.layout, &BuildInputs::new(&sources.seeds, analysis))?;
+        build_if_stale(&sources.layout, BuildInputs::new(&sources.seeds, analysis))?;
         let generation = open_generation(&sources.layout, analysis)?;
         let engine = open_engine(&generation.served, analysis, &synonym_dictionary)?;
         let status = Status {
@@ -221,8 +221,7 @@ impl Live {
 
     fn rebuild(&self, analysis: PreparedAnalysis) {
         tracing::info!("rebuilding the index with the reloaded word lists");
-        let inputs = BuildInputs::new(&self.sources.seeds, &analysis);
-        let outcome = build_index(&self.sources.layout, &inputs)
+        let outcome = build_index(&self.sources.layout, BuildInputs::new(&self.sources.seeds, &analysis))
             .map_err(ApiError::from)
             .and_then(|_| self.switch_to_published(&analysis));
         let mut status = self.lock_status();
