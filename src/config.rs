@@ -112,7 +112,7 @@ struct HttpFlags {
     /// environment of a process is easy to read).
     #[arg(long = "api-token", env = "HOSHIN_API_TOKENS", value_delimiter = ',', hide_env_values = true)]
     api_tokens: Vec<String>,
-    /// Searches, look-ups and writes run at once; more wait their turn [default: 1.5 per core + 1].
+    /// Searches, look-ups and writes run at once; more wait their turn [default: 1 per core + 1].
     #[arg(long)]
     index_workers: Option<usize>,
     /// Longest a request may take, in milliseconds, before it is answered 408.

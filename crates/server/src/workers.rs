@@ -1,67 +1,83 @@
-//! The pool that index work (searches, look-ups, writes) runs on: blocking
-//! threads, at most a fixed number at once, taken in the order requests ask.
+//! The pool that index work (searches, look-ups, writes) runs on: a fixed
+//! number of threads taking work from one queue, in the order requests ask.
 //!
 //! Searching is CPU-bound. Running every admitted request at once, as many as
 //! there are connections, only time-slices the cores between them: each one
 //! then takes as long as all of them together, and a slow query drags the
-//! whole tail with it. With a few workers per core a request waits its turn in
-//! a fair queue and then runs with the core nearly to itself, so its latency
-//! is the queue ahead of it plus its own time. The default is Elasticsearch's
-//! for its search pool, one and a half per core plus one: exactly one per core
-//! leaves cores idle whenever a worker waits on memory-mapped index pages or
-//! the async threads that read and write the sockets take a turn (the
-//! measurements behind this choice are in docs/performance.md).
+//! whole tail with it. With about one worker per core a request waits its
+//! turn in a fair queue and then runs with the core nearly to itself, so its
+//! latency is the queue ahead of it plus its own time.
+//!
+//! The threads are the pool's own, taking the next request straight from the
+//! queue. On tokio's blocking threads behind a semaphore, as before, a thread
+//! that finished one search waited for an async thread to wake, take the freed
+//! permit and hand it the next: two thread wake-ups per request, and cores
+//! left idle between searches unless there were half as many workers again as
+//! cores. Without that wait, one worker more than there are cores keeps them
+//! busy while the async threads read and write the sockets; more workers only
+//! time-slice the searches and lengthen the tail (docs/performance.md).
 
-use std::sync::Arc;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::error::{ApiError, Result};
 
-/// Runs index work on at most `count` blocking threads at once.
+/// A piece of index work, bound to the channel its answer goes back on.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs index work on a fixed number of threads, in the order it is asked for.
 #[derive(Clone)]
 pub struct IndexWorkers {
-    permits: Arc<Semaphore>,
+    queue: crossbeam_channel::Sender<Job>,
 }
 
 impl IndexWorkers {
-    /// A pool of `count` workers (at least one).
+    /// A pool of `count` workers (at least one); they end when the last
+    /// handle on the pool is dropped.
     pub fn new(count: usize) -> Self {
-        IndexWorkers { permits: Arc::new(Semaphore::new(count.max(1))) }
+        let (queue, jobs) = crossbeam_channel::unbounded::<Job>();
+        for number in 0..count.max(1) {
+            let jobs = jobs.clone();
+            std::thread::Builder::new()
+                .name(format!("hoshin-index-{number}"))
+                .spawn(move || {
+                    for job in jobs {
+                        // A panic ends only its own piece of work: its answer is dropped unsent.
+                        let _ = catch_unwind(AssertUnwindSafe(job));
+                    }
+                })
+                .expect("an index worker thread starts");
+        }
+        IndexWorkers { queue }
     }
 
-    /// One and a half workers per core, plus one.
+    /// One worker per core, plus one.
     pub fn default_count() -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        cores * 3 / 2 + 1
+        std::thread::available_parallelism().map_or(1, usize::from) + 1
     }
 
-    /// Waits for a free worker, then runs `work` on a blocking thread. The
-    /// worker stays taken until `work` ends, even when the request that asked
-    /// for it has timed out and gone.
+    /// Queues `work` for the next free worker and waits for its answer. The
+    /// worker runs it to the end even when the request that asked for it has
+    /// timed out and gone.
     pub async fn run<T, E>(&self, work: impl FnOnce() -> std::result::Result<T, E> + Send + 'static) -> Result<T>
     where
         T: Send + 'static,
         E: Into<ApiError> + Send + 'static,
     {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|error| ApiError::Internal(format!("index workers closed: {error}")))?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work().map_err(Into::into)
-        })
-        .await
-        .map_err(|error| ApiError::Internal(format!("index work failed: {error}")))?
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = answer.send(work().map_err(Into::into));
+        });
+        self.queue.send(job).map_err(|_| ApiError::Internal("index workers closed".to_string()))?;
+        answered.await.map_err(|_| ApiError::Internal("index work failed".to_string()))?
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
     use std::time::Duration;
 
     use super::*;
@@ -111,6 +127,14 @@ mod tests {
         abandoned.abort();
         let waited = tokio::time::timeout(Duration::from_millis(50), workers.run(|| Ok::<_, ApiError>(()))).await;
         assert!(waited.is_err(), "the second piece of work ran while the first still held the only worker");
+        workers.run(|| Ok::<_, ApiError>(())).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn work_that_panics_fails_its_request_and_leaves_the_worker() {
+        let workers = IndexWorkers::new(1);
+        let failed = workers.run(|| -> std::result::Result<(), ApiError> { panic!("a bug in index work") }).await;
+        assert!(matches!(failed, Err(ApiError::Internal(_))), "{failed:?}");
         workers.run(|| Ok::<_, ApiError>(())).await.unwrap();
     }
 }
