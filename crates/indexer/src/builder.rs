@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use hoshin_analysis::{Analyzers, DocumentMaker, Fields, PreparedAnalysis, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tantivy::Index;
+use tantivy::{Index, IndexSettings};
 
 use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
@@ -40,6 +40,13 @@ const WRITER_BYTES_PER_TEXT_BYTE: u64 = 4;
 /// megabytes per indexing thread, and a larger one would only spare a
 /// million-item build some segments to merge.
 const WRITER_MEMORY_BOUNDS: (u64, u64) = (64_000_000, 1_000_000_000);
+
+/// Bytes of stored items per compressed block of the document store. A
+/// results page reads ten items, and reading one decompresses its whole
+/// block; at tantivy's default, 16 KB, that is several items, most of the
+/// work for neighbours nobody asked for. A quarter of it costs the store
+/// about a sixth more disk.
+const DOC_STORE_BLOCK_BYTES: usize = 4096;
 
 /// What a generation was built from, and what it holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -243,7 +250,8 @@ fn index_documents(
     manifest: &mut Manifest,
 ) -> Result<BTreeSet<String>> {
     let (schema, fields) = Fields::build_schema();
-    let index = Index::create_in_dir(generation, schema)?;
+    let settings = IndexSettings { docstore_blocksize: DOC_STORE_BLOCK_BYTES, ..IndexSettings::default() };
+    let index = Index::builder().schema(schema).settings(settings).create_in_dir(generation)?;
     let analyzers = &inputs.analyzers;
     analyzers.register(index.tokenizers());
     let mut writer = BoundedWriter::for_build(&index, writer_memory_bytes(inputs.seeds_dir, journal)?)?;
