@@ -9,10 +9,10 @@
 //! latency is the queue ahead of it plus its own time.
 //!
 //! The threads are the pool's own, taking the next request straight from the
-//! queue. On tokio's blocking threads behind a semaphore, as before, a thread
-//! that finished one search waited for an async thread to wake, take the freed
+//! queue. On tokio's blocking threads behind a semaphore, a thread that
+//! finished one search would wait for an async thread to wake, take the freed
 //! permit and hand it the next: two thread wake-ups per request, and cores
-//! left idle between searches unless there were half as many workers again as
+//! idle between searches unless there were half as many workers again as
 //! cores. Without that wait, one worker more than there are cores keeps them
 //! busy while the async threads read and write the sockets; more workers only
 //! time-slice the searches and lengthen the tail (docs/performance.md).
