@@ -16,7 +16,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use hoshin_analysis::{Analyzers, DocumentMaker, Fields, PreparedAnalysis, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tantivy::{Index, IndexSettings};
+use tantivy::indexer::{IndexWriterOptions, NoMergePolicy};
+use tantivy::{Index, IndexSettings, IndexWriter};
 
 use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
@@ -30,7 +31,7 @@ const MANIFEST_FILE: &str = "hoshin-manifest.json";
 /// The tantivy writer's memory for a build, split between its indexing
 /// threads, is this many times the bytes of text to index, within
 /// [`WRITER_MEMORY_BOUNDS`]. A build ends by merging its segments into one
-/// (see [`BoundedWriter::merge_all`]), so the budget decides only how many
+/// (see [`merge_segments`]), so the budget decides only how many
 /// segments that merge reads. One that held the whole corpus's postings would
 /// keep all of them in memory until the commit; this one lets each thread
 /// flush a few times.
@@ -276,13 +277,19 @@ fn index_documents(
     Ok(departments)
 }
 
-/// Merges the committed segments of `generation` into one, through an index
-/// opened without analyzers: merging analyses nothing.
+/// Merges the committed segments of `generation` into one and waits for it:
+/// every segment costs each search its own look-ups of every term. The index
+/// is opened afresh, without analyzers (merging analyses nothing), under
+/// tantivy's smallest writer, whose indexing thread never starts a segment.
 fn merge_segments(generation: &Path) -> Result<()> {
     let index = Index::open_in_dir(generation)?;
-    let mut writer = BoundedWriter::for_merge(&index)?;
-    writer.merge_all()?;
-    writer.wait_merging_threads()
+    let mut writer: IndexWriter = index.writer_with_options(IndexWriterOptions::builder().build())?;
+    writer.set_merge_policy(Box::new(NoMergePolicy));
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    Ok(writer.wait_merging_threads()?)
 }
 
 fn wanted_manifest(inputs: &BuildInputs<'_>) -> Result<Manifest> {

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hoshin_analysis::IndexDocument;
-use tantivy::indexer::{IndexWriterOptions, NoMergePolicy};
+use tantivy::indexer::NoMergePolicy;
 use tantivy::schema::document::Document;
 use tantivy::{Index, IndexWriter, Opstamp, Term};
 
@@ -41,19 +41,11 @@ impl BoundedWriter {
     }
 
     /// The writer that indexes a whole build: it merges nothing, leaving
-    /// the segments to one merge at the end ([`BoundedWriter::for_merge`]).
+    /// the segments to one merge at the end.
     pub(crate) fn for_build(index: &Index, memory_bytes: usize) -> Result<BoundedWriter> {
         let writer = BoundedWriter::new(index, memory_bytes)?;
         writer.writer.set_merge_policy(Box::new(NoMergePolicy));
         Ok(writer)
-    }
-
-    /// A writer that only merges, in [`BoundedWriter::merge_all`]: tantivy's
-    /// smallest, whose indexing thread never starts a segment.
-    pub(crate) fn for_merge(index: &Index) -> Result<BoundedWriter> {
-        let writer = index.writer_with_options(IndexWriterOptions::builder().build())?;
-        writer.set_merge_policy(Box::new(NoMergePolicy));
-        Ok(BoundedWriter { writer, in_flight: Arc::default() })
     }
 
     /// Hands `document` to the indexing threads once there is room for it.
@@ -81,16 +73,6 @@ impl BoundedWriter {
     /// Forgets what was added and deleted since the last commit.
     pub(crate) fn rollback(&mut self) -> Result<()> {
         self.writer.rollback()?;
-        Ok(())
-    }
-
-    /// Merges the committed segments into one and waits for it: every
-    /// segment costs each search its own look-ups of every term.
-    pub(crate) fn merge_all(&mut self) -> Result<()> {
-        let segments = self.writer.index().searchable_segment_ids()?;
-        if segments.len() > 1 {
-            self.writer.merge(&segments).wait()?;
-        }
         Ok(())
     }
 
