@@ -9,11 +9,11 @@
 //! and readings come from the item's stored [`TextMarks`], made when it was
 //! indexed, so a search runs no morphological analysis over its hits.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use hoshin_analysis::marks::TextMarks;
-use hoshin_analysis::normalize::NormalizedText;
+use hoshin_analysis::normalize::{is_normalized, NormalizedText};
+use rustc_hash::FxHashSet;
 
 /// Characters of text an excerpt shows at most.
 pub const SNIPPET_CHARS: usize = 120;
@@ -26,9 +26,9 @@ const LEADING_CONTEXT_CHARS: usize = 20;
 #[derive(Debug, Clone, Default)]
 pub struct HighlightTerms {
     /// Terms the normalised analyzer produced for the query.
-    pub normalized: HashSet<String>,
+    pub normalized: FxHashSet<String>,
     /// Normalised query words and phrases without white space.
-    pub substrings: Vec<Vec<char>>,
+    pub substrings: Vec<String>,
     /// Katakana reading keys of the query's kana words.
     pub readings: Vec<Vec<char>>,
 }
@@ -38,8 +38,14 @@ pub struct HighlightTerms {
 pub fn matched_ranges(text: &str, marks: &TextMarks, terms: &HighlightTerms) -> Vec<Range<usize>> {
     let mut ranges: Vec<Range<usize>> =
         marks.words(text).filter(|(term, _)| terms.normalized.contains(*term)).map(|(_, range)| range).collect();
-    let normalized = NormalizedText::new(text);
-    ranges.extend(occurrences(normalized.chars(), &terms.substrings).map(|found| normalized.origin(found)));
+    if is_normalized(text) {
+        // Each character is its own normalised form, so the text is searched as it is.
+        ranges.extend(occurrences_in_text(text, &terms.substrings));
+    } else {
+        let normalized = NormalizedText::new(text);
+        let substrings: Vec<Vec<char>> = terms.substrings.iter().map(|substring| substring.chars().collect()).collect();
+        ranges.extend(occurrences(normalized.chars(), &substrings).map(|found| normalized.origin(found)));
+    }
     if !terms.readings.is_empty() {
         let (reading, origins): (Vec<char>, Vec<Range<usize>>) = marks.spelled_reading().into_iter().unzip();
         ranges.extend(
@@ -66,6 +72,18 @@ fn occurrences<'a>(haystack: &'a [char], needles: &'a [Vec<char>]) -> impl Itera
         (0..=haystack.len() - needle.len())
             .filter(move |&start| haystack[start..start + needle.len()] == needle[..])
             .map(move |start| start..start + needle.len())
+    })
+}
+
+/// Byte ranges where any of `needles` occurs in `text`, overlapping ones included.
+fn occurrences_in_text<'a>(text: &'a str, needles: &'a [String]) -> impl Iterator<Item = Range<usize>> + 'a {
+    needles.iter().filter(|needle| !needle.is_empty()).flat_map(move |needle| {
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            let start = from + text.get(from..)?.find(needle.as_str())?;
+            from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            Some(start..start + needle.len())
+        })
     })
 }
 
@@ -217,6 +235,19 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn normalized_text_is_searched_where_its_normalised_form_would_be(
+            text in "[あい一a、]{0,40}",
+            needle in "[あい一a]{1,3}",
+        ) {
+            let normalized = NormalizedText::new(&text);
+            let as_normalized: Vec<Range<usize>> =
+                occurrences(normalized.chars(), &[needle.chars().collect()]).map(|found| normalized.origin(found)).collect();
+            let as_it_is: Vec<Range<usize>> = occurrences_in_text(&text, std::slice::from_ref(&needle)).collect();
+            proptest::prop_assert!(is_normalized(&text));
+            proptest::prop_assert_eq!(as_it_is, as_normalized);
+        }
+
         #[test]
         fn highlights_are_sorted_disjoint_whole_characters_of_the_text(
             text in "\\PC{0,60}|[ぁ-んァ-ン一-龥ＡＤＸｶﾞ 　、。ー]{0,60}",

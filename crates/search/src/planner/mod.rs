@@ -228,7 +228,7 @@ impl<'a> Planner<'a> {
 /// substring, and its reading.
 fn add_highlights(highlight: &mut HighlightTerms, analysed: &Analysed) {
     highlight.normalized.extend(analysed.normalized.iter().map(|(_, term)| term.clone()));
-    highlight.substrings.push(analysed.substring.chars().collect());
+    highlight.substrings.push(analysed.substring.clone());
     highlight.readings.extend(analysed.reading.iter().map(|reading| reading.chars().collect()));
 }
 
