@@ -10,6 +10,7 @@
 //! instead of running lindera over every hit's text again, as an
 //! Elasticsearch highlighter reads offsets from term vectors.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,7 @@ pub struct AnalysedText {
     /// The reading n-grams, for the `text_reading` field.
     pub reading: PreTokenizedString,
     /// What highlighting needs of both.
-    pub marks: TextMarks,
+    pub marks: TextMarks<'static>,
 }
 
 impl AnalysedText {
@@ -41,33 +42,38 @@ impl AnalysedText {
 }
 
 /// The words of an item's text and the reading they spell, each with its
-/// byte range in the text.
+/// byte range in the text. Read back from a stored document, the terms and
+/// readings borrow its bytes: a page reads the marks of every hit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TextMarks {
-    words: Vec<MarkedWord>,
-    readings: Vec<ReadingRun>,
+pub struct TextMarks<'a> {
+    #[serde(borrow)]
+    words: Vec<MarkedWord<'a>>,
+    #[serde(borrow)]
+    readings: Vec<ReadingRun<'a>>,
 }
 
 /// A normalised word; its term is left out when it is the text's own slice,
 /// as for most Japanese words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct MarkedWord {
+struct MarkedWord<'a> {
     start: u32,
     end: u32,
-    term: Option<String>,
+    #[serde(borrow)]
+    term: Option<Cow<'a, str>>,
 }
 
 /// The reading of one word of the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct ReadingRun {
+struct ReadingRun<'a> {
     start: u32,
     end: u32,
-    reading: String,
+    #[serde(borrow)]
+    reading: Cow<'a, str>,
 }
 
-impl TextMarks {
+impl<'a> TextMarks<'a> {
     /// The marks of `text` from its normalised and reading tokens.
-    fn of(text: &str, normalized: &[Token], reading: &[Token]) -> TextMarks {
+    fn of(text: &str, normalized: &[Token], reading: &[Token]) -> TextMarks<'static> {
         let words = normalized
             .iter()
             .filter(|token| token.offset_from < token.offset_to)
@@ -75,15 +81,15 @@ impl TextMarks {
                 start: token.offset_from as u32,
                 end: token.offset_to as u32,
                 term: (text.get(token.offset_from..token.offset_to) != Some(token.text.as_str()))
-                    .then(|| token.text.clone()),
+                    .then(|| Cow::Owned(token.text.clone())),
             })
             .collect();
         let mut readings: Vec<ReadingRun> = Vec::new();
         for (c, origin) in reading.iter().filter_map(spelled) {
             let (start, end) = (origin.start as u32, origin.end as u32);
             match readings.last_mut() {
-                Some(run) if (run.start, run.end) == (start, end) => run.reading.push(c),
-                _ => readings.push(ReadingRun { start, end, reading: c.to_string() }),
+                Some(run) if (run.start, run.end) == (start, end) => run.reading.to_mut().push(c),
+                _ => readings.push(ReadingRun { start, end, reading: Cow::Owned(c.to_string()) }),
             }
         }
         TextMarks { words, readings }
@@ -91,11 +97,11 @@ impl TextMarks {
 
     /// Each normalised word of `text` (the text these marks were made of)
     /// with its byte range.
-    pub fn words<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (&'a str, Range<usize>)> + 'a {
+    pub fn words<'b>(&'b self, text: &'b str) -> impl Iterator<Item = (&'b str, Range<usize>)> + 'b {
         self.words.iter().filter_map(move |word| {
             let range = word.start as usize..word.end as usize;
             let term = match &word.term {
-                Some(term) => term.as_str(),
+                Some(term) => term.as_ref(),
                 None => text.get(range.clone())?,
             };
             Some((term, range))
@@ -117,7 +123,7 @@ impl TextMarks {
     }
 
     /// The marks stored with a document, when it has readable ones.
-    pub fn from_document(document: &TantivyDocument, fields: &Fields) -> Option<TextMarks> {
+    pub fn from_document(document: &'a TantivyDocument, fields: &Fields) -> Option<TextMarks<'a>> {
         let bytes = document.get_first(fields.text_marks)?.as_leaf()?.as_bytes()?;
         postcard::from_bytes(bytes).ok()
     }
@@ -143,7 +149,8 @@ mod tests {
         let analyzers = analyzers();
         let text = "子供の育成しますＤＸ図書館、障害者の支援";
         let analysed = AnalysedText::new(text, analyzers);
-        let marks: TextMarks = postcard::from_bytes(&analysed.marks.to_bytes()).unwrap();
+        let stored = analysed.marks.to_bytes();
+        let marks: TextMarks = postcard::from_bytes(&stored).unwrap();
         assert_eq!(marks, analysed.marks);
 
         let live: Vec<(String, Range<usize>)> = analyzers
