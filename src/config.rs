@@ -115,6 +115,9 @@ struct HttpFlags {
     /// Searches, look-ups and writes run at once; more wait their turn [default: 1 per core + 1].
     #[arg(long)]
     index_workers: Option<usize>,
+    /// Threads reading and writing the sockets [default: 1 per 4 cores, at least 1].
+    #[arg(long)]
+    http_threads: Option<usize>,
     /// Longest a request may take, in milliseconds, before it is answered 408.
     #[arg(long, default_value_t = AdmissionLimits::default().request_timeout.as_millis() as u64)]
     request_timeout_ms: u64,
@@ -248,13 +251,15 @@ impl TryFrom<HttpFlags> for HttpConfig {
         anyhow::ensure!(flags.max_in_flight > 0, "--max-in-flight must be at least 1");
         anyhow::ensure!(flags.request_timeout_ms > 0, "--request-timeout-ms must be at least 1");
         anyhow::ensure!(flags.index_workers != Some(0), "--index-workers must be at least 1");
+        anyhow::ensure!(flags.http_threads != Some(0), "--http-threads must be at least 1");
         let limits = AdmissionLimits {
             max_in_flight: flags.max_in_flight,
             request_timeout: Duration::from_millis(flags.request_timeout_ms),
             ..AdmissionLimits::default()
         };
         let index_workers = flags.index_workers.unwrap_or_else(IndexWorkers::default_count);
-        Ok(HttpConfig { limits, index_workers, cors_origins })
+        let http_threads = flags.http_threads.unwrap_or_else(HttpConfig::default_http_threads);
+        Ok(HttpConfig { limits, index_workers, http_threads, cors_origins })
     }
 }
 

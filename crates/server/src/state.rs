@@ -18,6 +18,10 @@ pub struct HttpConfig {
     /// Admitted requests whose index work (searching, looking up, writing)
     /// runs at once; the others wait their turn (see [`crate::workers`]).
     pub index_workers: usize,
+    /// Threads of the async runtime, which read and write the sockets and
+    /// turn answers into JSON while the index work runs on the workers' own
+    /// threads.
+    pub http_threads: usize,
     /// Origins other than the server's own whose pages may call the API; none
     /// by default, which leaves browsers to their same-origin rule.
     pub cors_origins: Vec<HeaderValue>,
@@ -28,8 +32,18 @@ impl Default for HttpConfig {
         HttpConfig {
             limits: AdmissionLimits::default(),
             index_workers: IndexWorkers::default_count(),
+            http_threads: HttpConfig::default_http_threads(),
             cors_origins: Vec::new(),
         }
+    }
+}
+
+impl HttpConfig {
+    /// One async thread per four cores, at least one. Searching is most of a
+    /// request's work and has the workers; a second async thread on two cores
+    /// only takes turns with them (docs/performance.md).
+    pub fn default_http_threads() -> usize {
+        std::thread::available_parallelism().map_or(1, usize::from).div_ceil(4)
     }
 }
 
