@@ -35,15 +35,25 @@ pub struct Suggestion {
 /// Sorted keys pointing at words, for prefix look-ups.
 pub struct Suggester {
     words: Vec<Suggestion>,
+    /// Each word of `words` as [`Suggester::nearby`] compares it, made once:
+    /// a query that finds nothing is compared with every word of the index.
+    spellings: Vec<Spelling>,
     keys: Vec<(String, usize)>,
     /// Words by their reading with small kana and (han)dakuten forgotten.
     by_folded_reading: HashMap<String, Vec<usize>>,
 }
 
+/// A word normalised, with its length and its reading's, in characters.
+struct Spelling {
+    normalized: String,
+    chars: usize,
+    reading_chars: usize,
+}
+
 impl Suggester {
     /// A suggester that knows no words.
     pub fn empty() -> Suggester {
-        Suggester { words: Vec::new(), keys: Vec::new(), by_folded_reading: HashMap::new() }
+        Suggester { words: Vec::new(), spellings: Vec::new(), keys: Vec::new(), by_folded_reading: HashMap::new() }
     }
 
     /// Collects the words of `fields` in the index `searcher` reads, spelling
@@ -67,25 +77,37 @@ impl Suggester {
                 }
             }
         }
-        let mut words: Vec<Suggestion> = counts
+        let words: Vec<Suggestion> = counts
             .into_iter()
             .map(|(text, count)| {
                 let reading = reading_in_context(&text, analyzers, readings);
                 Suggestion { text, reading, count }
             })
             .collect();
+        Ok(Suggester::of(words))
+    }
+
+    /// A suggester of `words`.
+    fn of(mut words: Vec<Suggestion>) -> Suggester {
         words.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let spellings: Vec<Spelling> = words
+            .iter()
+            .map(|word| {
+                let normalized = normalize(&word.text);
+                Spelling { chars: normalized.chars().count(), normalized, reading_chars: word.reading.chars().count() }
+            })
+            .collect();
         let mut keys: Vec<(String, usize)> = Vec::with_capacity(words.len() * 2);
         let mut by_folded_reading: HashMap<String, Vec<usize>> = HashMap::new();
-        for (index, word) in words.iter().enumerate() {
-            keys.push((normalize(&word.text), index));
+        for (index, (word, spelling)) in words.iter().zip(&spellings).enumerate() {
+            keys.push((spelling.normalized.clone(), index));
             if !word.reading.is_empty() {
                 keys.push((word.reading.clone(), index));
                 by_folded_reading.entry(fold_kana(&word.reading)).or_default().push(index);
             }
         }
         keys.sort();
-        Ok(Suggester { words, keys, by_folded_reading })
+        Suggester { words, spellings, keys, by_folded_reading }
     }
 
     /// Up to `limit` words starting with `prefix` (or, for a kana prefix, whose
@@ -134,28 +156,27 @@ impl Suggester {
     pub fn nearby(&self, word: &str, limit: usize) -> Vec<Suggestion> {
         let typed = normalize(word.trim());
         let typed_reading = if is_kana(&typed) { reading_key(&typed) } else { String::new() };
-        let typed_length = typed.chars().count();
+        let (typed_length, typed_reading_length) = (typed.chars().count(), typed_reading.chars().count());
         let budget = (typed_length / CHARS_PER_SLIP).max(1);
-        let slips = |candidate: &str, typed: &str| {
-            let length = candidate.chars().count();
-            (length.abs_diff(typed.chars().count()) <= budget)
+        let slips = |candidate: &str, length: usize, typed: &str, typed_length: usize| {
+            (length.abs_diff(typed_length) <= budget)
                 .then(|| strsim::levenshtein(candidate, typed))
                 .filter(|&distance| distance <= budget)
         };
         // A single character is a slip away from too many words to offer any.
-        let candidates = if typed_length < 2 { &[][..] } else { &self.words[..] };
-        let mut neighbours: Vec<(usize, usize)> = candidates
+        let candidates = if typed_length < 2 { 0 } else { self.words.len() };
+        let mut neighbours: Vec<(usize, usize)> = self.words[..candidates]
             .iter()
+            .zip(&self.spellings)
             .enumerate()
-            .filter_map(|(index, candidate)| {
-                let text = normalize(&candidate.text);
-                if text == typed {
+            .filter_map(|(index, (candidate, spelling))| {
+                if spelling.normalized == typed {
                     return None;
                 }
                 let by_reading = (!typed_reading.is_empty() && !candidate.reading.is_empty())
-                    .then(|| slips(&candidate.reading, &typed_reading))
+                    .then(|| slips(&candidate.reading, spelling.reading_chars, &typed_reading, typed_reading_length))
                     .flatten();
-                let distance = match (slips(&text, &typed), by_reading) {
+                let distance = match (slips(&spelling.normalized, spelling.chars, &typed, typed_length), by_reading) {
                     (Some(a), Some(b)) => a.min(b),
                     (a, b) => a.or(b)?,
                 };
@@ -172,7 +193,7 @@ impl Suggester {
             .find(|completions| !completions.is_empty())
             .unwrap_or_default();
         for index in completions {
-            if !found.contains(&index) && normalize(&self.words[index].text) != typed {
+            if !found.contains(&index) && self.spellings[index].normalized != typed {
                 found.push(index);
             }
         }
@@ -252,18 +273,12 @@ mod tests {
     use super::*;
 
     fn suggester(words: &[(&str, &str, u64)]) -> Suggester {
-        let mut words: Vec<Suggestion> = words
-            .iter()
-            .map(|&(text, reading, count)| Suggestion { text: text.into(), reading: reading.into(), count })
-            .collect();
-        words.sort_by_key(|word| std::cmp::Reverse(word.count));
-        let mut keys: Vec<(String, usize)> = Vec::new();
-        for (index, word) in words.iter().enumerate() {
-            keys.push((normalize(&word.text), index));
-            keys.push((word.reading.clone(), index));
-        }
-        keys.sort();
-        Suggester { words, keys, by_folded_reading: HashMap::new() }
+        Suggester::of(
+            words
+                .iter()
+                .map(|&(text, reading, count)| Suggestion { text: text.into(), reading: reading.into(), count })
+                .collect(),
+        )
     }
 
     fn texts(suggestions: Vec<Suggestion>) -> Vec<String> {
