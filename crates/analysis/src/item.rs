@@ -218,9 +218,12 @@ mod tests {
         let mut maker = DocumentMaker::new(&fields, analyzers);
         let document = stored(maker.document(&item));
         assert_eq!(PolicyItem::from_document(&document, &fields), item);
-        let marks = TextMarks::from_document(&document, &fields).expect("the marks are stored");
+        let marks = TextMarks::from_document(&document, &fields, true).expect("the marks are stored");
         let body = item.text.find("本文").unwrap();
         assert!(marks.words(&item.text).any(|word| word == ("本文", body..body + "本文".len())));
+        let words_only = TextMarks::from_document(&document, &fields, false).expect("the marks are stored");
+        assert!(words_only.words(&item.text).eq(marks.words(&item.text)));
+        assert!(words_only.spelled_reading().is_empty() && !marks.spelled_reading().is_empty());
         let imported = PolicyItem {
             municipality: Some("狛江市".into()),
             path: vec!["第1章 総論".into(), "1 計画の目的".into()],

@@ -122,10 +122,17 @@ impl<'a> TextMarks<'a> {
         postcard::to_stdvec(self).expect("marks serialise")
     }
 
-    /// The marks stored with a document, when it has readable ones.
-    pub fn from_document(document: &'a TantivyDocument, fields: &Fields) -> Option<TextMarks<'a>> {
+    /// The marks stored with a document, when it has readable ones; their
+    /// readings only `with_readings` (only a kana query's highlights read
+    /// them, and they are most of the marks).
+    pub fn from_document(document: &'a TantivyDocument, fields: &Fields, with_readings: bool) -> Option<TextMarks<'a>> {
         let bytes = document.get_first(fields.text_marks)?.as_leaf()?.as_bytes()?;
-        postcard::from_bytes(bytes).ok()
+        if with_readings {
+            return postcard::from_bytes(bytes).ok();
+        }
+        // postcard writes a struct's fields in order, the words first.
+        let (words, _readings) = postcard::take_from_bytes(bytes).ok()?;
+        Some(TextMarks { words, readings: Vec::new() })
     }
 }
 

@@ -377,7 +377,7 @@ impl SearchEngine {
                 let document: TantivyDocument = searcher.doc(address)?;
                 let item = PolicyItem::from_document(&document, &self.fields);
                 // Every indexed item has its marks; analysing afresh covers one whose are unreadable.
-                let marks = TextMarks::from_document(&document, &self.fields)
+                let marks = TextMarks::from_document(&document, &self.fields, !plan.highlight.readings.is_empty())
                     .unwrap_or_else(|| AnalysedText::new(&item.text, &self.analyzers).marks);
                 let snippet = render(&item.text, &matched_ranges(&item.text, &marks, &plan.highlight));
                 let missing_words = if is_relaxed {
