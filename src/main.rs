@@ -94,9 +94,7 @@ fn run(config: Config) -> anyhow::Result<()> {
                 tracing::warn!("no API tokens configured: writing and reloading through the API are refused");
             }
             let state = AppState { live: Arc::new(live), tokens };
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(http.http_threads).enable_all().build()?;
-            runtime.block_on(serve(addr, state, http))
+            http.runtime()?.block_on(serve(addr, state, http))
         }
     }
 }

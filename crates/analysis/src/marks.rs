@@ -123,8 +123,8 @@ impl<'a> TextMarks<'a> {
     }
 
     /// The marks stored with a document, when it has readable ones; their
-    /// readings only `with_readings` (only a kana query's highlights read
-    /// them, and they are most of the marks).
+    /// readings only when `with_readings` (only a kana query's highlights
+    /// read them, and they are most of the marks).
     pub fn from_document(document: &'a TantivyDocument, fields: &Fields, with_readings: bool) -> Option<TextMarks<'a>> {
         let bytes = document.get_first(fields.text_marks)?.as_leaf()?.as_bytes()?;
         if with_readings {

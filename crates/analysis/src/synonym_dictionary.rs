@@ -40,8 +40,8 @@ use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
 use rustc_hash::FxHashMap;
+use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{AnalysisError, Result};

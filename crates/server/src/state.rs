@@ -45,6 +45,11 @@ impl HttpConfig {
     pub fn default_http_threads() -> usize {
         std::thread::available_parallelism().map_or(1, usize::from).div_ceil(4)
     }
+
+    /// The async runtime to serve on, with [`HttpConfig::http_threads`] threads.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(self.http_threads).enable_all().build()
+    }
 }
 
 /// What the handlers share: what is served, and who may change it.
