@@ -53,7 +53,7 @@ struct Spelling {
 impl Suggester {
     /// A suggester that knows no words.
     pub fn empty() -> Suggester {
-        Suggester { words: Vec::new(), spellings: Vec::new(), keys: Vec::new(), by_folded_reading: HashMap::new() }
+        Suggester::of(Vec::new())
     }
 
     /// Collects the words of `fields` in the index `searcher` reads, spelling
