@@ -560,9 +560,13 @@ struct PlanQueries {
 
 impl PlanQueries {
     fn of(plan: &QueryPlan, leaves: &LeafWeights) -> PlanQueries {
-        let excluded: Vec<Box<dyn Query>> = plan.excluded.iter().map(|tree| tree.to_query(leaves)).collect();
+        // Excluded clauses are only asked about candidates, and so are
+        // required ones where another required clause may lead.
+        let excluded: Vec<Box<dyn Query>> = plan.excluded.iter().map(|tree| tree.to_seeked_query(leaves)).collect();
+        let seeked = plan.required.len() > 1;
+        let required = |tree: &QueryTree| if seeked { tree.to_seeked_query(leaves) } else { tree.to_query(leaves) };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            plan.required.iter().map(|tree| (Occur::Must, tree.to_query(leaves))).collect();
+            plan.required.iter().map(|tree| (Occur::Must, required(tree))).collect();
         if clauses.is_empty() && !excluded.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }

@@ -36,6 +36,7 @@
 //! "most words".
 
 mod clause;
+mod lazy_union;
 pub mod sound_alike;
 pub mod swaps;
 mod tree;

@@ -23,6 +23,8 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::{DocId, Score, SegmentReader, Term};
 
+use super::lazy_union::LazyUnionQuery;
+
 /// A query over hoshin's fields.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryTree {
@@ -64,19 +66,37 @@ pub enum QueryTree {
 
 impl QueryTree {
     /// The tantivy query of this tree, its terms and phrases weighed once
-    /// for all the queries made with the same `leaves`.
+    /// for all the queries made with the same `leaves`, for reading its
+    /// matches from first to last.
     pub fn to_query(&self, leaves: &LeafWeights) -> Box<dyn Query> {
+        self.query_read(leaves, Reading::Whole)
+    }
+
+    /// The tantivy query of this tree as a part of an intersection, which
+    /// asks it about the candidates another part finds.
+    pub fn to_seeked_query(&self, leaves: &LeafWeights) -> Box<dyn Query> {
+        self.query_read(leaves, Reading::Seeked)
+    }
+
+    fn query_read(&self, leaves: &LeafWeights, reading: Reading) -> Box<dyn Query> {
         match self {
             QueryTree::Term { field, text } => leaves.shared(Leaf::Term(Term::from_field_text(*field, text))),
             QueryTree::Phrase { field, terms } => leaves.shared(Leaf::Phrase(
                 terms.iter().map(|(position, text)| (*position, Term::from_field_text(*field, text))).collect(),
             )),
-            QueryTree::All(parts) => Box::new(BooleanQuery::new(clauses(Occur::Must, parts, leaves))),
-            QueryTree::Any(parts) => Box::new(BooleanQuery::new(clauses(Occur::Should, parts, leaves))),
-            QueryTree::AtLeast { required, of } => {
-                Box::new(BooleanQuery::with_minimum_required_clauses(clauses(Occur::Should, of, leaves), *required))
-            }
-            QueryTree::Boost(weight, part) => Box::new(BoostQuery::new(part.to_query(leaves), *weight)),
+            // All but the cheapest part of an intersection are asked about its candidates.
+            QueryTree::All(parts) => Box::new(BooleanQuery::new(clauses(Occur::Must, parts, leaves, Reading::Seeked))),
+            QueryTree::Any(parts) => match reading {
+                Reading::Whole => Box::new(BooleanQuery::new(clauses(Occur::Should, parts, leaves, reading))),
+                Reading::Seeked => {
+                    Box::new(LazyUnionQuery::new(parts.iter().map(|part| part.query_read(leaves, reading)).collect()))
+                }
+            },
+            QueryTree::AtLeast { required, of } => Box::new(BooleanQuery::with_minimum_required_clauses(
+                clauses(Occur::Should, of, leaves, Reading::Whole),
+                *required,
+            )),
+            QueryTree::Boost(weight, part) => Box::new(BoostQuery::new(part.query_read(leaves, reading), *weight)),
             QueryTree::FiscalYear { field, year } => Box::new(ConstScoreQuery::new(
                 Box::new(TermQuery::new(Term::from_field_u64(*field, *year), IndexRecordOption::Basic)),
                 1.0,
@@ -129,8 +149,16 @@ impl QueryTree {
     }
 }
 
-fn clauses(occur: Occur, parts: &[QueryTree], leaves: &LeafWeights) -> Vec<(Occur, Box<dyn Query>)> {
-    parts.iter().map(|part| (occur, part.to_query(leaves))).collect()
+/// How a query's matches are read: from first to last, or a candidate at a
+/// time (see [`LazyUnionQuery`]).
+#[derive(Clone, Copy)]
+enum Reading {
+    Whole,
+    Seeked,
+}
+
+fn clauses(occur: Occur, parts: &[QueryTree], leaves: &LeafWeights, reading: Reading) -> Vec<(Occur, Box<dyn Query>)> {
+    parts.iter().map(|part| (occur, part.query_read(leaves, reading))).collect()
 }
 
 /// The weights of the terms and phrases of one search's queries, each made
