@@ -16,8 +16,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use hoshin_analysis::{Analyzers, DocumentMaker, Fields, PreparedAnalysis, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tantivy::index::SegmentId;
 use tantivy::indexer::{IndexWriterOptions, NoMergePolicy};
-use tantivy::{Index, IndexSettings, IndexWriter};
+use tantivy::{Index, IndexSettings, IndexWriter, SegmentMeta};
 
 use crate::error::{IndexerError, Result};
 use crate::journal::Journal;
@@ -30,7 +31,7 @@ const MANIFEST_FILE: &str = "hoshin-manifest.json";
 
 /// The tantivy writer's memory for a build, split between its indexing
 /// threads, is this many times the bytes of text to index, within
-/// [`WRITER_MEMORY_BOUNDS`]. A build ends by merging its segments into one
+/// [`WRITER_MEMORY_BOUNDS`]. A build ends by merging its segments into a few
 /// (see [`merge_segments`]), so the budget decides only how many
 /// segments that merge reads. One that held the whole corpus's postings would
 /// keep all of them in memory until the commit; this one lets each thread
@@ -41,6 +42,13 @@ const WRITER_BYTES_PER_TEXT_BYTE: u64 = 4;
 /// megabytes per indexing thread, and a larger one would only spare a
 /// million-item build some segments to merge.
 const WRITER_MEMORY_BOUNDS: (u64, u64) = (64_000_000, 1_000_000_000);
+
+/// Items per segment a build leaves, about. The engine searches the
+/// segments of an index side by side, so a large index answers in the time
+/// of its largest segment; but each segment costs every search its own
+/// look-ups of every term, which a city's index of thousands of items would
+/// pay for nothing.
+const SEGMENT_ITEMS: u64 = 500_000;
 
 /// Bytes of stored items per compressed block of the document store. A
 /// results page reads ten items, and reading one decompresses its whole
@@ -277,19 +285,42 @@ fn index_documents(
     Ok(departments)
 }
 
-/// Merges the committed segments of `generation` into one and waits for it:
-/// every segment costs each search its own look-ups of every term. The index
-/// is opened afresh, without analyzers (merging analyses nothing), under
-/// tantivy's smallest writer, whose indexing thread never starts a segment.
+/// Merges the committed segments of `generation` into one per
+/// [`SEGMENT_ITEMS`] items or part of it, of about equal size, and waits for them:
+/// every segment costs each search its own look-ups of every term, and the
+/// engine searches the segments of a large index side by side, one per core.
+/// The merges run side by side too. The index is opened afresh, without
+/// analyzers (merging analyses nothing), under tantivy's smallest writer,
+/// whose indexing thread never starts a segment.
 fn merge_segments(generation: &Path) -> Result<()> {
     let index = Index::open_in_dir(generation)?;
     let mut writer: IndexWriter = index.writer_with_options(IndexWriterOptions::builder().build())?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
-    let segments = index.searchable_segment_ids()?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait()?;
+    let merges: Vec<_> = merge_groups(index.searchable_segment_metas()?)
+        .into_iter()
+        .filter(|group| group.len() > 1)
+        .map(|group| writer.merge(&group))
+        .collect();
+    for merge in merges {
+        merge.wait()?;
     }
     Ok(writer.wait_merging_threads()?)
+}
+
+/// The segments of `metas` in one group per [`SEGMENT_ITEMS`] items or part
+/// of it, of about equal items: the largest segment first, each to the group
+/// with the fewest items so far.
+fn merge_groups(mut metas: Vec<SegmentMeta>) -> Vec<Vec<SegmentId>> {
+    let items: u64 = metas.iter().map(|meta| u64::from(meta.num_docs())).sum();
+    let count = items.div_ceil(SEGMENT_ITEMS).max(1) as usize;
+    let mut groups: Vec<(u64, Vec<SegmentId>)> = vec![(0, Vec::new()); count];
+    metas.sort_by_key(|meta| std::cmp::Reverse(meta.num_docs()));
+    for meta in metas {
+        let lightest = groups.iter_mut().min_by_key(|(items, _)| *items).expect("at least one group");
+        lightest.0 += u64::from(meta.num_docs());
+        lightest.1.push(meta.id());
+    }
+    groups.into_iter().map(|(_, ids)| ids).filter(|ids| !ids.is_empty()).collect()
 }
 
 fn wanted_manifest(inputs: &BuildInputs<'_>) -> Result<Manifest> {
@@ -351,4 +382,37 @@ fn directory_size(directory: &Path) -> u64 {
     fs::read_dir(directory)
         .map(|entries| entries.filter_map(|entry| entry.ok()?.metadata().ok()).map(|metadata| metadata.len()).sum())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::Schema;
+
+    use super::*;
+
+    /// The groups of segments of `sizes` items, as the items of each.
+    fn grouped(sizes: &[u32]) -> Vec<u64> {
+        let index = Index::create_in_ram(Schema::builder().build());
+        let metas: Vec<SegmentMeta> =
+            sizes.iter().map(|&size| index.new_segment_meta(SegmentId::generate_random(), size)).collect();
+        let items = |id: &SegmentId| metas.iter().find(|meta| meta.id() == *id).map_or(0, |meta| meta.num_docs());
+        let groups = merge_groups(metas.clone());
+        let mut ids: Vec<SegmentId> = groups.iter().flatten().copied().collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), sizes.len(), "every segment in exactly one group");
+        groups.iter().map(|group| group.iter().map(|id| u64::from(items(id))).sum()).collect()
+    }
+
+    #[test]
+    fn segments_merge_into_one_per_segment_items_of_about_equal_size() {
+        assert_eq!(grouped(&[40, 30, 48]), [118]);
+        let million = [200_000, 150_000, 100_000, 100_000, 100_000, 50_000, 50_000, 50_000, 50_000, 50_000, 50_000];
+        let mut groups = grouped(&million);
+        groups.sort_unstable();
+        assert_eq!(groups, [450_000, 500_000]);
+        let mut groups = grouped(&[120_000; 10]);
+        groups.sort_unstable();
+        assert_eq!(groups, [360_000, 360_000, 480_000]);
+    }
 }

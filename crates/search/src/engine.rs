@@ -17,19 +17,19 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Instant, SystemTime};
 
 use hoshin_analysis::marks::{AnalysedText, TextMarks};
 use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::collector::{Collector, Count, DocSetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    DocAddress, DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal, SegmentReader,
-    TantivyDocument, Term, TERMINATED,
+    DocAddress, DocId, DocSet, Executor, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal,
+    SegmentReader, TantivyDocument, Term, TERMINATED,
 };
 
 use crate::error::{Result, SearchError};
@@ -161,6 +161,22 @@ struct Generation {
     statistics: GenerationStatistics,
     /// The columns of [`FACET_FIELDS`], in that order.
     facets: [FacetColumns; 3],
+    /// Where a search walks the segments: side by side on the
+    /// [`segment_threads`] when there are several, so that a large index
+    /// answers in the time of its largest segment; in the caller's thread
+    /// when there is one, which spares a small index the hand-over.
+    executor: Executor,
+}
+
+/// The threads that search the segments of a generation side by side, one per core.
+fn segment_threads() -> Result<Executor> {
+    static THREADS: OnceLock<Executor> = OnceLock::new();
+    if let Some(threads) = THREADS.get() {
+        return Ok(threads.clone());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = Executor::multi_thread(cores, "hoshin-segment-")?;
+    Ok(THREADS.get_or_init(|| threads).clone())
 }
 
 impl Generation {
@@ -171,11 +187,23 @@ impl Generation {
             FacetColumns::open(&searcher, years)?,
             FacetColumns::open(&searcher, municipalities)?,
         ];
-        Ok(Generation { statistics: GenerationStatistics::new(searcher), facets })
+        let executor =
+            if searcher.segment_readers().len() > 1 { segment_threads()? } else { Executor::single_thread() };
+        Ok(Generation { statistics: GenerationStatistics::new(searcher), facets, executor })
     }
 
     fn searcher(&self) -> &Searcher {
         self.statistics.searcher()
+    }
+
+    /// `collector`'s fruit of `query`, scored with the generation's statistics.
+    fn search<C: Collector>(&self, query: &dyn Query, collector: &C) -> Result<C::Fruit> {
+        let searcher = self.searcher();
+        let scoring = match collector.requires_scoring() {
+            true => EnableScoring::enabled_from_statistics_provider(&self.statistics, searcher),
+            false => EnableScoring::disabled_from_searcher(searcher),
+        };
+        Ok(searcher.search_with_executor(query, collector, &self.executor, scoring)?)
     }
 }
 
@@ -603,18 +631,13 @@ impl Pass {
     /// pass: in a large index every pass over the matches is a walk of long
     /// posting lists.
     fn run(generation: &Generation, query: Box<dyn Query>, page: Paging) -> Result<Pass> {
-        let (searcher, statistics) = (generation.searcher(), &generation.statistics);
         // TopDocs needs room for one hit; a page of none keeps none of it.
         let top = TopDocs::with_limit(page.limit.max(1)).and_offset(page.offset);
         let [departments, years, municipalities] = &generation.facets;
         let facets = (departments.counter(), years.counter(), municipalities.counter());
         let counted = (Count, FewMatches::below(RELAX_BELOW));
         let ((total, few), (departments, years, municipalities), mut hits) = match page.sort {
-            SortOrder::Relevance => searcher.search_with_statistics_provider(
-                query.as_ref(),
-                &(counted, facets, top.order_by_score()),
-                statistics,
-            )?,
+            SortOrder::Relevance => generation.search(query.as_ref(), &(counted, facets, top.order_by_score()))?,
             SortOrder::Newest | SortOrder::Oldest => {
                 let newest = page.sort == SortOrder::Newest;
                 let by_year = top.tweak_score(move |segment: &SegmentReader| {
@@ -624,11 +647,7 @@ impl Pass {
                         (if newest { year } else { u64::MAX - year }, score)
                     }
                 });
-                let (counted, facets, hits) = searcher.search_with_statistics_provider(
-                    query.as_ref(),
-                    &(counted, facets, by_year),
-                    statistics,
-                )?;
+                let (counted, facets, hits) = generation.search(query.as_ref(), &(counted, facets, by_year))?;
                 (counted, facets, hits.into_iter().map(|((_, score), address)| (score, address)).collect())
             }
         };
