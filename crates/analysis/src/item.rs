@@ -78,8 +78,9 @@ pub struct PolicyItem {
 }
 
 /// Makes the documents that index items: every field of [`Fields`] filled,
-/// the text's normalised and reading analyses made here, once, for the index
-/// and the stored marks alike. A document's items come in runs under one
+/// the morphological analyses of text and heading made here from one
+/// segmentation, for the index and the stored marks alike (tantivy stores a
+/// pre-tokenized value as its plain text). A document's items come in runs under one
 /// heading, so the heading's analyses are made once per run.
 pub struct DocumentMaker<'a> {
     fields: &'a Fields,
@@ -87,9 +88,10 @@ pub struct DocumentMaker<'a> {
     heading: Option<AnalysedHeading>,
 }
 
-/// A policy heading through the normalised and reading analyses.
+/// A policy heading through the surface, normalised and reading analyses.
 struct AnalysedHeading {
     text: String,
+    surface: Vec<Token>,
     normalized: Vec<Token>,
     reading: Vec<Token>,
 }
@@ -107,7 +109,8 @@ impl<'a> DocumentMaker<'a> {
         let pre_tokenized = |tokens: &[Token]| {
             OwnedValue::PreTokStr(PreTokenizedString { text: item.policy.clone(), tokens: tokens.to_vec() })
         };
-        let (policy_normalized, policy_reading) = (pre_tokenized(&heading.normalized), pre_tokenized(&heading.reading));
+        let [policy, policy_normalized, policy_reading] =
+            [&heading.surface, &heading.normalized, &heading.reading].map(|tokens| pre_tokenized(tokens));
         let analysed = AnalysedText::new(&item.text, self.analyzers);
         let text = |value: &str| OwnedValue::Str(value.to_string());
         let mut values = vec![
@@ -117,11 +120,11 @@ impl<'a> DocumentMaker<'a> {
             (fields.department, text(&item.department)),
             (fields.section_facet, OwnedValue::Facet(section_facet(&item.department, Some(&item.policy)))),
             (fields.department_facet, OwnedValue::Facet(section_facet(&item.department, None))),
-            (fields.policy, text(&item.policy)),
+            (fields.policy, policy),
             (fields.policy_normalized, policy_normalized),
             (fields.policy_ngram, text(&item.policy)),
             (fields.policy_reading, policy_reading),
-            (fields.text, text(&item.text)),
+            (fields.text, OwnedValue::PreTokStr(analysed.surface)),
             (fields.text_normalized, OwnedValue::PreTokStr(analysed.normalized)),
             (fields.text_ngram, text(&item.text)),
             (fields.text_reading, OwnedValue::PreTokStr(analysed.reading)),
@@ -145,8 +148,9 @@ impl<'a> DocumentMaker<'a> {
     /// The analyses of `heading`, made anew only when it is not the last item's.
     fn heading(&mut self, heading: &str) -> &AnalysedHeading {
         if self.heading.as_ref().is_none_or(|last| last.text != heading) {
-            let [normalized, reading] = self.analyzers.tokens_of(heading, [Analysis::Normalized, Analysis::Reading]);
-            self.heading = Some(AnalysedHeading { text: heading.to_string(), normalized, reading });
+            let [surface, normalized, reading] =
+                self.analyzers.tokens_of(heading, [Analysis::Surface, Analysis::Normalized, Analysis::Reading]);
+            self.heading = Some(AnalysedHeading { text: heading.to_string(), surface, normalized, reading });
         }
         self.heading.as_ref().expect("made above")
     }
@@ -260,9 +264,11 @@ mod tests {
         for policy in ["子供の居場所づくり", "子供の居場所づくり", "図書館の充実", "子供の居場所づくり"]
         {
             let document = maker.document(&item(policy));
-            for (field, analysis) in
-                [(fields.policy_normalized, Analysis::Normalized), (fields.policy_reading, Analysis::Reading)]
-            {
+            for (field, analysis) in [
+                (fields.policy, Analysis::Surface),
+                (fields.policy_normalized, Analysis::Normalized),
+                (fields.policy_reading, Analysis::Reading),
+            ] {
                 let Some((_, OwnedValue::PreTokStr(value))) = document.0.iter().find(|(f, _)| *f == field) else {
                     panic!("{analysis:?} of the heading is pre-tokenized")
                 };

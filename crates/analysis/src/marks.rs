@@ -4,7 +4,8 @@
 //! A hit's excerpt marks the words whose normalised form the query has and
 //! the words whose reading a kana query spells. Both come from the normalised
 //! and reading analyses, which indexing runs anyway, so [`AnalysedText`] runs
-//! them once: tantivy gets the tokens pre-tokenized for `text_normalized` and
+//! them once, with the surface analysis from the same segmentation: tantivy
+//! gets the tokens pre-tokenized for `text`, `text_normalized` and
 //! `text_reading`, and [`TextMarks`], the words with their places in the text,
 //! is stored beside the item. A search reads the marks back with the hit
 //! instead of running lindera over every hit's text again, as an
@@ -21,8 +22,10 @@ use tantivy::TantivyDocument;
 use crate::analyzers::{Analysis, Analyzers};
 use crate::schema::Fields;
 
-/// An item's text through the normalised and reading analyses.
+/// An item's text through the surface, normalised and reading analyses.
 pub struct AnalysedText {
+    /// The words as written, for the `text` field (stored as the plain text).
+    pub surface: PreTokenizedString,
     /// The normalised tokens, for the `text_normalized` field.
     pub normalized: PreTokenizedString,
     /// The reading n-grams, for the `text_reading` field.
@@ -34,10 +37,16 @@ pub struct AnalysedText {
 impl AnalysedText {
     /// Analyses `text` as the index's analyzers do.
     pub fn new(text: &str, analyzers: &Analyzers) -> AnalysedText {
-        let [normalized, reading] = analyzers.tokens_of(text, [Analysis::Normalized, Analysis::Reading]);
+        let [surface, normalized, reading] =
+            analyzers.tokens_of(text, [Analysis::Surface, Analysis::Normalized, Analysis::Reading]);
         let marks = TextMarks::of(text, &normalized, &reading);
         let pre_tokenized = |tokens| PreTokenizedString { text: text.to_string(), tokens };
-        AnalysedText { normalized: pre_tokenized(normalized), reading: pre_tokenized(reading), marks }
+        AnalysedText {
+            surface: pre_tokenized(surface),
+            normalized: pre_tokenized(normalized),
+            reading: pre_tokenized(reading),
+            marks,
+        }
     }
 }
 
