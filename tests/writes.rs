@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::Request;
 use serde_json::{json, Value};
 
-use crate::util::{encode, seed_copy, Client, Server, TestApp};
+use crate::util::{encode, hit_ids, seed_copy, Client, Server, TestApp};
 
 const TOKEN: &str = "test-token-5f1c";
 
@@ -124,6 +124,21 @@ fn a_batch_is_written_whole_or_not_at_all() {
     let (status, answer) = server.send("POST", "/api/documents", Some(TOKEN), "application/json", b"{\"documents\": [");
     assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("malformed_request")));
     assert_eq!(documents(&server), 120);
+}
+
+#[test]
+fn equal_scores_rank_by_id_whichever_order_the_items_were_written_in() {
+    let seeds = seed_copy();
+    let index = tempfile::tempdir().unwrap();
+    let server = writable_app(seeds.path(), index.path());
+    let text = "河川敷にスケートパークを設けます。";
+    let batch: Vec<Value> = ["park-c", "park-a", "park-b"].iter().map(|id| document(id, text)).collect();
+    let (status, answer) = server.send_json("POST", "/api/documents", Some(TOKEN), &json!({ "documents": batch }));
+    assert_eq!(status, 200, "{answer}");
+    for sort in ["", "&sort=newest", "&sort=oldest"] {
+        let found = server.search(&format!("q={}{sort}", encode("スケートパーク")));
+        assert_eq!(hit_ids(&found), ["park-a", "park-b", "park-c"], "{sort}");
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@ use tantivy::schema::{
 use crate::analyzers::Analysis;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The name of every field, as the schema, the engine and the API know it.
 pub mod field_name {
@@ -70,7 +70,10 @@ pub mod field_name {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     /// Stored, and indexed whole for exact look-ups.
-    Key,
+    Key {
+        /// A fast column as well, for ordering by it.
+        fast: bool,
+    },
     /// Stored only.
     StoredText,
     /// Bytes, stored only.
@@ -117,7 +120,7 @@ const fn analysed(name: &'static str, analysis: Analysis, stored: bool) -> Field
 /// Every field of a hoshin index, in schema order: what the schema is built
 /// from, and what [`Analysis::fields`] reads.
 pub const FIELD_TABLE: &[FieldSpec] = &[
-    FieldSpec { name: field_name::ID, kind: FieldKind::Key },
+    FieldSpec { name: field_name::ID, kind: FieldKind::Key { fast: true } },
     FieldSpec { name: field_name::YEAR, kind: FieldKind::StoredText },
     FieldSpec { name: field_name::FISCAL_YEAR, kind: FieldKind::Number { indexed: true } },
     analysed(field_name::TEXT, Analysis::Surface, true),
@@ -134,7 +137,7 @@ pub const FIELD_TABLE: &[FieldSpec] = &[
     FieldSpec { name: field_name::SOURCE_FILE, kind: FieldKind::StoredText },
     FieldSpec { name: field_name::SOURCE_LINE, kind: FieldKind::Number { indexed: false } },
     FieldSpec { name: field_name::FISCAL_YEAR_FACET, kind: FieldKind::Facet },
-    FieldSpec { name: field_name::MUNICIPALITY, kind: FieldKind::Key },
+    FieldSpec { name: field_name::MUNICIPALITY, kind: FieldKind::Key { fast: false } },
     FieldSpec { name: field_name::MUNICIPALITY_FACET, kind: FieldKind::Facet },
     FieldSpec { name: field_name::PATH, kind: FieldKind::StoredText },
     FieldSpec { name: field_name::SOURCE_PAGE, kind: FieldKind::Number { indexed: false } },
@@ -147,7 +150,9 @@ pub const FIELD_TABLE: &[FieldSpec] = &[
 /// Handles of every field of a hoshin index.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// Stable item id, indexed untokenised for look-ups and deletes.
+    /// Stable item id, indexed untokenised for look-ups and deletes, and a
+    /// fast column: equal scores rank by id, so an order does not depend on
+    /// which indexing thread took which item.
     pub id: Field,
     /// The year as written, e.g. 令和4年度.
     pub year: Field,
@@ -208,7 +213,8 @@ impl Fields {
         let mut builder = Schema::builder();
         for spec in FIELD_TABLE {
             match spec.kind {
-                FieldKind::Key => builder.add_text_field(spec.name, STRING | STORED),
+                FieldKind::Key { fast: true } => builder.add_text_field(spec.name, STRING | STORED | FAST),
+                FieldKind::Key { fast: false } => builder.add_text_field(spec.name, STRING | STORED),
                 FieldKind::StoredText => builder.add_text_field(spec.name, STORED),
                 FieldKind::StoredBytes => builder.add_bytes_field(spec.name, STORED),
                 FieldKind::Number { indexed: true } => builder.add_u64_field(spec.name, INDEXED | STORED | FAST),

@@ -22,20 +22,22 @@ use std::time::{Instant, SystemTime};
 
 use hoshin_analysis::marks::{AnalysedText, TextMarks};
 use hoshin_analysis::{field_name, section_facet, Analysis, Analyzers, Fields, PolicyItem};
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Collector, Count, DocSetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    DocAddress, DocId, DocSet, Executor, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal,
-    SegmentReader, TantivyDocument, Term, TERMINATED,
+    DocAddress, DocSet, Executor, Index, IndexReader, Order, ReloadPolicy, Score, Searcher, SegmentOrdinal,
+    TantivyDocument, Term, TERMINATED,
 };
 
 use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::facets::{FacetColumns, ValueCounts};
 use crate::few_matches::{AddressQuery, FewMatches};
+use crate::id_order::ById;
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, LeafWeights, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
@@ -92,7 +94,7 @@ impl<'a> SearchRequest<'a> {
 }
 
 /// How the hits of a search are ordered. Strict matches always come before
-/// relaxed ones; within each, by this order.
+/// relaxed ones; within each, by this order, and equal scores by item id.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SortOrder {
     /// Best match first.
@@ -161,6 +163,8 @@ struct Generation {
     statistics: GenerationStatistics,
     /// The columns of [`FACET_FIELDS`], in that order.
     facets: [FacetColumns; 3],
+    /// The id order of its items, which orders equal scores.
+    ids: ById,
     /// Where a search walks the segments: side by side on the
     /// [`segment_threads`] when there are several, so that a large index
     /// answers in the time of its largest segment; in the caller's thread
@@ -189,7 +193,8 @@ impl Generation {
         ];
         let executor =
             if searcher.segment_readers().len() > 1 { segment_threads()? } else { Executor::single_thread() };
-        Ok(Generation { statistics: GenerationStatistics::new(searcher), facets, executor })
+        let ids = ById::open(&searcher)?;
+        Ok(Generation { statistics: GenerationStatistics::new(searcher), facets, ids, executor })
     }
 
     fn searcher(&self) -> &Searcher {
@@ -636,21 +641,23 @@ impl Pass {
         let [departments, years, municipalities] = &generation.facets;
         let facets = (departments.counter(), years.counter(), municipalities.counter());
         let counted = (Count, FewMatches::below(RELAX_BELOW));
-        let ((total, few), (departments, years, municipalities), mut hits) = match page.sort {
-            SortOrder::Relevance => generation.search(query.as_ref(), &(counted, facets, top.order_by_score()))?,
-            SortOrder::Newest | SortOrder::Oldest => {
-                let newest = page.sort == SortOrder::Newest;
-                let by_year = top.tweak_score(move |segment: &SegmentReader| {
-                    let years = segment.fast_fields().u64(field_name::FISCAL_YEAR).ok();
-                    move |doc: DocId, score: Score| {
-                        let year = years.as_ref().and_then(|column| column.first(doc)).unwrap_or_default();
-                        (if newest { year } else { u64::MAX - year }, score)
-                    }
-                });
-                let (counted, facets, hits) = generation.search(query.as_ref(), &(counted, facets, by_year))?;
-                (counted, facets, hits.into_iter().map(|((_, score), address)| (score, address)).collect())
-            }
-        };
+        // Equal scores in id order, so that a page depends on the items alone.
+        let best = (SortBySimilarityScore, generation.ids.clone());
+        let ((total, few), (departments, years, municipalities), mut hits): (_, _, Vec<(Score, DocAddress)>) =
+            match page.sort {
+                SortOrder::Relevance => {
+                    let (counted, facets, hits) =
+                        generation.search(query.as_ref(), &(counted, facets, top.order_by(best)))?;
+                    (counted, facets, hits.into_iter().map(|((score, _), address)| (score, address)).collect())
+                }
+                SortOrder::Newest | SortOrder::Oldest => {
+                    let order = if page.sort == SortOrder::Newest { Order::Desc } else { Order::Asc };
+                    let year = (SortByStaticFastValue::<u64>::for_field(field_name::FISCAL_YEAR), order);
+                    let by_year = top.order_by((year, best));
+                    let (counted, facets, hits) = generation.search(query.as_ref(), &(counted, facets, by_year))?;
+                    (counted, facets, hits.into_iter().map(|((_, (score, _)), address)| (score, address)).collect())
+                }
+            };
         hits.truncate(page.limit);
         Ok(Pass { query, total, few, facets: [departments, years, municipalities], page: hits })
     }

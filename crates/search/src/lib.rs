@@ -29,6 +29,7 @@ mod error;
 pub mod explain;
 mod facets;
 mod few_matches;
+mod id_order;
 pub mod planner;
 mod query_lists;
 pub mod results;

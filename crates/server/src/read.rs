@@ -47,7 +47,7 @@ use crate::workers::IndexWorkers;
         ("year_to" = Option<u32>, Query, minimum = 1, maximum = 9999,
             description = "Only fiscal years up to this one, inclusive (before `year_from`, the range is the same)"),
         ("sort" = Option<String>, Query, pattern = "^(relevance|newest|oldest)$",
-            description = "Order of the hits: `relevance` (default), `newest` or `oldest` fiscal year first"),
+            description = "Order of the hits: `relevance` (default), `newest` or `oldest` fiscal year first; equal scores by item id"),
         ("explain" = Option<bool>, Query, description = "Attach score explanations"),
     ),
     responses(
