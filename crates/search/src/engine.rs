@@ -134,7 +134,29 @@ struct Catalog {
     departments: Vec<String>,
     municipalities: Vec<String>,
     suggester: Suggester,
-    loaded_at: Option<SystemTime>,
+    loaded_at: SystemTime,
+}
+
+impl Catalog {
+    /// What a search of `searcher` needs beside it: its generation, its
+    /// departments and municipalities, and the words it suggests.
+    fn load(searcher: Searcher, fields: &Fields, analyzers: &Analyzers, lists: &QueryLists) -> Result<Catalog> {
+        let generation = Generation::open(searcher)?;
+        let searcher = generation.searcher();
+        let [departments, _, municipalities] = &generation.facets;
+        let (departments, municipalities) =
+            searcher.search(&AllQuery, &(departments.counter(), municipalities.counter()))?;
+        let values = |counts: &ValueCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
+        let (departments, municipalities) = (values(&departments), values(&municipalities));
+        let suggester = Suggester::build(searcher, &[fields.text, fields.policy], analyzers, &lists.readings)?;
+        Ok(Catalog {
+            generation: Arc::new(generation),
+            departments,
+            municipalities,
+            suggester,
+            loaded_at: SystemTime::now(),
+        })
+    }
 }
 
 /// Restricts matches to a department, a municipality and a range of years;
@@ -236,53 +258,31 @@ impl SearchEngine {
     pub fn new(index: &Index, analyzers: &Analyzers, lists: QueryLists) -> Result<Self> {
         Analyzers::ensure_registered(index)?;
         let schema = index.schema();
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let catalog = RwLock::new(Catalog {
-            generation: Arc::new(Generation::open(reader.searcher())?),
-            departments: Vec::new(),
-            municipalities: Vec::new(),
-            suggester: Suggester::empty(),
-            loaded_at: None,
-        });
-        let engine = SearchEngine {
+        let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let fields = Fields::from_schema(&schema)?;
+        let catalog = RwLock::new(Catalog::load(reader.searcher(), &fields, analyzers, &lists)?);
+        Ok(SearchEngine {
             reader,
-            fields: Fields::from_schema(&schema)?,
+            fields,
             analyzers: analyzers.clone(),
             weights: FieldWeights::resolve(&schema)?,
             lists,
             catalog,
-        };
-        engine.refresh()?;
-        Ok(engine)
+        })
     }
 
     /// Makes the last commit searchable and brings departments and suggestions
     /// up to date with it.
     pub fn refresh(&self) -> Result<()> {
         self.reader.reload()?;
-        let generation = Generation::open(self.reader.searcher())?;
-        let searcher = generation.searcher();
-        let [departments, _, municipalities] = &generation.facets;
-        let (departments, municipalities) =
-            searcher.search(&AllQuery, &(departments.counter(), municipalities.counter()))?;
-        let values = |counts: &ValueCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
-        let (departments, municipalities) = (values(&departments), values(&municipalities));
-        let suggester =
-            Suggester::build(searcher, &[self.fields.text, self.fields.policy], &self.analyzers, &self.lists.readings)?;
-        let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *catalog = Catalog {
-            generation: Arc::new(generation),
-            departments,
-            municipalities,
-            suggester,
-            loaded_at: Some(SystemTime::now()),
-        };
+        let loaded = Catalog::load(self.reader.searcher(), &self.fields, &self.analyzers, &self.lists)?;
+        *self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = loaded;
         Ok(())
     }
 
     /// When the engine last loaded the index: at start, and after each
     /// [`SearchEngine::refresh`].
-    pub fn loaded_at(&self) -> Option<SystemTime> {
+    pub fn loaded_at(&self) -> SystemTime {
         self.catalog().loaded_at
     }
 

@@ -17,7 +17,7 @@ pub struct HealthStatus {
     /// When the server last loaded the index, in seconds since the Unix
     /// epoch: at start, after each write through the API (which commits just
     /// before), after a reload and after switching generations.
-    pub last_commit: Option<u64>,
+    pub last_commit: u64,
     /// The index generation searched and written now (a directory name
     /// under `index/generations/`).
     pub generation: String,

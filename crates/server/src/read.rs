@@ -183,7 +183,7 @@ pub(crate) async fn health(State(live): State<Arc<Live>>) -> Json<HealthStatus> 
     Json(HealthStatus {
         status: "ok",
         documents: engine.document_count(),
-        last_commit: engine.loaded_at().map(unix_seconds),
+        last_commit: unix_seconds(engine.loaded_at()),
         generation: status.generation,
         word_lists_loaded_at: unix_seconds(status.word_lists_loaded_at),
         rebuild: status.rebuild,
