@@ -6,7 +6,8 @@
 //! order, but they do not compare across segments, and spelling one out at
 //! search time decodes a block of the column's dictionary, dear in a large
 //! segment. So a generation of several segments merges their sorted ids
-//! once when it opens, giving every id its rank among all of them; a
+//! once when it opens and keeps each item's rank among all of them, by
+//! document, which a search reads in the order it walks the documents; a
 //! generation of one segment (every city-sized index once built) ranks by
 //! ordinal.
 
@@ -26,13 +27,16 @@ pub struct ById {
     segments: Arc<[SegmentIds]>,
 }
 
-/// One segment's id column and, beside others, the rank of each ordinal.
+/// One segment's id column and, beside others, the rank of each document's id.
 #[derive(Clone)]
 pub struct SegmentIds {
     segment: SegmentId,
     column: Option<StrColumn>,
     ranks: Option<Arc<[u32]>>,
 }
+
+/// The rank of an item without an id (none is written so): last.
+const NO_ID: u32 = u32::MAX;
 
 impl ById {
     /// The id order of `searcher`'s segments.
@@ -51,8 +55,12 @@ impl ById {
         if segments.len() > 1 {
             let columns: Vec<Option<&StrColumn>> = segments.iter().map(|segment| segment.column.as_ref()).collect();
             let ranks = merged_ranks(&columns)?;
-            for (segment, ranks) in segments.iter_mut().zip(ranks) {
-                segment.ranks = Some(ranks.into());
+            for ((segment, ranks), reader) in segments.iter_mut().zip(ranks).zip(searcher.segment_readers()) {
+                let ordinals = segment.column.as_ref().map(|column| column.ords());
+                let rank_of = |doc| {
+                    ordinals.and_then(|ordinals| ordinals.first(doc)).map_or(NO_ID, |ordinal| ranks[ordinal as usize])
+                };
+                segment.ranks = Some((0..reader.max_doc()).map(rank_of).collect());
             }
         }
         Ok(ById { segments: segments.into() })
@@ -124,15 +132,13 @@ impl SegmentSortKeyComputer for SegmentIds {
     type SegmentSortKey = u64;
     type SegmentComparator = Ascending;
 
-    /// The rank of `doc`'s id; an item without one (none is written so) last.
+    /// The rank of `doc`'s id.
     fn segment_sort_key(&mut self, doc: DocId, _score: Score) -> u64 {
-        let Some(ordinal) = self.column.as_ref().and_then(|column| column.ords().first(doc)) else {
-            return u64::MAX;
+        let rank = match &self.ranks {
+            Some(ranks) => ranks.get(doc as usize).copied().map(u64::from),
+            None => self.column.as_ref().and_then(|column| column.ords().first(doc)),
         };
-        match &self.ranks {
-            Some(ranks) => ranks.get(ordinal as usize).map_or(u64::MAX, |rank| u64::from(*rank)),
-            None => ordinal,
-        }
+        rank.unwrap_or(u64::from(NO_ID))
     }
 
     fn convert_segment_sort_key(&self, rank: u64) -> u64 {
