@@ -27,12 +27,19 @@ pub struct ById {
     segments: Arc<[SegmentIds]>,
 }
 
-/// One segment's id column and, beside others, the rank of each document's id.
+/// How one segment ranks its items' ids.
 #[derive(Clone)]
 pub struct SegmentIds {
     segment: SegmentId,
-    column: Option<StrColumn>,
-    ranks: Option<Arc<[u32]>>,
+    ranks: Ranks,
+}
+
+#[derive(Clone)]
+enum Ranks {
+    /// The only segment: the ordinals of its id column.
+    Ordinals(Option<StrColumn>),
+    /// One of several: each document's rank among all their ids.
+    ByDocument(Arc<[u32]>),
 }
 
 /// The rank of an item without an id (none is written so): last.
@@ -41,38 +48,38 @@ const NO_ID: u32 = u32::MAX;
 impl ById {
     /// The id order of `searcher`'s segments.
     pub fn open(searcher: &Searcher) -> tantivy::Result<ById> {
-        let mut segments = searcher
-            .segment_readers()
+        let readers = searcher.segment_readers();
+        let columns = readers
             .iter()
-            .map(|reader| {
-                Ok(SegmentIds {
-                    segment: reader.segment_id(),
-                    column: reader.fast_fields().str(field_name::ID)?,
-                    ranks: None,
-                })
-            })
+            .map(|reader| reader.fast_fields().str(field_name::ID))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        if segments.len() > 1 {
-            let columns: Vec<Option<&StrColumn>> = segments.iter().map(|segment| segment.column.as_ref()).collect();
-            let ranks = merged_ranks(&columns)?;
-            for ((segment, ranks), reader) in segments.iter_mut().zip(ranks).zip(searcher.segment_readers()) {
-                let ordinals = segment.column.as_ref().map(|column| column.ords());
+        let ranks: Vec<Ranks> = if columns.len() > 1 {
+            let by_ordinal = merged_ranks(&columns)?;
+            let by_document = readers.iter().zip(&columns).zip(by_ordinal).map(|((reader, column), ranks)| {
+                let ordinals = column.as_ref().map(|column| column.ords());
                 let rank_of = |doc| {
                     ordinals.and_then(|ordinals| ordinals.first(doc)).map_or(NO_ID, |ordinal| ranks[ordinal as usize])
                 };
-                segment.ranks = Some((0..reader.max_doc()).map(rank_of).collect());
-            }
-        }
-        Ok(ById { segments: segments.into() })
+                Ranks::ByDocument((0..reader.max_doc()).map(rank_of).collect())
+            });
+            by_document.collect()
+        } else {
+            columns.into_iter().map(Ranks::Ordinals).collect()
+        };
+        let segments =
+            readers.iter().zip(ranks).map(|(reader, ranks)| SegmentIds { segment: reader.segment_id(), ranks });
+        Ok(ById { segments: segments.collect() })
     }
 }
 
 /// The rank of each ordinal of each column among the ids of all of them,
 /// from one merge of their sorted dictionaries (an id in two columns, the
 /// older copy deleted, ranks the same in both).
-fn merged_ranks(columns: &[Option<&StrColumn>]) -> tantivy::Result<Vec<Vec<u32>>> {
-    let mut ranks: Vec<Vec<u32>> =
-        columns.iter().map(|column| vec![0; column.map_or(0, |column| column.dictionary().num_terms())]).collect();
+fn merged_ranks(columns: &[Option<StrColumn>]) -> tantivy::Result<Vec<Vec<u32>>> {
+    let mut ranks: Vec<Vec<u32>> = columns
+        .iter()
+        .map(|column| vec![0; column.as_ref().map_or(0, |column| column.dictionary().num_terms())])
+        .collect();
     let mut streams = Vec::with_capacity(columns.len());
     for (index, column) in columns.iter().enumerate() {
         if let Some(column) = column {
@@ -123,7 +130,7 @@ impl SortKeyComputer for ById {
 
     fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<SegmentIds> {
         let segment = self.segments.iter().find(|segment| segment.segment == reader.segment_id());
-        Ok(segment.cloned().unwrap_or(SegmentIds { segment: reader.segment_id(), column: None, ranks: None }))
+        Ok(segment.cloned().unwrap_or(SegmentIds { segment: reader.segment_id(), ranks: Ranks::Ordinals(None) }))
     }
 }
 
@@ -135,8 +142,8 @@ impl SegmentSortKeyComputer for SegmentIds {
     /// The rank of `doc`'s id.
     fn segment_sort_key(&mut self, doc: DocId, _score: Score) -> u64 {
         let rank = match &self.ranks {
-            Some(ranks) => ranks.get(doc as usize).copied().map(u64::from),
-            None => self.column.as_ref().and_then(|column| column.ords().first(doc)),
+            Ranks::ByDocument(ranks) => ranks.get(doc as usize).copied().map(u64::from),
+            Ranks::Ordinals(column) => column.as_ref().and_then(|column| column.ords().first(doc)),
         };
         rank.unwrap_or(u64::from(NO_ID))
     }
