@@ -100,6 +100,11 @@ fn a_malformed_word_list_is_refused_with_its_line_and_the_lists_in_force_stay() 
         ("synonyms.tsv", "bibliotheca\t図書館\nbad word\t語\n", "words may not contain spaces"),
         ("userdict.csv", "多摩川,名詞\n", "expected surface,part_of_speech,reading"),
         ("variants.tsv", "空き地\n", "a variant group needs two forms or more"),
+        // A space where a tab belongs, one word, an empty field: once taken in silence.
+        ("synonyms.tsv", "子育て 育児\n", "words may not contain spaces"),
+        ("phrases.tsv", "家賃が払えない 住宅確保給付金\n", "words may not contain spaces"),
+        ("synonyms.tsv", "子育て\n", "a synonym group needs two words or more"),
+        ("phrases.tsv", "家賃が払えない\t\t住宅確保給付金\n", "an empty field"),
     ] {
         let path = data.path().join(file);
         let original = fs::read_to_string(&path).unwrap();

@@ -16,7 +16,9 @@
 //!   blank one is an entry; one without exactly three fields is reported with
 //!   its file and line before lindera reads the file.
 //!
-//! In the two `.tsv` files, blank lines and lines starting with `#` are ignored.
+//! In the `.tsv` files, blank lines and lines starting with `#` are ignored;
+//! every other line is a group of two words or more separated by single
+//! tabs, and a line that is not is refused with its file and line.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -56,32 +58,25 @@ impl Lexicon {
     pub fn load(data_dir: &Path) -> Result<Lexicon> {
         // Variants are matched by lindera's mapping filter after NFKC but before
         // lower-casing; synonyms are compared with normalised query words.
-        let variant_groups = read_groups(&data_dir.join(VARIANTS_FILE), |word| word.nfkc().collect())?;
+        let nfkc = |word: &str| word.nfkc().collect();
         let mut variants = Vec::new();
-        for (line, group) in &variant_groups {
-            let (canonical, others) = group.split_first().expect("groups are never empty");
-            if others.is_empty() {
-                return Err(data_error(
-                    &data_dir.join(VARIANTS_FILE),
-                    *line,
-                    "a variant group needs two forms or more",
-                ));
-            }
+        for (_, group) in read_groups(&data_dir.join(VARIANTS_FILE), nfkc, "a variant group needs two forms or more")? {
+            let (canonical, others) = group.split_first().expect("groups have two words or more");
             variants.extend(others.iter().map(|variant| (variant.clone(), canonical.clone())));
         }
-        let synonyms = read_groups(&data_dir.join(SYNONYMS_FILE), normalize)?
-            .into_iter()
-            .map(|(_, group)| group)
-            .filter(|group| group.len() > 1)
-            .collect();
-        let mut phrases = Vec::new();
-        for (line, group) in read_groups(&data_dir.join(PHRASES_FILE), |word| word.to_string())? {
-            let (phrase, terms) = group.split_first().expect("groups are never empty");
-            if terms.is_empty() {
-                return Err(data_error(&data_dir.join(PHRASES_FILE), line, "a phrase needs one term or more after it"));
-            }
-            phrases.push((phrase.clone(), terms.to_vec()));
-        }
+        let synonyms =
+            read_groups(&data_dir.join(SYNONYMS_FILE), normalize, "a synonym group needs two words or more")?
+                .into_iter()
+                .map(|(_, group)| group)
+                .collect();
+        let phrases =
+            read_groups(&data_dir.join(PHRASES_FILE), str::to_string, "a phrase needs one term or more after it")?
+                .into_iter()
+                .map(|(_, mut group)| {
+                    let terms = group.split_off(1);
+                    (group.remove(0), terms)
+                })
+                .collect();
         let user_dictionary = Some(data_dir.join(USER_DICTIONARY_FILE)).filter(|path| path.is_file());
         if let Some(path) = &user_dictionary {
             check_user_dictionary(path)?;
@@ -102,9 +97,12 @@ impl Lexicon {
     }
 }
 
-/// Tab-separated groups of words, each passed through `normalise`, with their
-/// line numbers.
-fn read_groups(path: &Path, normalise: fn(&str) -> String) -> Result<Vec<(usize, Vec<String>)>> {
+/// The one parser of the tab-separated lists: a group of two words or more
+/// per line, each word checked as written, then passed through `normalise`.
+/// A line that is not such a group (one word, an empty field, a space where
+/// a tab belongs) is refused with its
+/// file and line, `too_few` saying what a group needs.
+fn read_groups(path: &Path, normalise: impl Fn(&str) -> String, too_few: &str) -> Result<Vec<(usize, Vec<String>)>> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -112,16 +110,21 @@ fn read_groups(path: &Path, normalise: fn(&str) -> String) -> Result<Vec<(usize,
     };
     let mut groups = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
+        let (number, line) = (index + 1, line.trim());
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let group: Vec<String> =
-            line.split('\t').map(|word| normalise(word.trim())).filter(|word| !word.is_empty()).collect();
-        if group.iter().any(|word| word.chars().any(char::is_whitespace)) {
-            return Err(data_error(path, index + 1, "words may not contain spaces; separate them with tabs"));
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.iter().any(|field| field.trim().is_empty()) {
+            return Err(data_error(path, number, "an empty field: one tab between words, none at either end"));
         }
-        groups.push((index + 1, group));
+        if fields.iter().any(|field| field.chars().any(char::is_whitespace)) {
+            return Err(data_error(path, number, "words may not contain spaces; separate them with tabs"));
+        }
+        if fields.len() < 2 {
+            return Err(data_error(path, number, too_few));
+        }
+        groups.push((number, fields.iter().map(|field| normalise(field)).collect()));
     }
     Ok(groups)
 }
@@ -203,5 +206,25 @@ mod tests {
         let with_synonyms = Lexicon::load(directory.path()).unwrap().index_fingerprint;
         assert_ne!(before, after);
         assert_eq!(after, with_synonyms, "synonyms apply to queries only");
+    }
+
+    #[test]
+    fn every_tab_separated_list_refuses_a_malformed_line_with_its_place() {
+        for file in [VARIANTS_FILE, SYNONYMS_FILE, PHRASES_FILE] {
+            for (line, fault) in [
+                ("子育て 育児", "spaces"),
+                ("子育て　育児", "spaces"),
+                ("子育て", "or more"),
+                ("子育て\t\t育児", "empty field"),
+            ] {
+                let directory = tempfile::tempdir().unwrap();
+                fs::write(directory.path().join(file), format!("# 見出し\nａ\tｂ\n{line}\n")).unwrap();
+                let message = Lexicon::load(directory.path()).expect_err(line).to_string();
+                assert!(
+                    message.contains(&format!("{file}:3")) && message.contains(fault),
+                    "{file}: `{line}`: {message}"
+                );
+            }
+        }
     }
 }
