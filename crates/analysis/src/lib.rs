@@ -25,6 +25,7 @@
 //! ```
 
 mod analyzers;
+pub mod bounds;
 pub mod dictionary;
 mod error;
 mod item;

@@ -48,7 +48,9 @@ pub enum IndexerError {
     /// documents written through the API.
     #[error(
         "{}: the index holds {applied} bytes of API writes but the journal has {found}; \
-         restore the journal (or remove the index directory to start from the seeds alone)",
+         restore the journal from a backup. To rebuild from the seeds and the journal as it \
+         is now instead, remove only the generated CURRENT and generations/ beside it: \
+         never the journal",
         journal.display()
     )]
     JournalMissing {
@@ -59,6 +61,29 @@ pub enum IndexerError {
         /// Journal bytes found.
         found: u64,
     },
+    /// A line of the journal is damaged: hoshin starts and builds nothing
+    /// over it and leaves the file exactly as it is.
+    #[error(
+        "{}: line {line} (byte {offset}) is damaged: {reason}. The journal was left exactly as it is; \
+         `hoshin journal check --journal {}` lists every damaged line and \
+         `hoshin journal repair --journal {} --to NEW_FILE` copies every intact entry to NEW_FILE, \
+         to put in its place once you have looked at what it left out",
+        journal.display(), journal.display(), journal.display()
+    )]
+    JournalDamaged {
+        /// The journal.
+        journal: PathBuf,
+        /// The 1-based line.
+        line: usize,
+        /// The line's first byte.
+        offset: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A batch larger than the bounds every batch keeps (`hoshin_analysis::bounds`);
+    /// nothing of it was journaled.
+    #[error("{0}")]
+    OverBounds(String),
     /// The live generation was analysed with another dictionary or other
     /// index-time word lists than the ones loaded to serve it.
     #[error(
@@ -95,6 +120,21 @@ impl From<tantivy::TantivyError> for IndexerError {
 pub type Result<T> = std::result::Result<T, IndexerError>;
 
 impl IndexerError {
+    /// Whether the error is a full disk (ENOSPC), however deep tantivy wrapped it.
+    pub fn is_storage_full(&self) -> bool {
+        let io_full = |error: &std::io::Error| error.kind() == std::io::ErrorKind::StorageFull;
+        match self {
+            IndexerError::Io { error, .. } => io_full(error),
+            IndexerError::Tantivy(tantivy::TantivyError::IoError(error)) => io_full(error),
+            IndexerError::Tantivy(tantivy::TantivyError::OpenWriteError(
+                tantivy::directory::error::OpenWriteError::IoError { io_error, .. },
+            )) => io_full(io_error),
+            // Errors tantivy's threads report as text.
+            IndexerError::Tantivy(other) => other.to_string().contains("No space left on device"),
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |error| IndexerError::Io { path, error }

@@ -13,7 +13,7 @@ use hoshin_analysis::{Analyzers, DocumentMaker, Fields};
 use tantivy::{Index, Term};
 
 use crate::error::{IndexerError, Result};
-use crate::journal::{Batch, Entry, Journal, Operation};
+use crate::journal::{self, Batch, Entry, Journal, Operation};
 use crate::pipeline::BoundedWriter;
 
 /// Memory the serving index writer may use.
@@ -34,8 +34,7 @@ impl DocumentWriter {
         let fields = Fields::from_schema(&index.schema())?;
         let analyzers = analyzers.clone();
         let applied = applied_journal_bytes(index)?;
-        let (journal, entries) = Journal::open(journal_path)?;
-        ensure_journal_covers(applied, journal_path, journal.len())?;
+        let (journal, entries) = Journal::open(journal_path, applied)?;
         let mut writer = BoundedWriter::new(index, WRITER_MEMORY_BYTES)?;
         let missing: Vec<&Entry> = entries.iter().filter(|entry| entry.end > applied).collect();
         if !missing.is_empty() {
@@ -50,6 +49,9 @@ impl DocumentWriter {
 
     /// Applies a batch: journaled, then committed; all of it or, on error, none.
     pub fn write(&self, batch: &Batch) -> Result<()> {
+        if let Some(reason) = journal::oversize(batch) {
+            return Err(IndexerError::OverBounds(reason));
+        }
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (writer, journal) = &mut *state;
         let before = journal.len();
@@ -57,7 +59,7 @@ impl DocumentWriter {
         apply(writer, &self.fields, &self.analyzers, batch);
         if let Err(error) = commit(writer, after) {
             let _ = writer.rollback();
-            journal.truncate(before)?;
+            journal.take_back(before)?;
             return Err(error);
         }
         Ok(())
