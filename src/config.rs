@@ -10,8 +10,9 @@ use anyhow::Context;
 
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
-use hoshin_import::{parse_fiscal_year, ImportError, ImportOptions};
+use hoshin_import::{parse_fiscal_year, ImportError, ImportLimits, ImportOptions};
 use hoshin_server::admission::AdmissionLimits;
+use hoshin_server::connections::ConnectionLimits;
 use hoshin_server::workers::IndexWorkers;
 use hoshin_server::{ApiTokens, HttpConfig};
 
@@ -85,6 +86,13 @@ enum CommandFlags {
         /// Where the city publishes the documents.
         #[arg(long)]
         url: Option<String>,
+        #[command(flatten)]
+        limits: ImportLimitFlags,
+    },
+    /// Check the journal of API writes, or copy its intact entries to a new file.
+    Journal {
+        #[command(subcommand)]
+        action: JournalFlags,
     },
     /// Print every item of the seed files as one JSON object per line, for
     /// loading the same corpus into other systems (the Groonga comparison).
@@ -93,6 +101,47 @@ enum CommandFlags {
         #[arg(long, default_value = "seeds")]
         seeds: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalFlags {
+    /// List every damaged line (file, line, byte offset, what is wrong); exits 1 if any.
+    Check {
+        /// The journal [default: index/journal.jsonl].
+        #[arg(long, default_value = "index/journal.jsonl")]
+        journal: PathBuf,
+    },
+    /// Copy every intact entry to NEW_FILE and list the lines left out; the
+    /// journal itself is left as it is, for you to replace once satisfied.
+    Repair {
+        /// The journal [default: index/journal.jsonl].
+        #[arg(long, default_value = "index/journal.jsonl")]
+        journal: PathBuf,
+        /// Where to write the copy; must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ImportLimitFlags {
+    /// Change a bound every imported document must keep, e.g. `items=500` or
+    /// `html-depth=128`; repeat for more. The bounds and their defaults are
+    /// listed in the README ("Import limits").
+    #[arg(long = "import-limit", value_name = "NAME=VALUE")]
+    import_limits: Vec<String>,
+}
+
+impl TryFrom<ImportLimitFlags> for ImportLimits {
+    type Error = anyhow::Error;
+
+    fn try_from(flags: ImportLimitFlags) -> anyhow::Result<Self> {
+        let mut limits = ImportLimits::default();
+        for setting in &flags.import_limits {
+            limits.set(setting).map_err(|message| anyhow::anyhow!("--import-limit {message}"))?;
+        }
+        Ok(limits)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +170,15 @@ struct HttpFlags {
     /// Longest a request may take, in milliseconds, before it is answered 408.
     #[arg(long, default_value_t = AdmissionLimits::default().request_timeout.as_millis() as u64)]
     request_timeout_ms: u64,
+    /// Connections open at once; more wait in the listener's backlog.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
+    /// Longest a client may take to send a request's headers, or leave a
+    /// kept-alive connection idle, in milliseconds; then it is closed.
+    #[arg(long, default_value_t = ConnectionLimits::default().header_read_timeout.as_millis() as u64)]
+    header_timeout_ms: u64,
+    #[command(flatten)]
+    import_limits: ImportLimitFlags,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +243,18 @@ pub enum Config {
     },
     /// Import documents.
     Import(ImportJob),
+    /// Check a journal.
+    JournalCheck {
+        /// The journal.
+        journal: PathBuf,
+    },
+    /// Copy a journal's intact entries to a new file.
+    JournalRepair {
+        /// The journal.
+        journal: PathBuf,
+        /// The new file.
+        to: PathBuf,
+    },
     /// Print the seed files' items as JSON lines.
     Export {
         /// Seed files to read.
@@ -204,7 +274,11 @@ impl TryFrom<Flags> for Config {
             CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
             CommandFlags::Generate { items, seed, out, seeds } => Config::Generate { items, seed, out, seeds },
             CommandFlags::Export { seeds } => Config::Export { seeds },
-            CommandFlags::Import { paths, dry_run, ocr, server, token, municipality, year, url } => {
+            CommandFlags::Journal { action: JournalFlags::Check { journal } } => Config::JournalCheck { journal },
+            CommandFlags::Journal { action: JournalFlags::Repair { journal, to } } => {
+                Config::JournalRepair { journal, to }
+            }
+            CommandFlags::Import { paths, dry_run, ocr, server, token, municipality, year, url, limits } => {
                 let year = match year {
                     Some(year) => Some(parse_fiscal_year(&year).ok_or(ImportError::BadYear(year))?),
                     None => None,
@@ -216,7 +290,12 @@ impl TryFrom<Flags> for Config {
                         anyhow::bail!("sending needs an API token: --token or HOSHIN_TOKEN (or --dry-run)")
                     }
                 };
-                Config::Import(ImportJob { paths, options: ImportOptions { ocr, municipality, year, url }, target })
+                let limits = limits.try_into()?;
+                Config::Import(ImportJob {
+                    paths,
+                    options: ImportOptions { ocr, municipality, year, url, limits },
+                    target,
+                })
             }
         })
     }
@@ -252,6 +331,12 @@ impl TryFrom<HttpFlags> for HttpConfig {
         anyhow::ensure!(flags.request_timeout_ms > 0, "--request-timeout-ms must be at least 1");
         anyhow::ensure!(flags.index_workers != Some(0), "--index-workers must be at least 1");
         anyhow::ensure!(flags.http_threads != Some(0), "--http-threads must be at least 1");
+        anyhow::ensure!(flags.max_connections > 0, "--max-connections must be at least 1");
+        anyhow::ensure!(flags.header_timeout_ms > 0, "--header-timeout-ms must be at least 1");
+        let connections = ConnectionLimits {
+            max_connections: flags.max_connections,
+            header_read_timeout: Duration::from_millis(flags.header_timeout_ms),
+        };
         let limits = AdmissionLimits {
             max_in_flight: flags.max_in_flight,
             request_timeout: Duration::from_millis(flags.request_timeout_ms),
@@ -259,7 +344,8 @@ impl TryFrom<HttpFlags> for HttpConfig {
         };
         let index_workers = flags.index_workers.unwrap_or_else(IndexWorkers::default_count);
         let http_threads = flags.http_threads.unwrap_or_else(HttpConfig::default_http_threads);
-        Ok(HttpConfig { limits, index_workers, http_threads, cors_origins })
+        let import_limits = flags.import_limits.try_into()?;
+        Ok(HttpConfig { limits, index_workers, http_threads, cors_origins, import_limits, connections })
     }
 }
 

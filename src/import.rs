@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use hoshin_analysis::bounds::MAX_BATCH;
 use hoshin_analysis::PolicyItem;
 use hoshin_import::{import_file, Format, ImportOptions, ImportedDocument, Structure};
 use hoshin_indexer::progress::Progress;
-use hoshin_server::documents::MAX_BATCH;
 
 /// What to import, and where to send it.
 #[derive(Debug, Clone)]

@@ -15,9 +15,10 @@ use anyhow::Context;
 use clap::Parser;
 use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::generate::generate_corpus;
+use hoshin_indexer::journal::{Damage, Journal};
 use hoshin_indexer::seed::read_seeds_dir;
 use hoshin_indexer::{build_index, BuildInputs, IndexLayout};
-use hoshin_server::{app, follow_published, AppState, HttpConfig, Live, Sources};
+use hoshin_server::{app, connections, follow_published, AppState, HttpConfig, Live, Sources};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Flags};
@@ -73,6 +74,22 @@ fn run(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Config::Import(job) => import::run(&job),
+        Config::JournalCheck { journal } => check_journal(&journal),
+        Config::JournalRepair { journal, to } => {
+            let repair = hoshin_indexer::journal::repair(&journal, &to)?;
+            for damage in &repair.left_out {
+                println!("left out {}", describe(&journal, damage));
+            }
+            println!(
+                "copied {} intact entries of {} to {}, left out {} line(s); {} is unchanged",
+                repair.copied,
+                journal.display(),
+                to.display(),
+                repair.left_out.len(),
+                journal.display()
+            );
+            Ok(())
+        }
         Config::Export { seeds } => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for item in read_seeds_dir(&seeds)? {
@@ -99,6 +116,40 @@ fn run(config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// Prints every damaged line of a journal; an error when there is one.
+fn check_journal(journal: &std::path::Path) -> anyhow::Result<()> {
+    let contents = Journal::inspect(journal)?;
+    for damage in contents.damaged.iter().chain(&contents.torn_tail) {
+        println!("{}", describe(journal, damage));
+    }
+    let damaged = contents.damaged.len() + usize::from(contents.torn_tail.is_some());
+    println!(
+        "{}: {} intact entries, {} damaged line(s), {} bytes",
+        journal.display(),
+        contents.entries.len(),
+        damaged,
+        contents.length
+    );
+    anyhow::ensure!(
+        damaged == 0,
+        "{} is damaged; `hoshin journal repair --journal {} --to NEW_FILE` copies its intact entries",
+        journal.display(),
+        journal.display()
+    );
+    Ok(())
+}
+
+fn describe(journal: &std::path::Path, damage: &Damage) -> String {
+    format!(
+        "{}:{} (byte {}, {} bytes): {}",
+        journal.display(),
+        damage.line,
+        damage.offset,
+        damage.length,
+        damage.reason
+    )
+}
+
 /// Turns transparent huge pages off for this process. mimalloc asks for them
 /// for its arenas, and a build's heap, left sparse each time a segment is
 /// flushed, would keep whole 2 MB pages resident; with 4 KB pages a build
@@ -119,7 +170,7 @@ async fn serve(addr: SocketAddr, state: AppState, http: HttpConfig) -> anyhow::R
     tokio::spawn(reload_on_hangup(state.live.clone()));
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");
-    axum::serve(listener, app(state, &http)).with_graceful_shutdown(shutdown_signal()).await?;
+    connections::serve(listener, app(state, &http), http.connections, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -265,8 +265,16 @@ fn imports_over_http_are_searchable_by_year_and_municipality() {
     assert_eq!((status, answer["error"]["code"].as_str()), (415, Some("unsupported_document_type")), "{answer}");
     assert_eq!(app.get("/api/health").1["documents"].as_u64().unwrap(), documents_now, "nothing half-written");
 
+    // The seed's own items use the PDF's stem: replacing them must be asked for.
     let (status, answer) = import(&app, "file=komae-2022-policies.pdf", "application/pdf", "komae-2022-policies.pdf");
-    assert_eq!((status, answer["written"].as_u64(), answer["pages"].as_u64()), (200, Some(118), Some(7)), "{answer}");
+    assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("document_exists")), "{answer}");
+    let (status, answer) =
+        import(&app, "file=komae-2022-policies.pdf&replace=true", "application/pdf", "komae-2022-policies.pdf");
+    assert_eq!(
+        (status, answer["written"].as_u64(), answer["pages"].as_u64(), answer["replaced"].as_u64()),
+        (200, Some(118), Some(7), Some(118)),
+        "{answer}"
+    );
     let (_, item) = app.get("/api/documents/komae-2022-policies-001");
     assert_eq!(
         (item["source"]["file"].as_str(), item["source"]["page"].as_u64()),

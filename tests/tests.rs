@@ -1,6 +1,7 @@
 //! hoshin's integration tests, one binary: the real seed, the real dictionary, a
 //! real tantivy index on disk and the real server on a loopback port.
 
+mod bounds;
 mod e2e;
 mod eval;
 mod hostile;

@@ -55,6 +55,20 @@ pub enum ImportError {
         /// What the reader said.
         message: String,
     },
+    /// A document over one of the import's bounds; nothing of it is sent.
+    #[error(
+        "{file}: over the import limit `{limit}` ({}: at most {max}); nothing was imported. \
+         Split the document, or raise the limit with --import-limit {limit}=N where that is safe",
+        limit.meaning()
+    )]
+    OverLimit {
+        /// The file.
+        file: String,
+        /// The bound it went over.
+        limit: crate::limits::Limit,
+        /// The bound's value.
+        max: u64,
+    },
     /// A program a format needs is missing or failed.
     #[error(
         "{file}: `{tool}` failed: {message} (it comes with Debian's {package}: scripts/install-system-deps import)"

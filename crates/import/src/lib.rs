@@ -9,6 +9,8 @@
 //! footers and page numbers. [`outline`] then recognises the outline in the
 //! common Japanese heading and bullet styles and makes each leaf an item
 //! under its department and headings; [`year`] finds the fiscal year.
+//! Every step keeps the [`ImportLimits`], so a hostile document is refused
+//! as it is read.
 //!
 //! Nothing here writes to an index: the server's `POST /api/import` and the
 //! `hoshin import` command send the items on, so OCR — slow, and only for
@@ -18,6 +20,7 @@ pub mod blocks;
 mod error;
 pub mod formats;
 pub mod layout;
+pub mod limits;
 pub mod outline;
 pub mod year;
 
@@ -28,10 +31,12 @@ use sha2::{Digest, Sha256};
 
 pub use blocks::{Block, BlockKind, Location};
 pub use error::{ImportError, Result};
+pub use limits::{ImportLimits, Limit};
 pub use outline::{OutlineLine, Structure};
 pub use year::{find_fiscal_year, parse_fiscal_year, FiscalYear};
 
 use crate::formats::Extracted;
+use crate::limits::Budget;
 
 /// The formats hoshin reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +102,8 @@ pub struct ImportOptions {
     pub year: Option<FiscalYear>,
     /// Where the city publishes the document.
     pub url: Option<String>,
+    /// The bounds the document must keep.
+    pub limits: ImportLimits,
 }
 
 /// A document read into items.
@@ -118,6 +125,8 @@ pub struct ImportedDocument {
     pub outline: Vec<OutlineLine>,
     /// Whether an outline was recognised or the items are the paragraphs.
     pub structure: Structure,
+    /// What the items' ids are numbered under: `STEM` of `STEM-001`…
+    pub id_prefix: String,
     /// The items, ids `STEM-001`…
     pub items: Vec<PolicyItem>,
 }
@@ -126,9 +135,13 @@ pub struct ImportedDocument {
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportedDocument> {
     let file = path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
     let format = Format::of_file_name(&file).ok_or_else(|| unsupported(&file))?;
+    let size = std::fs::metadata(path).map_err(ImportError::io(path))?.len();
+    options.limits.check(&file, Limit::FileBytes, size)?;
     let extracted = match format {
         // pdftotext reads the file where it is.
-        Format::Pdf => formats::pdf::read(path, &file, options.ocr, outline::starts_entry)?,
+        Format::Pdf => {
+            formats::pdf::read(path, options.ocr, outline::starts_entry, &mut Budget::new(&options.limits, &file))?
+        }
         _ => extract(format, &std::fs::read(path).map_err(ImportError::io(path))?, &file, options)?,
     };
     structure(file, format, extracted, options)
@@ -136,6 +149,7 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportedDocum
 
 /// Reads a document sent as bytes, named `file`, of `format`.
 pub fn import_bytes(file: &str, format: Format, bytes: &[u8], options: &ImportOptions) -> Result<ImportedDocument> {
+    options.limits.check(file, Limit::FileBytes, bytes.len() as u64)?;
     structure(file.to_string(), format, extract(format, bytes, file, options)?, options)
 }
 
@@ -146,16 +160,17 @@ fn unsupported(file: &str) -> ImportError {
 }
 
 fn extract(format: Format, bytes: &[u8], file: &str, options: &ImportOptions) -> Result<Extracted> {
+    let budget = &mut Budget::new(&options.limits, file);
     match format {
         Format::Pdf => {
             let mut scratch = tempfile::NamedTempFile::new().map_err(ImportError::io(std::env::temp_dir()))?;
             std::io::Write::write_all(&mut scratch, bytes).map_err(ImportError::io(scratch.path()))?;
-            formats::pdf::read(scratch.path(), file, options.ocr, outline::starts_entry)
+            formats::pdf::read(scratch.path(), options.ocr, outline::starts_entry, budget)
         }
-        Format::Docx => formats::docx::read(bytes, file),
-        Format::Xlsx => formats::xlsx::read(bytes, file),
-        Format::Html => formats::html::read(bytes),
-        Format::Text => formats::text::read(bytes, file),
+        Format::Docx => formats::docx::read(bytes, budget),
+        Format::Xlsx => formats::xlsx::read(bytes, budget),
+        Format::Html => formats::html::read(bytes, budget),
+        Format::Text => formats::text::read(bytes, budget),
     }
 }
 
@@ -188,6 +203,10 @@ fn structure(
     let Some(document_year) = document_year else {
         return Err(ImportError::NoYear { file });
     };
+    options.limits.check(&file, Limit::Items, recognised.items.len() as u64)?;
+    if let Some(longest) = recognised.items.iter().map(|item| item.text.chars().count()).max() {
+        options.limits.check(&file, Limit::ItemChars, longest as u64)?;
+    }
     let prefix = id_prefix(&stem);
     let items = recognised
         .items
@@ -228,6 +247,7 @@ fn structure(
         ocr_pages: extracted.ocr_pages,
         outline: recognised.lines,
         structure: recognised.structure,
+        id_prefix: prefix,
         items,
     })
 }

@@ -506,6 +506,36 @@ impl SearchEngine {
         }
     }
 
+    /// The items numbered under `prefix` as an import numbers a document's
+    /// items (`PREFIX-001`…), in id order.
+    pub fn documents_numbered_under(&self, prefix: &str) -> Result<Vec<PolicyItem>> {
+        let searcher = self.reader.searcher();
+        let start = format!("{prefix}-");
+        let mut ids = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let dictionary = segment.inverted_index(self.fields.id)?;
+            let mut terms =
+                dictionary.terms().range().ge(start.as_bytes()).into_stream().map_err(tantivy::TantivyError::from)?;
+            while terms.advance() {
+                let Ok(id) = std::str::from_utf8(terms.key()) else { continue };
+                let Some(number) = id.strip_prefix(start.as_str()) else { break };
+                if !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit()) {
+                    ids.insert(id.to_string());
+                }
+            }
+        }
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.document(&id) {
+                Ok(item) => items.push(item),
+                // A term of a deleted item lingers until its segment is merged.
+                Err(SearchError::DocumentNotFound(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(items)
+    }
+
     fn item_at(&self, searcher: &Searcher, address: DocAddress) -> Result<PolicyItem> {
         let document: TantivyDocument = searcher.doc(address)?;
         Ok(PolicyItem::from_document(&document, &self.fields))

@@ -5,9 +5,10 @@
 //! A request that finds every slot taken waits up to [`AdmissionLimits::queue_wait`]
 //! for one and is then refused with 503 and `Retry-After`, so overload is answered
 //! at once rather than by a hang; one that runs longer than
-//! [`AdmissionLimits::request_timeout`] is answered 408.
+//! [`AdmissionLimits::request_timeout`] is answered 408, unless it has begun
+//! writing: a 408 always means nothing was written (see [`WriteCommitment`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,18 +69,58 @@ impl Admission {
     }
 }
 
+/// Decides, once, between a request's write and its time limit: the write
+/// begins only if the request has not been answered 408, and the time limit
+/// answers only if no write has begun. So a 408 means nothing was written,
+/// and a write that began answers its real outcome, however long it takes.
+///
+/// The middleware puts one in every request's extensions; a handler calls
+/// [`WriteCommitment::begin`] on the index worker, right before it journals.
+#[derive(Debug, Clone, Default)]
+pub struct WriteCommitment(Arc<AtomicU8>);
+
+const UNDECIDED: u8 = 0;
+const WRITING: u8 = 1;
+const TIMED_OUT: u8 = 2;
+
+impl WriteCommitment {
+    /// Whether the write may begin: false once the request was answered 408.
+    pub fn begin(&self) -> bool {
+        self.decide(WRITING)
+    }
+
+    /// Whether the request may be answered 408: false once a write began.
+    fn time_out(&self) -> bool {
+        self.decide(TIMED_OUT)
+    }
+
+    fn decide(&self, outcome: u8) -> bool {
+        match self.0.compare_exchange(UNDECIDED, outcome, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => true,
+            Err(decided) => decided == outcome,
+        }
+    }
+}
+
 /// The middleware: `axum::middleware::from_fn_with_state(admission, admit)`.
-pub async fn admit(State(admission): State<Arc<Admission>>, request: Request, next: Next) -> Response {
+pub async fn admit(State(admission): State<Arc<Admission>>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = admission.request_id(&request);
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let limits = admission.limits;
+    let commitment = WriteCommitment::default();
+    request.extensions_mut().insert(commitment.clone());
     let mut response = match tokio::time::timeout(limits.queue_wait, admission.slots.acquire()).await {
-        Ok(Ok(_slot)) => match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
-            Ok(response) => response,
-            Err(_) => ApiError::Timeout { limit: limits.request_timeout }.into_response(),
-        },
+        Ok(Ok(_slot)) => {
+            let handled = next.run(request);
+            tokio::pin!(handled);
+            match tokio::time::timeout(limits.request_timeout, &mut handled).await {
+                Ok(response) => response,
+                Err(_) if commitment.time_out() => ApiError::Timeout { limit: limits.request_timeout }.into_response(),
+                Err(_) => handled.await,
+            }
+        }
         _ => ApiError::Overloaded.into_response(),
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -133,6 +174,55 @@ mod tests {
         let response = app(TIGHT, Duration::from_secs(5)).oneshot(request()).await.unwrap();
         assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
         assert!(response.headers().contains_key(&REQUEST_ID_HEADER));
+    }
+
+    fn writing_app(write_after: Duration, write_takes: Duration) -> (Router, Arc<AtomicU8>) {
+        let writes = Arc::new(AtomicU8::new(0));
+        let counted = writes.clone();
+        let handler = move |axum::Extension(commitment): axum::Extension<WriteCommitment>| {
+            let writes = counted.clone();
+            // Like an index worker, the work goes on when the request is dropped.
+            let work = tokio::spawn(async move {
+                tokio::time::sleep(write_after).await;
+                if !commitment.begin() {
+                    return "abandoned";
+                }
+                tokio::time::sleep(write_takes).await;
+                writes.fetch_add(1, Ordering::SeqCst);
+                "written"
+            });
+            async move { work.await.unwrap() }
+        };
+        let app = Router::new()
+            .route("/", get(handler))
+            .layer(axum::middleware::from_fn_with_state(Admission::new(TIGHT), admit));
+        (app, writes)
+    }
+
+    #[tokio::test]
+    async fn a_write_that_began_answers_its_outcome_past_the_time_limit() {
+        let (app, writes) = writing_app(Duration::from_millis(100), Duration::from_millis(600));
+        let response = app.oneshot(request()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(writes.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_answered_408_never_writes() {
+        let (app, writes) = writing_app(Duration::from_millis(600), Duration::ZERO);
+        let response = app.oneshot(request()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(writes.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn the_write_and_the_time_limit_are_decided_once() {
+        let commitment = WriteCommitment::default();
+        assert!(commitment.time_out() && commitment.time_out());
+        assert!(!commitment.begin());
+        let commitment = WriteCommitment::default();
+        assert!(commitment.begin() && !commitment.time_out());
     }
 
     #[tokio::test]

@@ -125,6 +125,10 @@ pub struct Imported {
     /// Its pages, for a PDF.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<u64>,
+    /// Items already numbered under the file's stem (an earlier import of
+    /// the file, or with `replace=true` another document's) that this
+    /// import replaced or removed, in the same batch.
+    pub replaced: usize,
 }
 
 /// The answer to a delete.

@@ -4,8 +4,11 @@
 //! Every rule here is also in the OpenAPI schema of the types, so that what the
 //! document allows is accepted.
 
+use hoshin_analysis::bounds::{MAX_BATCH, MAX_ID_CHARS, MAX_LABEL_CHARS, MAX_PATH_HEADINGS, MAX_TEXT_CHARS};
 use hoshin_analysis::{PolicyItem, Source};
-use hoshin_import::{import_bytes, parse_fiscal_year, Format, ImportError, ImportOptions, ImportedDocument};
+use hoshin_import::{
+    import_bytes, parse_fiscal_year, Format, ImportError, ImportLimits, ImportOptions, ImportedDocument,
+};
 use hoshin_indexer::seed::western_fiscal_year;
 use hoshin_indexer::{Batch, Operation};
 use serde::Deserialize;
@@ -16,17 +19,6 @@ use crate::params::is_blank;
 
 /// The source file name of documents written through the API.
 pub const API_SOURCE: &str = "api";
-
-/// Most documents in one batch.
-pub const MAX_BATCH: usize = 1_000;
-/// Longest id, in characters.
-const MAX_ID_CHARS: usize = 128;
-/// Longest item text, in characters.
-const MAX_TEXT_CHARS: usize = 20_000;
-/// Longest department, heading, municipality or year, in characters.
-const MAX_LABEL_CHARS: usize = 500;
-/// Most headings in a document's `path`.
-const MAX_PATH_HEADINGS: usize = 20;
 
 /// A document as a client sends it to `PUT /api/documents/{id}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -255,7 +247,11 @@ pub struct ImportRequest {
 
 /// Reads an uploaded document (text-layer formats only: OCR is for `hoshin
 /// import`) into a batch, and the document without its items: what it found.
-pub fn batch_from_import(request: &ImportRequest, bytes: &[u8]) -> Result<(Batch, ImportedDocument)> {
+pub fn batch_from_import(
+    request: &ImportRequest,
+    bytes: &[u8],
+    limits: &ImportLimits,
+) -> Result<(Batch, ImportedDocument)> {
     let file = request.file.as_str();
     if !is_file_name(file) {
         return Err(ApiError::InvalidDocument(format!(
@@ -280,6 +276,7 @@ pub fn batch_from_import(request: &ImportRequest, bytes: &[u8]) -> Result<(Batch
         municipality: request.municipality.clone().filter(|municipality| !is_blank(municipality)),
         year,
         url: request.url.clone(),
+        limits: *limits,
     };
     let mut document = import_bytes(file, format, bytes, &options)?;
     // The items move into the batch; the rest of the document is the answer's.

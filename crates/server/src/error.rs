@@ -78,6 +78,33 @@ pub enum ApiError {
         /// What is wrong, naming the file.
         message: String,
     },
+    /// An imported document over one of the import limits; `code` names the limit.
+    #[error("{message}")]
+    OverImportLimit {
+        /// Stable code of the limit, e.g. `too_many_items`.
+        code: &'static str,
+        /// What is over which limit, naming the file.
+        message: String,
+    },
+    /// An import whose ids (its file's stem, numbered) are taken by another document's items.
+    #[error(
+        "`{id}` and the other items numbered under the stem of `{file}` belong to `{other}`; \
+         import with replace=true to replace that document's items, or rename the file"
+    )]
+    DocumentExists {
+        /// An id already taken.
+        id: String,
+        /// The file imported.
+        file: String,
+        /// The file the taken ids came from.
+        other: String,
+    },
+    /// A batch over the bounds of every batch, found when it was to be journaled.
+    #[error("{0}")]
+    OverBounds(String),
+    /// The disk under the index or the journal is full; nothing was written.
+    #[error("the disk under the index is full; nothing was written")]
+    InsufficientStorage,
     /// The query string could not be decoded.
     #[error("malformed query string: {0}")]
     MalformedRequest(String),
@@ -161,6 +188,9 @@ impl From<ImportError> for ApiError {
             ImportError::Unsupported { .. } => return ApiError::UnsupportedDocumentType(error.to_string()),
             ImportError::BadYear(given) => return ApiError::InvalidYear { name: "year", given: given.clone() },
             ImportError::Tool { .. } | ImportError::Io { .. } => return ApiError::Internal(error.to_string()),
+            ImportError::OverLimit { limit, .. } => {
+                return ApiError::OverImportLimit { code: limit.code(), message: error.to_string() }
+            }
             ImportError::ImageOnly { .. } => "needs_ocr",
             ImportError::Encrypted { .. } => "encrypted_document",
             ImportError::NoText { .. } => "no_text",
@@ -173,7 +203,14 @@ impl From<ImportError> for ApiError {
 
 impl From<IndexerError> for ApiError {
     fn from(error: IndexerError) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            IndexerError::OverBounds(reason) => ApiError::OverBounds(reason),
+            full if full.is_storage_full() => {
+                tracing::error!(error = %full, "a write failed: the disk is full");
+                ApiError::InsufficientStorage
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -192,6 +229,10 @@ impl ApiError {
             ApiError::InvalidSort(_) => (StatusCode::BAD_REQUEST, "invalid_sort"),
             ApiError::UnsupportedDocumentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_document_type"),
             ApiError::UnreadableDocument { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::OverImportLimit { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
+            ApiError::DocumentExists { .. } => (StatusCode::CONFLICT, "document_exists"),
+            ApiError::OverBounds(_) => (StatusCode::PAYLOAD_TOO_LARGE, "over_bounds"),
+            ApiError::InsufficientStorage => (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage"),
             ApiError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             ApiError::DocumentNotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
             ApiError::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "not_found"),
@@ -258,12 +299,15 @@ pub(crate) enum WriteErrors {
     /// Admitted but too slow.
     #[response(status = 408, description = "The request took too long")]
     Timeout(ErrorBody),
-    /// Body over the byte limit.
-    #[response(status = 413, description = "Body over 8 MiB")]
+    /// Body over the byte limit, or a batch over the bounds of a batch.
+    #[response(status = 413, description = "Body over 8 MiB, or a document over the bounds of an item")]
     TooLarge(ErrorBody),
     /// No slot free within a second.
     #[response(status = 503, description = "Overloaded; retry after a second")]
     Overloaded(ErrorBody),
+    /// The disk is full.
+    #[response(status = 507, description = "The disk under the index is full; nothing was written")]
+    InsufficientStorage(ErrorBody),
     /// The index failed; the message says no more, the server log does.
     #[response(status = 500, description = "Internal error, logged by the server")]
     Internal(ErrorBody),

@@ -6,7 +6,8 @@
 //! reload of the word lists and [`openapi`] the document describing it all.
 //! [`Live`] is what is served (generation, writer, engine) and how it changes
 //! while serving. Every request passes through [`admission`] (request id,
-//! slots, time limit, log line); index work runs on the [`workers`] pool.
+//! slots, time limit, log line); index work runs on the [`workers`] pool;
+//! [`connections`] accepts them, with a deadline on headers and a cap.
 //! Every error, unknown routes and methods included, is one [`ApiError`]
 //! answered as `{"error": {"code", "message"}}`.
 //!
@@ -34,6 +35,7 @@ mod admin;
 pub mod admission;
 mod answers;
 pub mod auth;
+pub mod connections;
 pub mod documents;
 mod error;
 mod extract;
@@ -61,7 +63,7 @@ pub use state::{AppState, HttpConfig};
 
 use admission::{admit, Admission};
 use params::MAX_BODY_BYTES;
-use state::RouterState;
+use state::{Imports, RouterState};
 use workers::IndexWorkers;
 
 /// The whole application: the API and the search page, with cross-origin
@@ -83,7 +85,11 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(RouterState { app: state, workers: IndexWorkers::new(config.index_workers) })
+        .with_state(RouterState {
+            app: state,
+            workers: IndexWorkers::new(config.index_workers),
+            imports: Imports::new(config.import_limits),
+        })
         .merge(hoshin_web::router());
     let app = if config.cors_origins.is_empty() {
         api

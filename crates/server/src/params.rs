@@ -73,6 +73,8 @@ pub struct ImportParams {
     pub year: Option<String>,
     /// Where the city publishes the document.
     pub url: Option<String>,
+    /// `true` to replace the items of another document whose ids share this one's stem.
+    pub replace: Option<String>,
 }
 
 /// A text to search or analyse: present, not blank, not too long.

@@ -4,9 +4,12 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::http::HeaderValue;
+use hoshin_import::ImportLimits;
+use tokio::sync::Semaphore;
 
 use crate::admission::AdmissionLimits;
 use crate::auth::ApiTokens;
+use crate::connections::ConnectionLimits;
 use crate::live::{Live, Serving};
 use crate::workers::IndexWorkers;
 
@@ -25,6 +28,10 @@ pub struct HttpConfig {
     /// Origins other than the server's own whose pages may call the API; none
     /// by default, which leaves browsers to their same-origin rule.
     pub cors_origins: Vec<HeaderValue>,
+    /// The bounds every imported document keeps.
+    pub import_limits: ImportLimits,
+    /// Bounds on open connections and on how long their headers may take.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for HttpConfig {
@@ -34,6 +41,8 @@ impl Default for HttpConfig {
             index_workers: IndexWorkers::default_count(),
             http_threads: HttpConfig::default_http_threads(),
             cors_origins: Vec::new(),
+            import_limits: ImportLimits::default(),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -61,13 +70,29 @@ pub struct AppState {
     pub tokens: Arc<ApiTokens>,
 }
 
-/// What the handlers share inside the router: the caller's [`AppState`] and
-/// the workers its index work runs on.
+/// What the handlers share inside the router: the caller's [`AppState`],
+/// the workers its index work runs on and the imports' turn.
 #[derive(Clone)]
 pub(crate) struct RouterState {
     pub(crate) app: AppState,
     pub(crate) workers: IndexWorkers,
+    pub(crate) imports: Imports,
 }
+
+/// Imports take turns, one at a time, each within the same limits: so the
+/// memory imports take is that of one import within its limits.
+#[derive(Clone)]
+pub(crate) struct Imports {
+    pub(crate) turn: Arc<Semaphore>,
+    pub(crate) limits: ImportLimits,
+}
+
+impl Imports {
+    pub(crate) fn new(limits: ImportLimits) -> Self {
+        Imports { turn: Arc::new(Semaphore::new(1)), limits }
+    }
+}
+
 
 impl FromRef<RouterState> for AppState {
     fn from_ref(state: &RouterState) -> Self {

@@ -4,36 +4,60 @@
 //! | route | body | answer |
 //! |---|---|---|
 //! | `PUT /api/documents/{id}` | a [`DocumentInput`] | `{"written": 1}` |
-//! | `POST /api/documents` | a [`BatchInput`], at most [`MAX_BATCH`](crate::documents::MAX_BATCH) documents | `{"written": n}` |
+//! | `POST /api/documents` | a [`BatchInput`], at most [`MAX_BATCH`](hoshin_analysis::bounds::MAX_BATCH) documents | `{"written": n}` |
 //! | `DELETE /api/documents/{id}` | | `{"deleted": id}`, or 404 |
 //! | `POST /api/import?file=NAME.pdf` | a PDF with a text layer, Word, Excel, HTML or outline text | [`Imported`] |
 //!
 //! Without a configured token the answer is 401 and nothing changes. A batch
 //! is journaled, committed and made searchable whole or not at all (see
-//! `hoshin_indexer::writer`) before the answer is sent.
+//! `hoshin_indexer::writer`) before the answer is sent. A write begins only
+//! if its request has not timed out, and once begun it answers its outcome
+//! ([`WriteCommitment`]): a 408 means nothing was written.
+//!
+//! Imports run one at a time, each within the import limits. Ids are the
+//! file's stem numbered (`STEM-001`…); importing a file again replaces all
+//! of its earlier items, and a document whose stem another document's items
+//! already use is refused (409 `document_exists`) unless `replace=true` says
+//! to replace that document.
+
+use std::collections::HashSet;
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
-use axum::Json;
+use axum::{Extension, Json};
 use hoshin_import::Structure;
 use hoshin_indexer::{Batch, Operation};
 
+use crate::admission::WriteCommitment;
 use crate::answers::{Deleted, Imported, Written};
 use crate::auth::Authorized;
 use crate::documents::{
     batch_from_import, batch_from_input, item_from_input, BatchInput, DocumentInput, ImportRequest,
 };
-use crate::error::{ErrorBody, Result, WriteErrors};
+use crate::error::{ApiError, ErrorBody, Result, WriteErrors};
 use crate::extract::{ApiBody, ApiJson, ApiPath, ApiQuery};
-use crate::params::ImportParams;
-use crate::state::AppState;
+use crate::params::{flag, ImportParams};
+use crate::state::{AppState, RouterState};
 use crate::workers::IndexWorkers;
 
-/// Journals and commits a batch, then makes it searchable.
-async fn write_batch(state: AppState, workers: &IndexWorkers, batch: Batch) -> Result<usize> {
+/// Journals and commits a batch, then makes it searchable, unless the
+/// request timed out before the write could begin.
+async fn write_batch(
+    state: AppState,
+    workers: &IndexWorkers,
+    commitment: WriteCommitment,
+    batch: Batch,
+) -> Result<usize> {
     let written = batch.len();
-    workers.run(move || state.live.write(&batch)).await?;
+    workers
+        .run(move || {
+            if !commitment.begin() {
+                return Err(ApiError::Internal("the request timed out before its write began".to_string()));
+            }
+            state.live.write(&batch)
+        })
+        .await?;
     Ok(written)
 }
 
@@ -49,12 +73,13 @@ async fn write_batch(state: AppState, workers: &IndexWorkers, batch: Batch) -> R
 pub(crate) async fn put_document(
     State(state): State<AppState>,
     State(workers): State<IndexWorkers>,
+    Extension(commitment): Extension<WriteCommitment>,
     _: Authorized,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> Result<Json<Written>> {
     let batch = vec![Operation::Put(item_from_input(&id, input)?)];
-    let written = write_batch(state, &workers, batch).await?;
+    let written = write_batch(state, &workers, commitment, batch).await?;
     Ok(Json(Written { written }))
 }
 
@@ -69,10 +94,11 @@ pub(crate) async fn put_document(
 pub(crate) async fn post_documents(
     State(state): State<AppState>,
     State(workers): State<IndexWorkers>,
+    Extension(commitment): Extension<WriteCommitment>,
     _: Authorized,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> Result<Json<Written>> {
-    let written = write_batch(state, &workers, batch_from_input(input)?).await?;
+    let written = write_batch(state, &workers, commitment, batch_from_input(input)?).await?;
     Ok(Json(Written { written }))
 }
 
@@ -88,13 +114,14 @@ pub(crate) async fn post_documents(
 pub(crate) async fn delete_document(
     State(state): State<AppState>,
     State(workers): State<IndexWorkers>,
+    Extension(commitment): Extension<WriteCommitment>,
     _: Authorized,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Deleted>> {
     let engine = state.live.serving();
     let looked_up = id.clone();
     workers.run(move || engine.document(&looked_up)).await?;
-    write_batch(state, &workers, vec![Operation::Delete(id.clone())]).await?;
+    write_batch(state, &workers, commitment, vec![Operation::Delete(id.clone())]).await?;
     Ok(Json(Deleted { deleted: id }))
 }
 
@@ -108,6 +135,7 @@ pub(crate) async fn delete_document(
             description = "The municipality the document is of, e.g. 狛江市"),
         ("year" = Option<String>, Query, description = "The fiscal year (令和6年度, 2024年度, R6 or 2024), for a document that does not say it"),
         ("url" = Option<String>, Query, pattern = r"^https?://\S+$", description = "Where the city publishes the document"),
+        ("replace" = Option<bool>, Query, description = "Replace the items of another document whose ids share this file's stem (`false`: such an import is refused with 409 `document_exists`); an earlier import of the same file is always replaced whole"),
     ),
     request_body(description = "The document, at most 8 MiB: a PDF with a text layer (scanned PDFs need `hoshin import --ocr`), Word, Excel, HTML or outline text (UTF-8 or Shift_JIS)",
         content(
@@ -120,18 +148,21 @@ pub(crate) async fn delete_document(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Written and searchable", body = Imported),
+        (status = 409, description = "Another document's items already use this file's stem (`document_exists`)", body = ErrorBody),
+        (status = 413, description = "The document is over an import limit; the code names it (`too_many_items`, `zip_part_too_large`, `nesting_too_deep`…)", body = ErrorBody),
         (status = 415, description = "A type hoshin does not read", body = ErrorBody),
         (status = 422, description = "A document that cannot be read as it is: scanned (`needs_ocr`), encrypted, without text or fiscal year", body = ErrorBody),
         WriteErrors,
     ))]
 pub(crate) async fn import(
-    State(state): State<AppState>,
-    State(workers): State<IndexWorkers>,
+    State(RouterState { app: state, workers, imports }): State<RouterState>,
+    Extension(commitment): Extension<WriteCommitment>,
     _: Authorized,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     ApiBody(body): ApiBody,
 ) -> Result<Json<Imported>> {
+    let replace_other = flag("replace", params.replace.as_deref())?;
     let request = ImportRequest {
         file: params.file.unwrap_or_default(),
         media_type: headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_string),
@@ -139,9 +170,16 @@ pub(crate) async fn import(
         year: params.year,
         url: params.url,
     };
+    // One import at a time: each may take as much memory as its limits allow.
+    let _turn = imports.turn.acquire().await.map_err(|_| ApiError::Internal("imports closed".to_string()))?;
+    let limits = imports.limits;
     // Reading runs a PDF through pdftotext: blocking work, bounded like a search.
-    let (batch, document) = workers.run(move || batch_from_import(&request, &body)).await?;
-    let written = write_batch(state, &workers, batch).await?;
+    let (batch, document) = workers.run(move || batch_from_import(&request, &body, &limits)).await?;
+    let engine = state.live.serving();
+    let stem = document.id_prefix.clone();
+    let earlier = workers.run(move || engine.documents_numbered_under(&stem)).await?;
+    let (batch, replaced) = replacing(batch, earlier, &document.file, replace_other)?;
+    let written = write_batch(state, &workers, commitment, batch).await? - replaced.stale;
     Ok(Json(Imported {
         written,
         file: document.file,
@@ -152,5 +190,45 @@ pub(crate) async fn import(
             Structure::Paragraphs => "paragraphs",
         },
         pages: document.pages,
+        replaced: replaced.total,
     }))
+}
+
+/// Items an import replaced: all of them, and those only removed.
+struct Replaced {
+    total: usize,
+    stale: usize,
+}
+
+/// The import's batch with the earlier items numbered under its stem
+/// removed that it does not overwrite, or a refusal when they belong to
+/// another document and `replace_other` was not asked for.
+fn replacing(
+    mut batch: Batch,
+    earlier: Vec<hoshin_analysis::PolicyItem>,
+    file: &str,
+    replace_other: bool,
+) -> Result<(Batch, Replaced)> {
+    if let Some(other) = earlier.iter().find(|item| item.source.file != file) {
+        if !replace_other {
+            return Err(ApiError::DocumentExists {
+                id: other.id.clone(),
+                file: file.to_string(),
+                other: other.source.file.clone(),
+            });
+        }
+    }
+    let new_ids: HashSet<String> = batch
+        .iter()
+        .filter_map(|operation| match operation {
+            Operation::Put(item) => Some(item.id.clone()),
+            Operation::Delete(_) => None,
+        })
+        .collect();
+    let total = earlier.len();
+    let stale: Vec<Operation> =
+        earlier.into_iter().filter(|item| !new_ids.contains(&item.id)).map(|item| Operation::Delete(item.id)).collect();
+    let replaced = Replaced { total, stale: stale.len() };
+    batch.extend(stale);
+    Ok((batch, replaced))
 }

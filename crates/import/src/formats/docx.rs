@@ -1,26 +1,31 @@
 //! Word (.docx) through `docx-rs`: paragraphs in order, headings by their
 //! style's outline level, numbered and bulleted paragraphs as list entries
 //! by their level (Word keeps their numbers out of the text), tables row by
-//! row. A paragraph's number in the document stands for its line.
+//! row. A paragraph's number in the document stands for its line. The
+//! container is inflated within the import's bounds before docx-rs reads it.
 
 use docx_rs::{DocumentChild, Docx, Paragraph, Table, TableCellContent, TableChild, TableRowChild};
 
 use super::Extracted;
 use crate::blocks::{Block, BlockKind, Location};
 use crate::error::{ImportError, Result};
+use crate::limits::Budget;
+
+const FORMAT: &str = "Word (.docx)";
 
 /// Reads a .docx file's bytes.
-pub fn read(bytes: &[u8], file: &str) -> Result<Extracted> {
+pub(crate) fn read(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Extracted> {
+    budget.check_zip(bytes, FORMAT)?;
     let docx = docx_rs::read_docx(bytes).map_err(|error| ImportError::Malformed {
-        file: file.to_string(),
-        format: "Word (.docx)",
+        file: budget.file.to_string(),
+        format: FORMAT,
         message: error.to_string(),
     })?;
-    let mut reader = Reader { docx: &docx, blocks: Vec::new(), paragraphs: 0, tables: 0 };
+    let mut reader = Reader { docx: &docx, budget, blocks: Vec::new(), paragraphs: 0, tables: 0 };
     for child in &docx.document.children {
         match child {
-            DocumentChild::Paragraph(paragraph) => reader.paragraph(paragraph),
-            DocumentChild::Table(table) => reader.table(table),
+            DocumentChild::Paragraph(paragraph) => reader.paragraph(paragraph)?,
+            DocumentChild::Table(table) => reader.table(table)?,
             _ => {}
         }
     }
@@ -28,25 +33,27 @@ pub fn read(bytes: &[u8], file: &str) -> Result<Extracted> {
     Ok(Extracted { blocks: reader.blocks, ..Extracted::default() })
 }
 
-struct Reader<'a> {
+struct Reader<'a, 'b, 'l> {
     docx: &'a Docx,
+    budget: &'b mut Budget<'l>,
     blocks: Vec<Block>,
     paragraphs: u64,
     tables: usize,
 }
 
-impl Reader<'_> {
+impl Reader<'_, '_, '_> {
     fn at(&mut self) -> Location {
         self.paragraphs += 1;
         Location { page: None, line: self.paragraphs }
     }
 
-    fn paragraph(&mut self, paragraph: &Paragraph) {
+    fn paragraph(&mut self, paragraph: &Paragraph) -> Result<()> {
         let text = paragraph.raw_text();
         let at = self.at();
         if text.trim().is_empty() {
-            return;
+            return Ok(());
         }
+        self.budget.take(&text)?;
         let kind = match (self.heading_level(paragraph), &paragraph.property.numbering_property) {
             (Some(level), _) => BlockKind::Heading(level),
             (None, Some(numbering)) if numbering.id.is_some() => {
@@ -55,6 +62,7 @@ impl Reader<'_> {
             _ => BlockKind::Paragraph,
         };
         self.blocks.push(Block { kind, text: text.trim().to_string(), at });
+        Ok(())
     }
 
     /// A heading's level, 1 outermost: the outline level the paragraph or its style sets.
@@ -69,7 +77,7 @@ impl Reader<'_> {
         own.or_else(styled).filter(|&level| level < 9).map(|level| level as u8 + 1)
     }
 
-    fn table(&mut self, table: &Table) {
+    fn table(&mut self, table: &Table) -> Result<()> {
         let index = self.tables;
         self.tables += 1;
         for TableChild::TableRow(row) in &table.rows {
@@ -89,8 +97,10 @@ impl Reader<'_> {
                 })
                 .collect();
             if cells.iter().any(|cell| !cell.trim().is_empty()) {
+                self.budget.take(&cells.concat())?;
                 self.blocks.push(Block { kind: BlockKind::Row { table: index, cells }, text: String::new(), at });
             }
         }
+        Ok(())
     }
 }

@@ -4,12 +4,17 @@
 //! Headings `h1`–`h6` keep their level, list items their nesting, table rows
 //! their cells; a `br` ends a line as a paragraph does. The block's number
 //! stands for its line.
+//!
+//! The reader walks the page recursively, so a page nested deeper than
+//! [`Limit::HtmlDepth`] is refused first, measured without recursion.
 
+use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::Extracted;
 use crate::blocks::{Block, BlockKind, Location};
 use crate::error::Result;
+use crate::limits::{Budget, Limit};
 
 /// Where the main content is, in the order tried.
 const MAIN_CONTENT: &[&str] =
@@ -51,16 +56,17 @@ const BLOCK_ELEMENTS: &[&str] = &[
 ];
 
 /// Reads an HTML page's bytes.
-pub fn read(bytes: &[u8]) -> Result<Extracted> {
+pub(crate) fn read(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Extracted> {
     let html = Html::parse_document(&String::from_utf8_lossy(bytes));
+    budget.check(Limit::HtmlDepth, depth(&html))?;
     let root = MAIN_CONTENT
         .iter()
         .filter_map(|css| Selector::parse(css).ok())
         .find_map(|selector| html.select(&selector).next());
-    let mut walker = Walker::default();
+    let mut walker = Walker { budget, blocks: Vec::new(), inline: String::new(), tables: 0 };
     if let Some(root) = root {
-        walker.walk(root, BlockKind::Paragraph, 0);
-        walker.flush(&BlockKind::Paragraph);
+        walker.walk(root, BlockKind::Paragraph, 0)?;
+        walker.flush(&BlockKind::Paragraph)?;
     }
     let title = Selector::parse("title")
         .ok()
@@ -69,80 +75,94 @@ pub fn read(bytes: &[u8]) -> Result<Extracted> {
     Ok(Extracted { blocks: walker.blocks, title, pages: None, ocr_pages: Vec::new() })
 }
 
+/// How deeply the page's nodes nest.
+fn depth(html: &Html) -> u64 {
+    let (mut depth, mut deepest) = (0u64, 0u64);
+    for edge in html.tree.root().traverse() {
+        match edge {
+            Edge::Open(_) => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Edge::Close(_) => depth -= 1,
+        }
+    }
+    deepest
+}
+
 /// A page's title without the site's name after a separator.
 fn page_title(title: &str) -> Option<String> {
     let first = title.split(['|', '｜']).next()?.split(" - ").next()?.trim();
     (!first.is_empty()).then(|| first.to_string())
 }
 
-#[derive(Default)]
-struct Walker {
+struct Walker<'b, 'l> {
+    budget: &'b mut Budget<'l>,
     blocks: Vec<Block>,
     inline: String,
     tables: usize,
 }
 
-impl Walker {
-    fn flush(&mut self, kind: &BlockKind) {
+impl Walker<'_, '_> {
+    fn flush(&mut self, kind: &BlockKind) -> Result<()> {
         let text = self.inline.split_whitespace().collect::<Vec<_>>().join(" ");
         self.inline.clear();
         if !text.is_empty() {
+            self.budget.take(&text)?;
             let at = Location { page: None, line: self.blocks.len() as u64 + 1 };
             self.blocks.push(Block { kind: kind.clone(), text, at });
         }
+        Ok(())
     }
 
-    fn walk(&mut self, element: ElementRef<'_>, kind: BlockKind, list_depth: u8) {
+    fn walk(&mut self, element: ElementRef<'_>, kind: BlockKind, list_depth: u8) -> Result<()> {
         for child in element.children() {
             match child.value() {
                 Node::Text(text) => self.inline.push_str(text),
                 Node::Element(_) => {
                     let Some(element) = ElementRef::wrap(child) else { continue };
-                    self.element(element, &kind, list_depth);
+                    self.element(element, &kind, list_depth)?;
                 }
                 _ => {}
             }
         }
+        Ok(())
     }
 
-    fn element(&mut self, element: ElementRef<'_>, kind: &BlockKind, list_depth: u8) {
+    fn element(&mut self, element: ElementRef<'_>, kind: &BlockKind, list_depth: u8) -> Result<()> {
         let name = element.value().name();
         if is_furniture(element) {
-            return;
+            return Ok(());
         }
         if name == "br" {
-            self.flush(kind);
-            return;
+            return self.flush(kind);
         }
         if !BLOCK_ELEMENTS.contains(&name) {
-            self.walk(element, kind.clone(), list_depth);
-            return;
+            return self.walk(element, kind.clone(), list_depth);
         }
-        self.flush(kind);
+        self.flush(kind)?;
         match name {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 let level = name[1..].parse().unwrap_or(1);
-                self.walk(element, BlockKind::Heading(level), list_depth);
-                self.flush(&BlockKind::Heading(level));
+                self.walk(element, BlockKind::Heading(level), list_depth)?;
+                self.flush(&BlockKind::Heading(level))
             }
-            "ul" | "ol" => self.walk(element, kind.clone(), list_depth + 1),
+            "ul" | "ol" => self.walk(element, kind.clone(), list_depth.saturating_add(1)),
             "li" => {
                 let entry = BlockKind::ListEntry(list_depth.max(1));
-                self.walk(element, entry.clone(), list_depth);
-                self.flush(&entry);
+                self.walk(element, entry.clone(), list_depth)?;
+                self.flush(&entry)
             }
-            "table" => {
-                self.table(element);
-            }
+            "table" => self.table(element),
             _ => {
-                self.walk(element, kind.clone(), list_depth);
-                self.flush(kind);
+                self.walk(element, kind.clone(), list_depth)?;
+                self.flush(kind)
             }
         }
     }
 
-    fn table(&mut self, table: ElementRef<'_>) {
-        let (Ok(rows), Ok(cells)) = (Selector::parse("tr"), Selector::parse("th, td")) else { return };
+    fn table(&mut self, table: ElementRef<'_>) -> Result<()> {
+        let (Ok(rows), Ok(cells)) = (Selector::parse("tr"), Selector::parse("th, td")) else { return Ok(()) };
         let index = self.tables;
         self.tables += 1;
         for row in table.select(&rows) {
@@ -151,10 +171,12 @@ impl Walker {
                 .map(|cell| cell.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
                 .collect();
             if cells.iter().any(|cell| !cell.is_empty()) {
+                self.budget.take(&cells.concat())?;
                 let at = Location { page: None, line: self.blocks.len() as u64 + 1 };
                 self.blocks.push(Block { kind: BlockKind::Row { table: index, cells }, text: String::new(), at });
             }
         }
+        Ok(())
     }
 }
 
@@ -174,6 +196,8 @@ fn is_furniture(element: ElementRef<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ImportError;
+    use crate::limits::ImportLimits;
 
     #[test]
     fn only_the_main_content_is_read() {
@@ -188,7 +212,8 @@ mod tests {
               <table><tr><th>方針</th><th>取組状況</th></tr><tr><td>防災</td><td>訓練を実施</td></tr></table>
             </main>
             <footer>Copyright 狛江市</footer></body></html>"#;
-        let extracted = read(page.as_bytes()).unwrap();
+        let limits = ImportLimits::default();
+        let extracted = read(page.as_bytes(), &mut Budget::new(&limits, "page.html")).unwrap();
         assert_eq!(extracted.title.as_deref(), Some("令和6年度施政方針"));
         let blocks: Vec<(BlockKind, &str)> =
             extracted.blocks.iter().map(|block| (block.kind.clone(), block.text.as_str())).collect();
@@ -209,5 +234,16 @@ mod tests {
             .blocks
             .iter()
             .any(|block| block.text.contains("くらし") || block.text.contains("Copyright")));
+    }
+
+    #[test]
+    fn a_page_nested_deeper_than_the_limit_is_refused_without_recursing() {
+        let limits = ImportLimits::default();
+        let deep = format!("<html><body>{}本文{}</body></html>", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        let refused = read(deep.as_bytes(), &mut Budget::new(&limits, "deep.html")).unwrap_err();
+        assert!(matches!(refused, ImportError::OverLimit { limit: Limit::HtmlDepth, .. }), "{refused}");
+        let lists = format!("<main>{}項目{}</main>", "<ul><li>".repeat(120), "</li></ul>".repeat(120));
+        let read_whole = read(lists.as_bytes(), &mut Budget::new(&limits, "lists.html")).unwrap();
+        assert_eq!(read_whole.blocks[0].kind, BlockKind::ListEntry(120));
     }
 }

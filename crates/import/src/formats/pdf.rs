@@ -3,14 +3,16 @@
 //! without text go through OCR when asked (`tesseract`, Japanese model), or
 //! make the import fail with a pointer to `--ocr`.
 
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use scraper::{ElementRef, Html, Selector};
 
 use super::{run_tool, Extracted};
 use crate::error::{ImportError, Result};
 use crate::layout::{paragraphs, Line, Page, TextBlock, Word};
+use crate::limits::{Budget, Limit};
 
 /// Pages with fewer characters than this in their text layer have none to speak of.
 const MIN_PAGE_CHARS: usize = 10;
@@ -18,13 +20,19 @@ const MIN_PAGE_CHARS: usize = 10;
 const OCR_DPI: &str = "300";
 
 /// Reads the PDF at `path`; `ocr` reads pages without a text layer by OCR.
-pub fn read(path: &Path, file: &str, ocr: bool, starts_entry: impl Fn(&str) -> bool) -> Result<Extracted> {
-    let output = run_tool(
-        file,
-        "pdftotext",
-        "poppler-utils",
-        Command::new("pdftotext").args(["-enc", "UTF-8", "-bbox-layout"]).arg(path).arg("-"),
-    )?;
+pub(crate) fn read(
+    path: &Path,
+    ocr: bool,
+    starts_entry: impl Fn(&str) -> bool,
+    budget: &mut Budget<'_>,
+) -> Result<Extracted> {
+    let file = budget.file;
+    let max_pages = budget.limits.get(Limit::PdfPages);
+    // One page more than allowed tells a document that has too many.
+    let last_page = (max_pages + 1).to_string();
+    let mut command = Command::new("pdftotext");
+    command.args(["-enc", "UTF-8", "-bbox-layout", "-l", &last_page]).arg(path).arg("-");
+    let output = run_bounded(file, &mut command, budget)?;
     if !output.status.success() {
         let message = String::from_utf8_lossy(&output.stderr).trim().to_string();
         if message.to_lowercase().contains("password") || message.contains("ncrypt") {
@@ -37,6 +45,7 @@ pub fn read(path: &Path, file: &str, ocr: bool, starts_entry: impl Fn(&str) -> b
     if pages.is_empty() {
         return Err(ImportError::Malformed { file: file.to_string(), format: "PDF", message: "no pages".into() });
     }
+    budget.check(Limit::PdfPages, pages.len() as u64)?;
     let textless: Vec<u64> =
         pages.iter().filter(|page| page_chars(page) < MIN_PAGE_CHARS).map(|page| page.number).collect();
     if textless.len() == pages.len() && !ocr {
@@ -53,7 +62,45 @@ pub fn read(path: &Path, file: &str, ocr: bool, starts_entry: impl Fn(&str) -> b
         .and_then(|title| html.select(&title).next().map(|element| element.text().collect::<String>()))
         .map(|title| title.trim().to_string())
         .filter(|title| !title.is_empty());
-    Ok(Extracted { blocks: paragraphs(&pages, starts_entry), title, pages: Some(pages.len() as u64), ocr_pages })
+    let blocks = paragraphs(&pages, starts_entry);
+    for block in &blocks {
+        budget.take(&block.text)?;
+    }
+    Ok(Extracted { blocks, title, pages: Some(pages.len() as u64), ocr_pages })
+}
+
+/// Runs pdftotext, keeping at most [`Limit::PdfLayoutBytes`] of what it
+/// writes: a compressed stream can inflate to far more text than the file's size.
+fn run_bounded(file: &str, command: &mut Command, budget: &Budget<'_>) -> Result<std::process::Output> {
+    let tool_error = |message: String| ImportError::Tool {
+        file: file.to_string(),
+        tool: "pdftotext",
+        package: "poppler-utils",
+        message,
+    };
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| tool_error(error.to_string()))?;
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let errors = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let max = budget.limits.get(Limit::PdfLayoutBytes);
+    let mut stdout = Vec::new();
+    let read = child.stdout.take().expect("stdout is piped").take(max + 1).read_to_end(&mut stdout);
+    if read.is_err() || stdout.len() as u64 > max {
+        let _ = child.kill();
+    }
+    let status = child.wait().map_err(|error| tool_error(error.to_string()))?;
+    let stderr = errors.join().unwrap_or_default();
+    read.map_err(|error| tool_error(error.to_string()))?;
+    budget.check(Limit::PdfLayoutBytes, stdout.len() as u64)?;
+    Ok(std::process::Output { status, stdout, stderr })
 }
 
 fn page_chars(page: &Page) -> usize {
