@@ -337,3 +337,21 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_507_however_the_indexer_met_it() {
+        let enospc = || std::io::Error::from_raw_os_error(28);
+        let journal = IndexerError::Io { path: "index/journal.jsonl".into(), error: enospc() };
+        let index = IndexerError::Tantivy(tantivy::TantivyError::IoError(std::sync::Arc::new(enospc())));
+        for error in [journal, index] {
+            let answer = ApiError::from(error).status_and_code();
+            assert_eq!(answer, (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage"));
+        }
+        let other = IndexerError::Io { path: "index".into(), error: std::io::Error::from_raw_os_error(13) };
+        assert_eq!(ApiError::from(other).status_and_code().1, "internal");
+    }
+}

@@ -93,7 +93,6 @@ impl Imports {
     }
 }
 
-
 impl FromRef<RouterState> for AppState {
     fn from_ref(state: &RouterState) -> Self {
         state.app.clone()
