@@ -9,7 +9,7 @@
 //! `--import-limit NAME=VALUE` and an error code of its own.
 
 use std::fmt;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 
 use hoshin_analysis::bounds;
 
@@ -142,8 +142,8 @@ impl Default for ImportLimits {
             let value = match limit {
                 Limit::FileBytes => 64 * MIB,
                 Limit::ZipEntries => 10_000,
-                Limit::ZipPartBytes => 64 * MIB,
-                Limit::ZipTotalBytes => 128 * MIB,
+                Limit::ZipPartBytes => 32 * MIB,
+                Limit::ZipTotalBytes => 96 * MIB,
                 Limit::PdfLayoutBytes => 128 * MIB,
                 Limit::PdfPages => 2_000,
                 Limit::HtmlDepth => 256,
@@ -237,23 +237,41 @@ impl<'a> Budget<'a> {
         self.limits.check(self.file, limit, found)
     }
 
-    /// Inflates every part of a zip container without keeping it, counting the
-    /// bytes that really come out rather than the sizes its headers state, so
-    /// that a Word or Excel reader is only given a container within bounds.
-    pub(crate) fn check_zip(&self, bytes: &[u8], format: &'static str) -> Result<()> {
+    /// Inflates every part of a zip container within the bounds, counting the
+    /// bytes that really come out rather than the sizes its headers state, and
+    /// returns a new container of exactly those parts, stored, their sizes
+    /// true. The Word and Excel readers are only ever given that one: they
+    /// use zip readers of their own, which may take another directory of a
+    /// crafted file than this one did, or allocate what a header claims.
+    pub(crate) fn inflate_zip(&self, bytes: &[u8], format: &'static str) -> Result<Vec<u8>> {
         let malformed = |message: String| ImportError::Malformed { file: self.file.to_string(), format, message };
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|error| malformed(error.to_string()))?;
         self.check(Limit::ZipEntries, archive.len() as u64)?;
         let (part_max, mut total) = (self.limits.get(Limit::ZipPartBytes), 0u64);
+        let mut repacked = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(true);
+        let mut part = Vec::new();
         for index in 0..archive.len() {
-            let part = archive.by_index(index).map_err(|error| malformed(error.to_string()))?;
-            let inflated = std::io::copy(&mut part.take(part_max + 1), &mut std::io::sink())
-                .map_err(|error| malformed(error.to_string()))?;
-            self.check(Limit::ZipPartBytes, inflated)?;
-            total += inflated;
+            let entry = archive.by_index(index).map_err(|error| malformed(error.to_string()))?;
+            let name = entry.name().map_err(|error| malformed(error.to_string()))?.into_owned();
+            let is_dir = entry.is_dir();
+            part.clear();
+            // Reading to the end also checks the part's CRC.
+            entry.take(part_max + 1).read_to_end(&mut part).map_err(|error| malformed(format!("{name}: {error}")))?;
+            self.check(Limit::ZipPartBytes, part.len() as u64)?;
+            total += part.len() as u64;
             self.check(Limit::ZipTotalBytes, total)?;
+            let written = if is_dir {
+                repacked.add_directory(name.as_str(), stored)
+            } else {
+                repacked.start_file(name.as_str(), stored).and_then(|()| Ok(repacked.write_all(&part)?))
+            };
+            written.map_err(|error| malformed(format!("{name}: {error}")))?;
         }
-        Ok(())
+        let repacked = repacked.finish().map_err(|error| malformed(error.to_string()))?;
+        Ok(repacked.into_inner())
     }
 }
 

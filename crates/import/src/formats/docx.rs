@@ -6,7 +6,7 @@
 
 use docx_rs::{DocumentChild, Docx, Paragraph, Table, TableCellContent, TableChild, TableRowChild};
 
-use super::Extracted;
+use super::{without_panics, Extracted};
 use crate::blocks::{Block, BlockKind, Location};
 use crate::error::{ImportError, Result};
 use crate::limits::Budget;
@@ -15,11 +15,9 @@ const FORMAT: &str = "Word (.docx)";
 
 /// Reads a .docx file's bytes.
 pub(crate) fn read(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Extracted> {
-    budget.check_zip(bytes, FORMAT)?;
-    let docx = docx_rs::read_docx(bytes).map_err(|error| ImportError::Malformed {
-        file: budget.file.to_string(),
-        format: FORMAT,
-        message: error.to_string(),
+    let bytes = budget.inflate_zip(bytes, FORMAT)?;
+    let docx = without_panics(budget.file, FORMAT, || docx_rs::read_docx(&bytes))?.map_err(|error| {
+        ImportError::Malformed { file: budget.file.to_string(), format: FORMAT, message: error.to_string() }
     })?;
     let mut reader = Reader { docx: &docx, budget, blocks: Vec::new(), paragraphs: 0, tables: 0 };
     for child in &docx.document.children {
@@ -57,7 +55,7 @@ impl Reader<'_, '_, '_> {
         let kind = match (self.heading_level(paragraph), &paragraph.property.numbering_property) {
             (Some(level), _) => BlockKind::Heading(level),
             (None, Some(numbering)) if numbering.id.is_some() => {
-                BlockKind::ListEntry(numbering.level.as_ref().map_or(1, |level| level.val as u8 + 1))
+                BlockKind::ListEntry(numbering.level.as_ref().map_or(1, |level| list_level(level.val)))
             }
             _ => BlockKind::Paragraph,
         };
@@ -102,5 +100,38 @@ impl Reader<'_, '_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A list entry's level, 1 outermost, from Word's 0-based `ilvl` (which a
+/// file may set to anything).
+fn list_level(ilvl: usize) -> u8 {
+    u8::try_from(ilvl).unwrap_or(u8::MAX).saturating_add(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::ImportLimits;
+
+    fn read_testdata(name: &str) -> Result<Extracted> {
+        let bytes =
+            std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)).unwrap();
+        let limits = ImportLimits::default();
+        read(&bytes, &mut Budget::new(&limits, name))
+    }
+
+    /// Files the fuzzer and its probes made: each took the reader down or past the bounds.
+    #[test]
+    fn files_that_crashed_the_word_reader_are_refused_or_read() {
+        let crafted = read_testdata("two-zip-directories.docx").unwrap_err();
+        assert!(matches!(crafted, ImportError::Malformed { .. }), "{crafted}");
+        // docx-rs would have read the other directory's gigabyte; it is only given what was measured.
+        let bomb = read_testdata("two-zip-directories-1gib.docx").unwrap_err();
+        assert!(matches!(bomb, ImportError::Malformed { .. }), "{bomb}");
+        // Its header claims 4 GiB; the part given to docx-rs says its true size.
+        read_testdata("declared-4gib.docx").unwrap();
+        let deep = read_testdata("list-level-255.docx").unwrap();
+        assert!(deep.blocks.iter().any(|block| block.kind == BlockKind::ListEntry(u8::MAX)), "{:?}", deep.blocks);
     }
 }

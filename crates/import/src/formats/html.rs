@@ -6,7 +6,9 @@
 //! stands for its line.
 //!
 //! The reader walks the page recursively, so a page nested deeper than
-//! [`Limit::HtmlDepth`] is refused first, measured without recursion.
+//! [`Limit::HtmlDepth`] is refused first, measured without recursion. The
+//! parser's own work grows with the square of the nesting, so a page whose
+//! tags alone nest far deeper than that is refused before it is parsed.
 
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -57,7 +59,12 @@ const BLOCK_ELEMENTS: &[&str] = &[
 
 /// Reads an HTML page's bytes.
 pub(crate) fn read(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Extracted> {
-    let html = Html::parse_document(&String::from_utf8_lossy(bytes));
+    let text = String::from_utf8_lossy(bytes);
+    let max_depth = budget.limits.get(Limit::HtmlDepth);
+    if tag_depth(&text) > max_depth.saturating_mul(TAG_DEPTH_MARGIN) {
+        budget.check(Limit::HtmlDepth, tag_depth(&text))?;
+    }
+    let html = Html::parse_document(&text);
     budget.check(Limit::HtmlDepth, depth(&html))?;
     let root = MAIN_CONTENT
         .iter()
@@ -73,6 +80,57 @@ pub(crate) fn read(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Extracted> {
         .and_then(|selector| html.select(&selector).next().map(|title| title.text().collect::<String>()))
         .and_then(|title| page_title(&title));
     Ok(Extracted { blocks: walker.blocks, title, pages: None, ocr_pages: Vec::new() })
+}
+
+/// How many times deeper than the bound the raw tags may nest before the
+/// page is refused unparsed: the count is rough (a parser closes some
+/// elements on its own), so only a page far over the bound is refused on it.
+const TAG_DEPTH_MARGIN: u64 = 4;
+/// Elements without content, and those whose end tag a page may leave out:
+/// not counted as nesting.
+const UNNESTED: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+    "html", "head", "body", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup",
+    "colgroup", "caption", "rb", "rt", "rtc", "rp",
+];
+
+/// How deeply the start and end tags of `html` nest, counted on the text
+/// without building a tree.
+fn tag_depth(html: &str) -> u64 {
+    let (mut depth, mut deepest) = (0u64, 0u64);
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        if let Some(comment) = rest.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        let closing = rest.starts_with('/');
+        let name_start = usize::from(closing);
+        let name_length =
+            rest[name_start..].find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len() - name_start);
+        let name = rest[name_start..name_start + name_length].to_ascii_lowercase();
+        let tag_end = rest.find('>').map_or(rest.len(), |end| end + 1);
+        let self_closing = rest[..tag_end].ends_with("/>");
+        rest = &rest[tag_end..];
+        if name.is_empty() || self_closing || UNNESTED.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            deepest = deepest.max(depth);
+            if matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
+                // Their text is not markup: skip to their end tag.
+                let end_tag = rest.match_indices("</").map(|(at, _)| at).find(|&at| {
+                    rest.get(at + 2..at + 2 + name.len()).is_some_and(|found| found.eq_ignore_ascii_case(&name))
+                });
+                rest = end_tag.map_or("", |at| &rest[at..]);
+            }
+        }
+    }
+    deepest
 }
 
 /// How deeply the page's nodes nest.
@@ -234,6 +292,14 @@ mod tests {
             .blocks
             .iter()
             .any(|block| block.text.contains("くらし") || block.text.contains("Copyright")));
+    }
+
+    #[test]
+    fn tags_nest_as_written_without_the_elements_a_page_may_leave_open() {
+        assert_eq!(tag_depth("<div><section><p>a<p>b<ul><li>c<li>d</ul></section></div>"), 3);
+        assert_eq!(tag_depth("<div><br><img src=x><span/></div><!-- <div><div> -->"), 1);
+        assert_eq!(tag_depth("<script>if (a<b) { x = '<div><div>'; }</script><div>"), 1);
+        assert_eq!(tag_depth(&"<div>".repeat(10)), 10);
     }
 
     #[test]

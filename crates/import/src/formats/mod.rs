@@ -24,6 +24,16 @@ pub struct Extracted {
     pub ocr_pages: Vec<u64>,
 }
 
+/// Runs a third-party reader, taking a panic of it (docx-rs unwraps some
+/// reads of a malformed file) as a malformed file, not a crash of hoshin.
+pub(crate) fn without_panics<T>(file: &str, format: &'static str, read: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).map_err(|_| ImportError::Malformed {
+        file: file.to_string(),
+        format,
+        message: "its reader failed on the file's content".to_string(),
+    })
+}
+
 /// Runs an external program and returns its standard output; a program that
 /// is missing or fails is an [`ImportError::Tool`] naming its package.
 pub(crate) fn run_tool(

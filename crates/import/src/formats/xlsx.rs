@@ -11,7 +11,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::Extracted;
+use super::{without_panics, Extracted};
 use crate::blocks::{Block, BlockKind, Location};
 use crate::error::{ImportError, Result};
 use crate::limits::{Budget, Limit};
@@ -20,10 +20,11 @@ const FORMAT: &str = "Excel";
 
 /// Reads a workbook's bytes.
 pub(crate) fn read(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Extracted> {
-    budget.check_zip(bytes, FORMAT)?;
+    let bytes = budget.inflate_zip(bytes, FORMAT)?;
     let file = budget.file.to_string();
     let malformed = |message: String| ImportError::Malformed { file: file.clone(), format: FORMAT, message };
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|error| malformed(error.to_string()))?;
+    let opened = without_panics(&file, FORMAT, || Xlsx::new(Cursor::new(bytes.as_slice())))?;
+    let mut workbook: Xlsx<_> = opened.map_err(|error| malformed(error.to_string()))?;
     let names = workbook.sheet_names();
     let mut blocks = Vec::new();
     for (table, name) in names.iter().enumerate() {
