@@ -214,3 +214,32 @@ fn a_torn_last_line_never_acknowledged_is_set_aside_and_the_rest_replayed() {
     assert_eq!(set_aside.len(), 1);
     assert_eq!(std::fs::read(&set_aside[0]).unwrap(), &torn[intact.len()..]);
 }
+
+fn hoshin(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hoshin")).args(args).output().unwrap()
+}
+
+#[test]
+fn journal_check_names_the_damage_and_repair_copies_the_rest_to_a_new_file() {
+    let (index, seeds) = (tempfile::tempdir().unwrap(), seed_copy());
+    let journal = index.path().join("journal.jsonl");
+    let mut bytes = ten_batches(index.path(), seeds.path());
+    let third_line = bytes.split_inclusive(|&byte| byte == b'\n').take(2).map(<[u8]>::len).sum::<usize>();
+    bytes[third_line + 30] ^= 0x02;
+    std::fs::write(&journal, &bytes).unwrap();
+    let journal_arg = journal.to_str().unwrap();
+
+    let checked = hoshin(&["journal", "check", "--journal", journal_arg]);
+    let printed = String::from_utf8_lossy(&checked.stdout);
+    assert!(!checked.status.success(), "{printed}");
+    assert!(printed.contains(&format!("{journal_arg}:3 (byte {third_line}")), "{printed}");
+    assert!(printed.contains("9 intact entries, 1 damaged line(s)"), "{printed}");
+
+    let repaired = index.path().join("repaired.jsonl");
+    let repair = hoshin(&["journal", "repair", "--journal", journal_arg, "--to", repaired.to_str().unwrap()]);
+    let printed = String::from_utf8_lossy(&repair.stdout);
+    assert!(repair.status.success(), "{printed}");
+    assert!(printed.contains("copied 9 intact entries") && printed.contains("left out 1 line(s)"), "{printed}");
+    assert!(hoshin(&["journal", "check", "--journal", repaired.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read(&journal).unwrap(), bytes, "the journal itself is untouched");
+}
