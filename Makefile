@@ -21,6 +21,7 @@ test:
 	@scripts/install-system-deps serve import ocr test
 	@scripts/install-axe-core
 	@scripts/install-sudachi-synonyms
+	@scripts/install-e5-model
 	cargo test --workspace
 	scripts/contract-test
 	cargo fmt --all -- --check
