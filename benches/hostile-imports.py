@@ -46,13 +46,19 @@ def zip_of(parts):
     return out.getvalue()
 
 CT = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>'
-def docx_bomb(size):
-    def body(f):
-        f.write(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>')
+def repeated_text(head, tail, size):
+    """A zip part writer: `head`, then about `size` bytes of あ, then `tail`, streamed."""
+    def write(f):
+        f.write(head)
         chunk = ("あ" * 100_000).encode()
         for _ in range(size // len(chunk)):
             f.write(chunk)
-        f.write(b"</w:t></w:r></w:p></w:body></w:document>")
+        f.write(tail)
+    return write
+
+def docx_bomb(size):
+    body = repeated_text(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>',
+                         b"</w:t></w:r></w:p></w:body></w:document>", size)
     return zip_of([("[Content_Types].xml", CT), ("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'), ("word/document.xml", body)])
 
 def xlsx(rows_fn):
@@ -63,13 +69,8 @@ def xlsx(rows_fn):
         ("xl/worksheets/sheet1.xml", rows_fn)])
 
 def big_cell(size):
-    def sheet(f):
-        f.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>')
-        chunk = ("あ" * 100_000).encode()
-        for _ in range(size // len(chunk)):
-            f.write(chunk)
-        f.write(b'</t></is></c></row></sheetData></worksheet>')
-    return xlsx(sheet)
+    return xlsx(repeated_text(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>',
+                              b'</t></is></c></row></sheetData></worksheet>', size))
 
 def many_rows(n):
     def sheet(f):
