@@ -470,7 +470,11 @@ fn table_at(blocks: &[Block], start: usize) -> Option<Table> {
             (_, []) => continue,
             (Some(header), several) if several.len() > 1 => several
                 .iter()
-                .map(|&index| format!("{}：{}", header[index].trim(), cell(index)))
+                // A row may be wider than the header: its extra cells have no name.
+                .map(|&index| match header.get(index).map(|name| name.trim()).filter(|name| !name.is_empty()) {
+                    Some(name) => format!("{name}：{}", cell(index)),
+                    None => cell(index).to_string(),
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             (_, several) => several.iter().map(|&index| cell(index)).collect::<Vec<_>>().join("\n"),
@@ -620,5 +624,18 @@ mod tests {
                 ("教育部", "学力向上", "少人数指導を行いました。"),
             ]
         );
+    }
+
+    /// The HTML fuzzer's table: a header of two cells over rows of three.
+    #[test]
+    fn a_row_wider_than_its_header_keeps_its_extra_cells_without_a_name() {
+        let row = |cells: &[&str], line: u64| Block {
+            kind: BlockKind::Row { table: 0, cells: cells.iter().map(|cell| cell.to_string()).collect() },
+            text: String::new(),
+            at: Location { page: None, line },
+        };
+        let blocks = vec![row(&["方針", "備考"], 1), row(&["防災", "訓練を実施", "備蓄を更新"], 2)];
+        let outline = recognise(&blocks, "令和5年度");
+        assert_eq!(placed(&outline), [("令和5年度", "防災", "備考：訓練を実施\n備蓄を更新")]);
     }
 }
