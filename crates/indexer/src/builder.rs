@@ -21,11 +21,11 @@ use tantivy::indexer::{IndexWriterOptions, NoMergePolicy};
 use tantivy::{Index, IndexSettings, IndexWriter, SegmentMeta};
 
 use crate::error::{IndexerError, Result};
-use crate::journal::Journal;
+use crate::journal::{ensure_journal_covers, Journal};
 use crate::layout::{GenerationHold, IndexLayout};
 use crate::pipeline::BoundedWriter;
 use crate::seed::{for_each_seed_file, metadata_path, seed_files};
-use crate::writer::{applied_journal_bytes, apply, commit, ensure_journal_covers};
+use crate::writer::{applied_journal_bytes, apply, commit};
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
 

@@ -28,7 +28,7 @@
 //! file for the operator to put in place.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -65,15 +65,11 @@ pub fn oversize(batch: &Batch) -> Option<String> {
     })
 }
 
-/// A journaled batch and where it stands in the file.
+/// A journaled batch and the journal length just after it.
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The operations.
     pub batch: Batch,
-    /// The 1-based line it is on.
-    pub line: usize,
-    /// Journal bytes before it.
-    pub start: u64,
     /// Journal bytes up to and including this batch.
     pub end: u64,
 }
@@ -152,7 +148,7 @@ impl Journal {
                 break;
             };
             match decode_line(body) {
-                Ok(batch) => contents.entries.push(Entry { batch, line: index + 1, start, end: offset }),
+                Ok(batch) => contents.entries.push(Entry { batch, end: offset }),
                 Err(reason) => {
                     contents.damaged.push(Damage { line: index + 1, offset: start, length: line.len() as u64, reason })
                 }
@@ -186,9 +182,7 @@ impl Journal {
             // The index applied it, so it was whole once: damage, not a crash.
             return Err(damaged(path, tail));
         }
-        if applied > contents.length {
-            return Err(IndexerError::JournalMissing { journal: path.to_path_buf(), applied, found: contents.length });
-        }
+        ensure_journal_covers(applied, path, contents.length)?;
         let file = OpenOptions::new().create(true).append(true).open(path).map_err(IndexerError::io(path))?;
         if let Some(tail) = &contents.torn_tail {
             set_aside_torn_tail(path, &file, tail)?;
@@ -228,6 +222,14 @@ impl Journal {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+}
+
+/// An error when the index has applied more journal bytes than were found.
+pub(crate) fn ensure_journal_covers(applied: u64, journal: &Path, found: u64) -> Result<()> {
+    if applied > found {
+        return Err(IndexerError::JournalMissing { journal: journal.to_path_buf(), applied, found });
+    }
+    Ok(())
 }
 
 /// What `hoshin journal repair` did.
@@ -291,7 +293,12 @@ fn decode_line(body: &[u8]) -> std::result::Result<Batch, String> {
 /// Copies a torn last line to a side file beside the journal, flushed, then
 /// cuts it from the journal so appends go on after the last complete line.
 fn set_aside_torn_tail(path: &Path, file: &File, tail: &Damage) -> Result<()> {
-    let bytes = fs::read(path).map_err(IndexerError::io(path))?;
+    let mut torn = Vec::new();
+    let mut reader = File::open(path).map_err(IndexerError::io(path))?;
+    reader
+        .seek(SeekFrom::Start(tail.offset))
+        .and_then(|_| reader.read_to_end(&mut torn))
+        .map_err(IndexerError::io(path))?;
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
     let side = path.with_file_name(format!(
         "{}.torn-{seconds}-{}",
@@ -299,10 +306,7 @@ fn set_aside_torn_tail(path: &Path, file: &File, tail: &Damage) -> Result<()> {
         tail.offset
     ));
     let mut side_file = OpenOptions::new().write(true).create_new(true).open(&side).map_err(IndexerError::io(&side))?;
-    side_file
-        .write_all(&bytes[tail.offset as usize..])
-        .and_then(|()| side_file.sync_all())
-        .map_err(IndexerError::io(&side))?;
+    side_file.write_all(&torn).and_then(|()| side_file.sync_all()).map_err(IndexerError::io(&side))?;
     tracing::warn!(
         journal = %path.display(),
         line = tail.line,
@@ -354,8 +358,7 @@ mod tests {
         drop(journal);
         let (journal, entries) = Journal::open(&path, second).unwrap();
         assert_eq!(entries.len(), 2);
-        assert_eq!((entries[0].end, entries[1].start, entries[1].end, journal.len()), (first, first, second, second));
-        assert_eq!((entries[0].line, entries[1].line), (1, 2));
+        assert_eq!((entries[0].end, entries[1].end, journal.len()), (first, second, second));
         assert_eq!(entries[1].batch, vec![Operation::Delete("a".into())]);
     }
 

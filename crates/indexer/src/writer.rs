@@ -71,14 +71,6 @@ pub fn applied_journal_bytes(index: &Index) -> Result<u64> {
     Ok(index.load_metas()?.payload.and_then(|payload| payload.parse().ok()).unwrap_or(0))
 }
 
-/// An error when the index has applied more journal bytes than were found.
-pub(crate) fn ensure_journal_covers(applied: u64, journal: &Path, found: u64) -> Result<()> {
-    if applied > found {
-        return Err(IndexerError::JournalMissing { journal: journal.to_path_buf(), applied, found });
-    }
-    Ok(())
-}
-
 /// Adds a batch's operations to the writer, uncommitted.
 pub(crate) fn apply(writer: &BoundedWriter, fields: &Fields, analyzers: &Analyzers, batch: &Batch) {
     let mut maker = DocumentMaker::new(fields, analyzers);
