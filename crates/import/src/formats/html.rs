@@ -60,9 +60,9 @@ const BLOCK_ELEMENTS: &[&str] = &[
 /// Reads an HTML page's bytes.
 pub(crate) fn read(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Extracted> {
     let text = String::from_utf8_lossy(bytes);
-    let max_depth = budget.limits.get(Limit::HtmlDepth);
-    if tag_depth(&text) > max_depth.saturating_mul(TAG_DEPTH_MARGIN) {
-        budget.check(Limit::HtmlDepth, tag_depth(&text))?;
+    let raw_depth = tag_depth(&text);
+    if raw_depth > budget.limits.get(Limit::HtmlDepth).saturating_mul(TAG_DEPTH_MARGIN) {
+        budget.check(Limit::HtmlDepth, raw_depth)?;
     }
     let html = Html::parse_document(&text);
     budget.check(Limit::HtmlDepth, depth(&html))?;

@@ -7,7 +7,8 @@ pub mod pdf;
 pub mod text;
 pub mod xlsx;
 
-use std::process::Command;
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
 
 use crate::error::{ImportError, Result};
 
@@ -34,19 +35,37 @@ pub(crate) fn without_panics<T>(file: &str, format: &'static str, read: impl FnO
     })
 }
 
-/// Runs an external program and returns its standard output; a program that
-/// is missing or fails is an [`ImportError::Tool`] naming its package.
+/// Runs an external program and returns what it wrote, keeping at most one
+/// byte more of its standard output than `max_output` (the program is
+/// stopped there), so that the caller can tell output over its bound without
+/// holding all of it; a program that is missing or fails to run is an
+/// [`ImportError::Tool`] naming its package.
 pub(crate) fn run_tool(
     file: &str,
     tool: &'static str,
     package: &'static str,
     command: &mut Command,
-) -> Result<std::process::Output> {
-    let output = command.output().map_err(|error| ImportError::Tool {
-        file: file.to_string(),
-        tool,
-        package,
-        message: error.to_string(),
-    })?;
-    Ok(output)
+    max_output: u64,
+) -> Result<Output> {
+    let tool_error =
+        |error: std::io::Error| ImportError::Tool { file: file.to_string(), tool, package, message: error.to_string() };
+    let mut child =
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(tool_error)?;
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    // Read aside, so that a program filling its error pipe never blocks.
+    let errors = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let mut stdout = Vec::new();
+    let kept = max_output.saturating_add(1);
+    let read = child.stdout.take().expect("stdout is piped").take(kept).read_to_end(&mut stdout);
+    if read.is_err() || stdout.len() as u64 > max_output {
+        let _ = child.kill();
+    }
+    let status = child.wait().map_err(tool_error)?;
+    let stderr = errors.join().unwrap_or_default();
+    read.map_err(tool_error)?;
+    Ok(Output { status, stdout, stderr })
 }

@@ -3,9 +3,8 @@
 //! without text go through OCR when asked (`tesseract`, Japanese model), or
 //! make the import fail with a pointer to `--ocr`.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use scraper::{ElementRef, Html, Selector};
 
@@ -30,9 +29,16 @@ pub(crate) fn read(
     let max_pages = budget.limits.get(Limit::PdfPages);
     // One page more than allowed tells a document that has too many.
     let last_page = (max_pages + 1).to_string();
-    let mut command = Command::new("pdftotext");
-    command.args(["-enc", "UTF-8", "-bbox-layout", "-l", &last_page]).arg(path).arg("-");
-    let output = run_bounded(file, &mut command, budget)?;
+    // A compressed stream can inflate to far more text than the file's size.
+    let max_output = budget.limits.get(Limit::PdfLayoutBytes);
+    let output = run_tool(
+        file,
+        "pdftotext",
+        "poppler-utils",
+        Command::new("pdftotext").args(["-enc", "UTF-8", "-bbox-layout", "-l", &last_page]).arg(path).arg("-"),
+        max_output,
+    )?;
+    budget.check(Limit::PdfLayoutBytes, output.stdout.len() as u64)?;
     if !output.status.success() {
         let message = String::from_utf8_lossy(&output.stderr).trim().to_string();
         if message.to_lowercase().contains("password") || message.contains("ncrypt") {
@@ -67,40 +73,6 @@ pub(crate) fn read(
         budget.take(&block.text)?;
     }
     Ok(Extracted { blocks, title, pages: Some(pages.len() as u64), ocr_pages })
-}
-
-/// Runs pdftotext, keeping at most [`Limit::PdfLayoutBytes`] of what it
-/// writes: a compressed stream can inflate to far more text than the file's size.
-fn run_bounded(file: &str, command: &mut Command, budget: &Budget<'_>) -> Result<std::process::Output> {
-    let tool_error = |message: String| ImportError::Tool {
-        file: file.to_string(),
-        tool: "pdftotext",
-        package: "poppler-utils",
-        message,
-    };
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|error| tool_error(error.to_string()))?;
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let errors = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stderr.read_to_end(&mut bytes);
-        bytes
-    });
-    let max = budget.limits.get(Limit::PdfLayoutBytes);
-    let mut stdout = Vec::new();
-    let read = child.stdout.take().expect("stdout is piped").take(max + 1).read_to_end(&mut stdout);
-    if read.is_err() || stdout.len() as u64 > max {
-        let _ = child.kill();
-    }
-    let status = child.wait().map_err(|error| tool_error(error.to_string()))?;
-    let stderr = errors.join().unwrap_or_default();
-    read.map_err(|error| tool_error(error.to_string()))?;
-    budget.check(Limit::PdfLayoutBytes, stdout.len() as u64)?;
-    Ok(std::process::Output { status, stdout, stderr })
 }
 
 fn page_chars(page: &Page) -> usize {
@@ -168,6 +140,7 @@ fn ocr_page(path: &Path, file: &str, number: u64) -> Result<Page> {
             .args(["-r", OCR_DPI, "-gray", "-png", "-singlefile", "-f", &page, "-l", &page])
             .arg(path)
             .arg(&image),
+        u64::MAX,
     )?;
     if !rendered.status.success() {
         let message = String::from_utf8_lossy(&rendered.stderr).trim().to_string();
@@ -178,6 +151,7 @@ fn ocr_page(path: &Path, file: &str, number: u64) -> Result<Page> {
         "tesseract",
         "tesseract-ocr-jpn",
         Command::new("tesseract").arg(image.with_extension("png")).args(["stdout", "-l", "jpn", "tsv"]),
+        u64::MAX,
     )?;
     if !read.status.success() {
         let message = String::from_utf8_lossy(&read.stderr).trim().to_string();
