@@ -12,7 +12,7 @@ use hoshin_server::{ApiTokens, HttpConfig, Live};
 use serde_json::{json, Value};
 use zip::write::SimpleFileOptions;
 
-use crate::util::{analysis, app_state, data_dir, encode, seed_copy, sources, Client, TestApp};
+use crate::util::{analysis, app_state, data_dir, encode, hoshin, seed_copy, sources, Client, TestApp};
 
 const TOKEN: &str = "bounds-token-41c9";
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -176,14 +176,21 @@ fn ten_batches(index: &Path, seeds: &Path) -> Vec<u8> {
     std::fs::read(index.join("journal.jsonl")).unwrap()
 }
 
+/// Ten batches' journal with one bit of line `line` flipped `into` bytes into
+/// it: the journal's path, its bytes and the line's offset.
+fn journal_damaged_at(index: &Path, seeds: &Path, line: usize, into: usize) -> (std::path::PathBuf, Vec<u8>, usize) {
+    let journal = index.join("journal.jsonl");
+    let mut bytes = ten_batches(index, seeds);
+    let offset = bytes.split_inclusive(|&byte| byte == b'\n').take(line - 1).map(<[u8]>::len).sum::<usize>();
+    bytes[offset + into] ^= 0x04;
+    std::fs::write(&journal, &bytes).unwrap();
+    (journal, bytes, offset)
+}
+
 #[test]
 fn a_damaged_journal_refuses_the_start_names_its_place_and_is_left_as_it_was() {
     let (index, seeds) = (tempfile::tempdir().unwrap(), seed_copy());
-    let journal = index.path().join("journal.jsonl");
-    let mut bytes = ten_batches(index.path(), seeds.path());
-    let fifth_line = bytes.split_inclusive(|&byte| byte == b'\n').take(4).map(<[u8]>::len).sum::<usize>();
-    bytes[fifth_line + 40] ^= 0x04;
-    std::fs::write(&journal, &bytes).unwrap();
+    let (journal, bytes, fifth_line) = journal_damaged_at(index.path(), seeds.path(), 5, 40);
 
     let refused = Live::open(sources(index.path(), seeds.path(), &data_dir()), analysis()).err().unwrap();
     let message = format!("{refused:#}");
@@ -215,18 +222,10 @@ fn a_torn_last_line_never_acknowledged_is_set_aside_and_the_rest_replayed() {
     assert_eq!(std::fs::read(&set_aside[0]).unwrap(), &torn[intact.len()..]);
 }
 
-fn hoshin(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_hoshin")).args(args).output().unwrap()
-}
-
 #[test]
 fn journal_check_names_the_damage_and_repair_copies_the_rest_to_a_new_file() {
     let (index, seeds) = (tempfile::tempdir().unwrap(), seed_copy());
-    let journal = index.path().join("journal.jsonl");
-    let mut bytes = ten_batches(index.path(), seeds.path());
-    let third_line = bytes.split_inclusive(|&byte| byte == b'\n').take(2).map(<[u8]>::len).sum::<usize>();
-    bytes[third_line + 30] ^= 0x02;
-    std::fs::write(&journal, &bytes).unwrap();
+    let (journal, bytes, third_line) = journal_damaged_at(index.path(), seeds.path(), 3, 30);
     let journal_arg = journal.to_str().unwrap();
 
     let checked = hoshin(&["journal", "check", "--journal", journal_arg]);

@@ -12,7 +12,7 @@ use hoshin_import::{import_file, ImportError, ImportOptions, Structure};
 use hoshin_indexer::seed::read_seed_file;
 use serde_json::Value;
 
-use crate::util::{encode, seed_copy, seed_file, Client, Server, TestApp};
+use crate::util::{encode, hoshin, seed_copy, seed_file, Client, Server, TestApp};
 
 const TOKEN: &str = "import-token-7a2e";
 /// The seed's departments whose items the Excel table holds.
@@ -291,10 +291,6 @@ fn imports_over_http_are_searchable_by_year_and_municipality() {
         (Some("令和3年度施政方針.html"), Some(2021))
     );
     assert!(hit["id"].as_str().unwrap().starts_with("doc-"), "{hit}");
-}
-
-fn hoshin(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hoshin")).args(args).env("RUST_LOG", "warn").output().unwrap()
 }
 
 #[test]

@@ -354,6 +354,11 @@ impl Drop for Server {
     }
 }
 
+/// Runs the `hoshin` command to its end, quietly logged.
+pub fn hoshin(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hoshin")).args(args).env("RUST_LOG", "warn").output().unwrap()
+}
+
 /// Percent-encodes a query parameter value.
 pub fn encode(value: &str) -> String {
     let mut encoded = String::new();
