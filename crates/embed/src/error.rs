@@ -29,6 +29,14 @@ pub enum EmbedError {
         /// What is wrong with it.
         message: String,
     },
+    /// The vector cache file could not be read or written.
+    #[error("{}: vector cache: {error}", path.display())]
+    Cache {
+        /// The cache file.
+        path: PathBuf,
+        /// The underlying failure.
+        error: std::io::Error,
+    },
     /// candle failed to compute; with a model that loaded this is a bug.
     #[error("candle: {0}")]
     Candle(#[from] candle_core::Error),

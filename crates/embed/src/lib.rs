@@ -32,12 +32,14 @@ mod ops;
 #[cfg(test)]
 mod test_support;
 mod tokenizer;
+mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 pub use error::{EmbedError, Result};
+pub use vectors::{CacheOpened, Vector, VectorCache};
 
 use encoder::Encoder;
 use model_file::ModelFile;
@@ -69,6 +71,7 @@ fn model_path(variable: Option<std::ffi::OsString>) -> PathBuf {
 pub struct Embedder {
     tokenizer: Tokenizer,
     encoder: Encoder,
+    identity: u64,
 }
 
 impl Embedder {
@@ -81,6 +84,7 @@ impl Embedder {
     pub fn load(path: &Path) -> Result<Embedder> {
         let started = Instant::now();
         let file = ModelFile::read(path)?;
+        let identity = (file.bytes.len() as u64) << 32 | u64::from(crc32fast::hash(&file.bytes));
         let encoder = Encoder::new(&file)?;
         let positions = file.shape.positions;
         let tokenizer = Tokenizer::new(file.vocabulary, file.normalization, positions);
@@ -89,7 +93,13 @@ impl Embedder {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "e5 model loaded"
         );
-        Ok(Embedder { tokenizer, encoder })
+        Ok(Embedder { tokenizer, encoder, identity })
+    }
+
+    /// The identity of the model file: its length and CRC-32. Vectors made
+    /// by another file are not this model's.
+    pub fn identity(&self) -> u64 {
+        self.identity
     }
 
     /// The model file to load: the path in [`MODEL_PATH_ENV`] if it is set and

@@ -80,7 +80,7 @@ struct Entry {
 /// A parsed model file, holding its bytes until the tensors are taken out.
 pub(crate) struct ModelFile {
     path: PathBuf,
-    bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// The model's dimensions.
     pub(crate) shape: Shape,
     /// The tokenizer's pieces.
