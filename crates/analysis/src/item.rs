@@ -25,7 +25,7 @@ pub struct Source {
     pub title: Option<String>,
     /// Where the city publishes the document.
     #[serde(default)]
-    #[schema(pattern = r"^https?://\S+$")]
+    #[schema(pattern = r"^https?://[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$")]
     pub url: Option<String>,
     /// Whether the text was read by OCR from a scanned page, and may hold misread characters.
     #[serde(default)]
@@ -133,6 +133,7 @@ impl<'a> DocumentMaker<'a> {
             (fields.source_line, OwnedValue::U64(item.source.line)),
             (fields.source_ocr, OwnedValue::U64(u64::from(item.source.ocr))),
             (fields.fiscal_year_facet, OwnedValue::Facet(Facet::from_path([item.fiscal_year.to_string()]))),
+            (fields.passage_digest, OwnedValue::U64(passage_digest(&item.passage()))),
         ];
         if let Some(municipality) = &item.municipality {
             values.push((fields.municipality, text(municipality)));
@@ -156,7 +157,24 @@ impl<'a> DocumentMaker<'a> {
     }
 }
 
+/// The digest a passage's vector is kept under: the first eight bytes of its
+/// SHA-256. Two different passages sharing one in a million-item index has
+/// odds of about one in ten million.
+pub fn passage_digest(passage: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(passage.as_bytes());
+    u64::from_le_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
+}
+
 impl PolicyItem {
+    /// What semantic search embeds of the item: its text alone. A heading
+    /// is shared by the items under it and pulls their vectors together,
+    /// which ranked worse on every dev query set (docs/performance.md).
+    /// Its digest is indexed, so changing this makes a new schema.
+    pub fn passage(&self) -> String {
+        self.text.clone()
+    }
+
     /// The item a stored document holds.
     pub fn from_document(document: &TantivyDocument, fields: &Fields) -> PolicyItem {
         let text =

@@ -45,7 +45,7 @@ mod test_support;
 
 pub use analyzers::{Analysis, Analyzers};
 pub use error::{AnalysisError, Result};
-pub use item::{DocumentMaker, IndexDocument, PolicyItem, Source};
+pub use item::{passage_digest, DocumentMaker, IndexDocument, PolicyItem, Source};
 pub use japanese::AnalysisResources;
 pub use lexicon::Lexicon;
 pub use lindera::dictionary::Dictionary;

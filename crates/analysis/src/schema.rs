@@ -10,7 +10,7 @@ use tantivy::schema::{
 use crate::analyzers::Analysis;
 
 /// Bumped whenever the schema or the analysis changes, so that stale indexes rebuild.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The name of every field, as the schema, the engine and the API know it.
 pub mod field_name {
@@ -64,6 +64,8 @@ pub mod field_name {
     pub const SOURCE_OCR: &str = "source_ocr";
     /// See [`Fields::text_marks`](super::Fields::text_marks).
     pub const TEXT_MARKS: &str = "text_marks";
+    /// See [`Fields::passage_digest`](super::Fields::passage_digest).
+    pub const PASSAGE_DIGEST: &str = "passage_digest";
 }
 
 /// How a field is indexed and stored.
@@ -78,6 +80,8 @@ pub enum FieldKind {
     StoredText,
     /// Bytes, stored only.
     StoredBytes,
+    /// A number in a fast column only, read item by item, never shown.
+    FastNumber,
     /// A stored number; `indexed` ones can also be filtered and read fast.
     Number {
         /// Indexed and a fast field as well as stored.
@@ -145,6 +149,7 @@ pub const FIELD_TABLE: &[FieldSpec] = &[
     FieldSpec { name: field_name::SOURCE_URL, kind: FieldKind::StoredText },
     FieldSpec { name: field_name::SOURCE_OCR, kind: FieldKind::Number { indexed: false } },
     FieldSpec { name: field_name::TEXT_MARKS, kind: FieldKind::StoredBytes },
+    FieldSpec { name: field_name::PASSAGE_DIGEST, kind: FieldKind::FastNumber },
 ];
 
 /// Handles of every field of a hoshin index.
@@ -205,6 +210,10 @@ pub struct Fields {
     /// The text's words and readings with their places, for highlighting
     /// (see [`crate::marks`]).
     pub text_marks: Field,
+    /// The digest of the item's passage (see `PolicyItem::passage`), the key
+    /// of its vector in the vector cache: a generation finds its items'
+    /// vectors by this column without reading their text.
+    pub passage_digest: Field,
 }
 
 impl Fields {
@@ -217,6 +226,7 @@ impl Fields {
                 FieldKind::Key { fast: false } => builder.add_text_field(spec.name, STRING | STORED),
                 FieldKind::StoredText => builder.add_text_field(spec.name, STORED),
                 FieldKind::StoredBytes => builder.add_bytes_field(spec.name, STORED),
+                FieldKind::FastNumber => builder.add_u64_field(spec.name, FAST),
                 FieldKind::Number { indexed: true } => builder.add_u64_field(spec.name, INDEXED | STORED | FAST),
                 FieldKind::Number { indexed: false } => builder.add_u64_field(spec.name, NumericOptions::from(STORED)),
                 FieldKind::Facet => builder.add_facet_field(spec.name, FacetOptions::default()),
@@ -263,6 +273,7 @@ impl Fields {
             source_url: field(field_name::SOURCE_URL)?,
             source_ocr: field(field_name::SOURCE_OCR)?,
             text_marks: field(field_name::TEXT_MARKS)?,
+            passage_digest: field(field_name::PASSAGE_DIGEST)?,
         })
     }
 }

@@ -25,6 +25,9 @@ impl fmt::Display for UnplacedLine {
 /// What can go wrong while reading seeds or building an index.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexerError {
+    /// The model failed to embed a passage, or the vector cache could not be written.
+    #[error(transparent)]
+    Embedding(hoshin_embed::EmbedError),
     /// Seed lines that could not be placed; nothing is indexed until they are fixed.
     #[error("{} line(s) could not be placed:\n{}", .0.len(), join_lines(.0))]
     Unplaced(Vec<UnplacedLine>),

@@ -4,6 +4,8 @@
 //! index/
 //!   CURRENT                  name of the live generation (replaced by rename)
 //!   journal.jsonl            documents written through the API (see crate::journal)
+//!   vectors.cache            passage vectors by passage digest (see crate::vectors), shared
+//!                            by every generation; a cache, safe to delete
 //!   generations/<name>/      a tantivy index plus hoshin-manifest.json
 //!   in-use/<name>.lock       locked shared by every process serving <name>
 //! ```
@@ -26,6 +28,7 @@ use crate::error::{IndexerError, Result};
 
 const CURRENT_FILE: &str = "CURRENT";
 const JOURNAL_FILE: &str = "journal.jsonl";
+const VECTOR_CACHE_FILE: &str = "vectors.cache";
 const GENERATIONS_DIR: &str = "generations";
 const IN_USE_DIR: &str = "in-use";
 
@@ -76,6 +79,11 @@ impl IndexLayout {
     /// The journal of documents written through the API.
     pub fn journal_path(&self) -> PathBuf {
         self.root.join(JOURNAL_FILE)
+    }
+
+    /// The cache of passage vectors every generation shares.
+    pub fn vector_cache_path(&self) -> PathBuf {
+        self.root.join(VECTOR_CACHE_FILE)
     }
 
     /// The directory of the live generation, if one has been published.

@@ -28,6 +28,7 @@ pub mod layout;
 mod pipeline;
 pub mod progress;
 pub mod seed;
+pub mod vectors;
 pub mod writer;
 
 pub use builder::{
