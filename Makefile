@@ -2,16 +2,19 @@
 
 .PHONY: serve index test
 
-## Build the dictionary and index when missing or stale, then serve on 127.0.0.1:3000.
+## Build the dictionary and index when missing or stale, then serve on 127.0.0.1:3000
+## (the items' vectors are computed in the background).
 serve:
 	@scripts/install-system-deps serve import
 	@scripts/install-sudachi-synonyms
+	@scripts/install-e5-model
 	cargo run --release -- serve
 
 ## Rebuild the index from seeds/ and publish it atomically.
 index:
 	@scripts/install-system-deps serve import
 	@scripts/install-sudachi-synonyms
+	@scripts/install-e5-model
 	cargo run --release -- index
 
 ## Run every test: unit, integration (real index, real server, real browser) and

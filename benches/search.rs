@@ -97,7 +97,7 @@ fn query_latency(criterion: &mut Criterion) {
         let layout = IndexLayout::new(workspace().join("target/bench-index").join(items.to_string()));
         let index = open_or_build(&layout, BuildInputs::new(&seeds, &analysis)).expect("the corpus indexes");
         let lists = QueryLists::load(&analysis).expect("the synonym dictionary loads");
-        let engine = SearchEngine::new(&index, &analysis.analyzers, lists).expect("the index opens");
+        let engine = SearchEngine::new(&index, &analysis.analyzers, lists, None).expect("the index opens");
 
         let mut group = criterion.benchmark_group(format!("query_latency/{items}"));
         group.warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));

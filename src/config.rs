@@ -14,7 +14,7 @@ use hoshin_import::{parse_fiscal_year, ImportError, ImportLimits, ImportOptions}
 use hoshin_server::admission::AdmissionLimits;
 use hoshin_server::connections::ConnectionLimits;
 use hoshin_server::workers::IndexWorkers;
-use hoshin_server::{ApiTokens, HttpConfig};
+use hoshin_server::{ApiTokens, HttpConfig, DEFAULT_QUERY_VECTORS};
 
 use crate::import::{ImportJob, Target};
 
@@ -37,6 +37,10 @@ enum CommandFlags {
         paths: PathFlags,
         #[command(flatten)]
         http: HttpFlags,
+        /// Queries whose vectors are kept, so that a query asked again is not
+        /// embedded again; 0 embeds every query anew.
+        #[arg(long, default_value_t = DEFAULT_QUERY_VECTORS)]
+        query_vectors: usize,
     },
     /// Rebuild the index from the seeds and publish it atomically.
     Index {
@@ -196,6 +200,10 @@ struct PathFlags {
     /// Directory of the editable word lists: variants.tsv, synonyms.tsv, userdict.csv.
     #[arg(long, default_value = "data")]
     data: PathBuf,
+    /// The e5 model file semantic search embeds with (installed by scripts/install-e5-model);
+    /// without a usable one, searches are by words only.
+    #[arg(long, env = "HOSHIN_E5_MODEL", default_value = hoshin_embed::DEFAULT_MODEL_PATH)]
+    model: PathBuf,
 }
 
 /// Where hoshin reads and writes.
@@ -209,6 +217,8 @@ pub struct Paths {
     pub dictionary: PathBuf,
     /// Word-list directory.
     pub data: PathBuf,
+    /// The e5 model file.
+    pub model: PathBuf,
 }
 
 /// What to do, fully resolved.
@@ -224,6 +234,8 @@ pub enum Config {
         http: HttpConfig,
         /// Who may write.
         tokens: Arc<ApiTokens>,
+        /// Queries whose vectors are kept.
+        query_vectors: usize,
     },
     /// Rebuild the index.
     Index {
@@ -267,9 +279,9 @@ impl TryFrom<Flags> for Config {
 
     fn try_from(flags: Flags) -> anyhow::Result<Self> {
         Ok(match flags.command {
-            CommandFlags::Serve { addr, paths, http } => {
+            CommandFlags::Serve { addr, paths, http, query_vectors } => {
                 let tokens = Arc::new(http.tokens()?);
-                Config::Serve { addr, paths: paths.into(), http: http.try_into()?, tokens }
+                Config::Serve { addr, paths: paths.into(), http: http.try_into()?, tokens, query_vectors }
             }
             CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
             CommandFlags::Generate { items, seed, out, seeds } => Config::Generate { items, seed, out, seeds },
@@ -352,6 +364,6 @@ impl TryFrom<HttpFlags> for HttpConfig {
 impl From<PathFlags> for Paths {
     fn from(flags: PathFlags) -> Self {
         let dictionary = flags.dictionary.unwrap_or_else(|| flags.index.join("dictionary"));
-        Paths { index: flags.index, seeds: flags.seeds, dictionary, data: flags.data }
+        Paths { index: flags.index, seeds: flags.seeds, dictionary, data: flags.data, model: flags.model }
     }
 }

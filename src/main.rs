@@ -14,11 +14,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use hoshin_analysis::PreparedAnalysis;
+use hoshin_embed::{Embedder, VectorCache};
 use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::journal::{Damage, Journal};
+use hoshin_indexer::progress::Progress;
 use hoshin_indexer::seed::read_seeds_dir;
-use hoshin_indexer::{build_index, BuildInputs, IndexLayout};
-use hoshin_server::{app, connections, follow_published, AppState, HttpConfig, Live, Sources};
+use hoshin_indexer::{build_index, vectors, BuildInputs, IndexLayout};
+use hoshin_server::{app, connections, follow_published, AppState, HttpConfig, Live, MeaningConfig, Sources};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Flags};
@@ -50,7 +52,8 @@ fn run(config: Config) -> anyhow::Result<()> {
             // Only the build's inputs hold the analyzers, so it releases the
             // dictionary before its final merge.
             let inputs = BuildInputs::new(&paths.seeds, &PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?);
-            let report = build_index(&IndexLayout::new(&paths.index), inputs)?;
+            let layout = IndexLayout::new(&paths.index);
+            let report = build_index(&layout, inputs)?;
             println!(
                 "indexed {} items in {} departments from {} in {:.2} s ({} bytes on disk)",
                 report.documents,
@@ -59,7 +62,7 @@ fn run(config: Config) -> anyhow::Result<()> {
                 report.elapsed.as_secs_f64(),
                 report.bytes_on_disk
             );
-            Ok(())
+            compute_vectors(&layout, &paths.model)
         }
         Config::Generate { items, seed, out, seeds } => {
             let material = read_seeds_dir(&seeds)?;
@@ -98,22 +101,55 @@ fn run(config: Config) -> anyhow::Result<()> {
             }
             Ok(out.flush()?)
         }
-        Config::Serve { addr, paths, http, tokens } => {
+        Config::Serve { addr, paths, http, tokens, query_vectors } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
             let sources = Sources {
                 layout: IndexLayout::new(&paths.index),
                 seeds: paths.seeds,
                 dictionary: paths.dictionary,
                 data: paths.data,
+                meaning: MeaningConfig::Load { model: paths.model, query_vectors },
             };
             let live = Live::open(sources, &analysis).context("opening the index")?;
             if tokens.is_empty() {
                 tracing::warn!("no API tokens configured: writing and reloading through the API are refused");
             }
-            let state = AppState { live: Arc::new(live), tokens };
+            let state = AppState { live, tokens };
             http.runtime()?.block_on(serve(addr, state, http))
         }
     }
+}
+
+/// Computes the vectors the live generation lacks into the vector cache, on
+/// every core, so a server started next finds them all; without a usable
+/// model, says so and leaves them to a server that has one.
+fn compute_vectors(layout: &IndexLayout, model: &std::path::Path) -> anyhow::Result<()> {
+    let embedder = match Embedder::load(model) {
+        Ok(embedder) => embedder,
+        Err(error) => {
+            eprintln!("vectors not computed, semantic search will be off: {error}");
+            return Ok(());
+        }
+    };
+    let started = std::time::Instant::now();
+    let (cache, _) = VectorCache::open(&layout.vector_cache_path(), embedder.identity())?;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut progress: Option<Progress> = None;
+    let fill = vectors::fill_live(layout, &cache, &embedder, cores, |done, total| {
+        progress.get_or_insert_with(|| Progress::new("embedding", total, "passages")).set(done);
+        true
+    })?;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    println!(
+        "vectors of {} items: {} distinct texts cached already, {} embedded, in {:.2} s",
+        fill.items,
+        fill.cached,
+        fill.embedded,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Prints every damaged line of a journal; an error when there is one.

@@ -13,8 +13,8 @@ use hoshin_server::{ApiTokens, AppState, HttpConfig};
 use serde_json::{json, Value};
 
 use crate::util::{
-    app_state, data_copy, data_dir, dictionary_dir, encode, hit_ids, inputs, seed_copy, seeds_dir, sources, Client,
-    Server, TestApp,
+    app_state, data_copy, data_dir, dictionary_dir, encode, hit_ids, hoshin, inputs, seed_copy, seeds_dir, sources,
+    Client, Server, TestApp,
 };
 
 const TOKEN: &str = "reload-test-token-8d2e";
@@ -212,19 +212,10 @@ fn sighup_and_hoshin_index_reach_a_running_server() {
 
     let extra = "令和5年度「環境部の方針」(案)\n\n水辺\n\n- ▽ 親水公園を整備します。\n";
     fs::write(seeds.path().join("extra.txt"), extra).unwrap();
-    let indexed = std::process::Command::new(env!("CARGO_BIN_EXE_hoshin"))
-        .arg("index")
-        .arg("--index")
-        .arg(index.path())
-        .arg("--seeds")
-        .arg(seeds.path())
-        .arg("--dictionary")
-        .arg(dictionary_dir())
-        .arg("--data")
-        .arg(data.path())
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let [index, seeds, dictionary, data] =
+        [index.path(), seeds.path(), &dictionary_dir(), data.path()].map(|path| path.to_str().unwrap().to_string());
+    let indexed =
+        hoshin(&["index", "--index", &index, "--seeds", &seeds, "--dictionary", &dictionary, "--data", &data]);
     assert!(indexed.status.success(), "{}", String::from_utf8_lossy(&indexed.stderr));
     eventually(Duration::from_secs(20), "the published generation is served", || {
         server.get("/api/documents/extra-001").0 == 200

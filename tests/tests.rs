@@ -8,6 +8,7 @@ mod hostile;
 mod http;
 mod import;
 mod index;
+mod meaning;
 mod openapi;
 mod relevance;
 mod reload;

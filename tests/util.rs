@@ -11,9 +11,12 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use hoshin_analysis::PreparedAnalysis;
+use hoshin_embed::{Embedder, VectorCache};
 use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
-use hoshin_search::{QueryLists, SearchEngine};
-use hoshin_server::{app, ApiTokens, AppState, HttpConfig, Live, Serving, Sources};
+use hoshin_search::{Meaning, QueryLists, SearchEngine};
+use hoshin_server::{
+    app, ApiTokens, AppState, HttpConfig, Live, MeaningConfig, Serving, Sources, DEFAULT_QUERY_VECTORS,
+};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -78,11 +81,39 @@ pub fn query_lists() -> QueryLists {
 
 /// A search engine over `index` with the committed word lists.
 pub fn engine_over(index: &tantivy::Index) -> SearchEngine {
-    SearchEngine::new(index, &analysis().analyzers, query_lists()).unwrap()
+    SearchEngine::new(index, &analysis().analyzers, query_lists(), None).unwrap()
 }
 
-/// The seed, indexed once per test process (reused across runs while fresh)
-/// and only ever read: its engine, and the application over it, which has
+/// The e5 model, loaded once per test process, with a vector cache every
+/// test of every run shares (vectors are keyed by text and model, so a run
+/// reuses the last one's).
+pub fn meaning() -> Arc<Meaning> {
+    static MEANING: OnceLock<Arc<Meaning>> = OnceLock::new();
+    MEANING
+        .get_or_init(|| {
+            let embedder = Embedder::load(&Embedder::default_path()).expect("the e5 model: `make test` installs it");
+            let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vectors.cache");
+            let (cache, _) = VectorCache::open(&path, embedder.identity()).unwrap();
+            Arc::new(Meaning::new(Arc::new(embedder), Arc::new(cache), DEFAULT_QUERY_VECTORS))
+        })
+        .clone()
+}
+
+/// Waits until every item `engine` serves has its vector.
+pub fn wait_for_vectors(live: &Live) {
+    let started = std::time::Instant::now();
+    loop {
+        let (embedded, items) = live.serving().vector_count();
+        if embedded == items {
+            return;
+        }
+        assert!(started.elapsed().as_secs() < 600, "vectors still missing: {embedded} of {items}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The seed, indexed once per test process (reused across runs while fresh),
+/// with every item's vector, and only ever read: its engine, and the application over it, which has
 /// no API token and so refuses every write.
 pub struct SeedFixture {
     /// What the application is made of, for one of another configuration.
@@ -107,6 +138,7 @@ pub fn sources(index_root: &Path, seeds: &Path, data: &Path) -> Sources {
         seeds: seeds.to_path_buf(),
         dictionary: dictionary_dir(),
         data: data.to_path_buf(),
+        meaning: MeaningConfig::Off,
     }
 }
 
@@ -114,7 +146,7 @@ pub fn sources(index_root: &Path, seeds: &Path, data: &Path) -> Sources {
 /// stale, writable with `tokens`. The word lists in `sources` must be those
 /// of [`analysis`] when the application starts.
 pub fn app_state(sources: Sources, tokens: ApiTokens) -> AppState {
-    AppState { live: Arc::new(Live::open(sources, analysis()).expect("the seeds index")), tokens: Arc::new(tokens) }
+    AppState { live: Live::open(sources, analysis()).expect("the seeds index"), tokens: Arc::new(tokens) }
 }
 
 /// The shared read-only seed fixture.
@@ -122,7 +154,10 @@ pub fn seed() -> &'static SeedFixture {
     static SEED: OnceLock<SeedFixture> = OnceLock::new();
     SEED.get_or_init(|| {
         let index_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-index");
-        let state = app_state(sources(&index_root, &seeds_dir(), &data_dir()), ApiTokens::default());
+        let sources =
+            Sources { meaning: MeaningConfig::Shared(meaning()), ..sources(&index_root, &seeds_dir(), &data_dir()) };
+        let state = app_state(sources, ApiTokens::default());
+        wait_for_vectors(&state.live);
         SeedFixture { app: TestApp::new(state.clone(), &HttpConfig::default()), serving: state.live.serving(), state }
     })
 }
@@ -276,6 +311,7 @@ impl Server {
             .arg(data)
             .args(flags)
             .env("RUST_LOG", "warn")
+            .env("HOSHIN_E5_MODEL", WITHOUT_MODEL)
             .stdout(Stdio::piped())
             .spawn()
             .expect("hoshin starts");
@@ -354,9 +390,15 @@ impl Drop for Server {
     }
 }
 
+/// The model path the processes tests start are given unless they pass
+/// `--model`: none, so that they search by words and embed nothing, as the
+/// tests whose subject is meaning run in process over one loaded model.
+pub const WITHOUT_MODEL: &str = "/nonexistent/e5-small-q4.bin";
+
 /// Runs the `hoshin` command to its end, quietly logged.
 pub fn hoshin(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hoshin")).args(args).env("RUST_LOG", "warn").output().unwrap()
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hoshin"));
+    command.args(args).env("RUST_LOG", "warn").env("HOSHIN_E5_MODEL", WITHOUT_MODEL).output().unwrap()
 }
 
 /// Percent-encodes a query parameter value.

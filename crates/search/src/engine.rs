@@ -1,7 +1,9 @@
-//! Running a planned query: strict matches first, relaxed ones after, one page
-//! of them with snippets, filtered by department, municipality and fiscal
-//! year, ordered by relevance or by year, and counted by department, fiscal
-//! year and municipality.
+//! Running a search as stages over one generation: the lexical stage (strict
+//! matches first, relaxed ones after), the semantic stage (the items nearest
+//! the query in meaning, see [`crate::semantic`]), their fusion (see
+//! [`crate::fusion`]) and one page of hits with snippets, filtered by
+//! department, municipality and fiscal year, ordered by relevance or by year,
+//! and counted by department, fiscal year and municipality.
 //!
 //! Every required clause must match (see [`crate::planner`] for what a clause
 //! matches); excluded clauses must not. When fewer than [`RELAX_BELOW`] items
@@ -10,12 +12,14 @@
 //! matching strategy or Elasticsearch's `minimum_should_match` behave. Near
 //! misses and sound-alikes escalate the same way: the query first runs as
 //! typed (see [`crate::planner`]). Strict and relaxed matches are each counted,
-//! tallied by facet and paged in one pass over the index. The facets count
-//! every match of the query whatever the filters, so a client can show what
-//! choosing another value would give. This is plain synchronous code, for a
-//! caller to run wherever blocking is fine.
+//! tallied by facet and paged in one pass over the index. In hybrid mode the
+//! same few strict matches let meaning in: items near the query join the
+//! relaxed ones behind the strict matches, and `total` counts them too. The
+//! facets count every match of the query whatever the filters, so a client
+//! can show what choosing another value would give. This is plain synchronous
+//! code, for a caller to run wherever blocking is fine.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Instant, SystemTime};
@@ -37,13 +41,16 @@ use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::facets::{FacetColumns, ValueCounts};
 use crate::few_matches::{AddressQuery, FewMatches};
+use crate::fusion::{fuse, Fused, WordsFound, FUSION};
 use crate::id_order::ById;
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, LeafWeights, Planner, QueryPlan, QueryTree};
 use crate::query_lists::QueryLists;
 use crate::results::{
-    AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, Relaxation, SearchResults, YearCount,
+    AnalysisTokens, AnalyzedToken, Expansion, FacetCount, Facets, Hit, MatchedBy, Relaxation, SearchResults, Similar,
+    YearCount,
 };
+use crate::semantic::{ItemVectors, Meaning};
 use crate::snippet::{matched_ranges, render};
 use crate::statistics::GenerationStatistics;
 use crate::suggest::{Suggester, Suggestion};
@@ -75,6 +82,8 @@ pub struct SearchRequest<'a> {
     pub sort: SortOrder,
     /// Attach score explanations to the hits.
     pub explain: bool,
+    /// Whether words, meaning or both find the items.
+    pub mode: SearchMode,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -89,6 +98,7 @@ impl<'a> SearchRequest<'a> {
             fiscal_years: (None, None),
             sort: SortOrder::Relevance,
             explain: false,
+            mode: SearchMode::Hybrid,
         }
     }
 }
@@ -117,6 +127,30 @@ impl SortOrder {
     }
 }
 
+/// What finds the items of a search.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchMode {
+    /// Words first; when fewer than [`RELAX_BELOW`] items match every word,
+    /// items near in meaning join the ranking (see [`crate::fusion`]).
+    #[default]
+    Hybrid,
+    /// Words only.
+    Lexical,
+    /// Meaning only: the items nearest the query.
+    Semantic,
+}
+
+impl SearchMode {
+    /// Every mode, by the name the API knows it by.
+    pub const ALL: [(&'static str, SearchMode); 3] =
+        [("hybrid", SearchMode::Hybrid), ("lexical", SearchMode::Lexical), ("semantic", SearchMode::Semantic)];
+
+    /// The mode an API name stands for.
+    pub fn named(name: &str) -> Option<SearchMode> {
+        SearchMode::ALL.iter().find(|(known, _)| *known == name).map(|(_, mode)| *mode)
+    }
+}
+
 /// A searchable view of one index.
 pub struct SearchEngine {
     reader: IndexReader,
@@ -125,6 +159,8 @@ pub struct SearchEngine {
     weights: FieldWeights,
     lists: QueryLists,
     catalog: RwLock<Catalog>,
+    /// The model and passage vectors, when semantic search is on.
+    meaning: Option<Arc<Meaning>>,
 }
 
 /// What the engine knows of the whole index, rebuilt after every write.
@@ -135,12 +171,20 @@ struct Catalog {
     municipalities: Vec<String>,
     suggester: Suggester,
     loaded_at: SystemTime,
+    /// The vectors of the generation's items found so far.
+    vectors: Arc<ItemVectors>,
 }
 
 impl Catalog {
     /// What a search of `searcher` needs beside it: its generation, its
     /// departments and municipalities, and the words it suggests.
-    fn load(searcher: Searcher, fields: &Fields, analyzers: &Analyzers, lists: &QueryLists) -> Result<Catalog> {
+    fn load(
+        searcher: Searcher,
+        fields: &Fields,
+        analyzers: &Analyzers,
+        lists: &QueryLists,
+        meaning: Option<&Meaning>,
+    ) -> Result<Catalog> {
         let generation = Generation::open(searcher)?;
         let searcher = generation.searcher();
         let [departments, _, municipalities] = &generation.facets;
@@ -149,12 +193,17 @@ impl Catalog {
         let values = |counts: &ValueCounts| facet_list([counts]).into_iter().map(|facet| facet.value).collect();
         let (departments, municipalities) = (values(&departments), values(&municipalities));
         let suggester = Suggester::build(searcher, &[fields.text, fields.policy], analyzers, &lists.readings)?;
+        let vectors = match meaning {
+            Some(meaning) => ItemVectors::find(searcher, meaning.cache())?,
+            None => ItemVectors::default(),
+        };
         Ok(Catalog {
             generation: Arc::new(generation),
             departments,
             municipalities,
             suggester,
             loaded_at: SystemTime::now(),
+            vectors: Arc::new(vectors),
         })
     }
 }
@@ -206,6 +255,13 @@ fn segment_threads() -> Result<Executor> {
 }
 
 impl Generation {
+    /// The fiscal year of the item at `address`.
+    fn fiscal_year(&self, address: DocAddress) -> u64 {
+        let segment = self.searcher().segment_reader(address.segment_ord);
+        let years = segment.fast_fields().u64(field_name::FISCAL_YEAR);
+        years.ok().and_then(|years| years.first(address.doc_id)).unwrap_or_default()
+    }
+
     fn open(searcher: Searcher) -> Result<Generation> {
         let [departments, years, municipalities] = FACET_FIELDS;
         let facets = [
@@ -254,30 +310,62 @@ struct Matches {
 
 impl SearchEngine {
     /// Opens an index with `analyzers` registered (an error says so when
-    /// they are not), analysing queries with them and widening them with `lists`.
-    pub fn new(index: &Index, analyzers: &Analyzers, lists: QueryLists) -> Result<Self> {
+    /// they are not), analysing queries with them and widening them with
+    /// `lists`, and finding items by meaning too when `meaning` is given.
+    pub fn new(index: &Index, analyzers: &Analyzers, lists: QueryLists, meaning: Option<Arc<Meaning>>) -> Result<Self> {
         Analyzers::ensure_registered(index)?;
         let schema = index.schema();
         let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let fields = Fields::from_schema(&schema)?;
-        let catalog = RwLock::new(Catalog::load(reader.searcher(), &fields, analyzers, &lists)?);
+        let catalog = Catalog::load(reader.searcher(), &fields, analyzers, &lists, meaning.as_deref())?;
         Ok(SearchEngine {
             reader,
             fields,
             analyzers: analyzers.clone(),
             weights: FieldWeights::resolve(&schema)?,
             lists,
-            catalog,
+            catalog: RwLock::new(catalog),
+            meaning,
         })
     }
 
-    /// Makes the last commit searchable and brings departments and suggestions
-    /// up to date with it.
+    /// Makes the last commit searchable and brings departments, suggestions
+    /// and vectors up to date with it.
     pub fn refresh(&self) -> Result<()> {
         self.reader.reload()?;
-        let loaded = Catalog::load(self.reader.searcher(), &self.fields, &self.analyzers, &self.lists)?;
+        let searcher = self.reader.searcher();
+        let loaded = Catalog::load(searcher, &self.fields, &self.analyzers, &self.lists, self.meaning.as_deref())?;
         *self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = loaded;
         Ok(())
+    }
+
+    /// Finds the vectors computed since the generation was loaded.
+    pub fn refresh_vectors(&self) -> Result<()> {
+        let Some(meaning) = &self.meaning else { return Ok(()) };
+        let generation = Arc::clone(&self.catalog().generation);
+        let vectors = Arc::new(ItemVectors::find(generation.searcher(), meaning.cache())?);
+        let mut catalog = self.catalog.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A refresh in between loaded a newer generation with its own vectors.
+        if Arc::ptr_eq(&catalog.generation, &generation) {
+            catalog.vectors = vectors;
+        }
+        Ok(())
+    }
+
+    /// The model and vectors, when semantic search is on.
+    pub fn meaning(&self) -> Option<&Arc<Meaning>> {
+        self.meaning.as_ref()
+    }
+
+    /// How many live items have their vector, of how many.
+    pub fn vector_count(&self) -> (u64, u64) {
+        let catalog = self.catalog();
+        (catalog.vectors.present, catalog.vectors.items)
+    }
+
+    /// The searcher of the loaded generation.
+    pub fn searcher(&self) -> Searcher {
+        self.catalog().generation.searcher().clone()
     }
 
     /// When the engine last loaded the index: at start, and after each
@@ -336,21 +424,71 @@ impl SearchEngine {
         Ok((!filters.is_empty()).then_some(Filter(filters)))
     }
 
-    /// Runs a search.
+    /// Runs a search, as stages: words (`lexical`), meaning (`semantic`),
+    /// their fusion (see [`crate::fusion`]) and the page (`present`).
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let started = Instant::now();
         let filter = self.filter(request)?;
         let clauses = parse_clauses(request.query);
         // The catalog's searcher, not the reader's: a refresh loads the next
         // generation before its statistics are ready.
-        let generation = Arc::clone(&self.catalog().generation);
-        let searcher = generation.searcher();
+        let (generation, vectors) = {
+            let catalog = self.catalog();
+            (Arc::clone(&catalog.generation), Arc::clone(&catalog.vectors))
+        };
         let page = Paging { offset: request.offset, limit: request.limit, sort: request.sort };
+        // Fusion reorders what follows the strict matches, so by relevance the
+        // lexical ranking is read from the top, as deep as meaning's.
+        let by_relevance = request.sort == SortOrder::Relevance && request.mode != SearchMode::Lexical;
+        let lexical_page = match by_relevance {
+            true => Paging { offset: 0, limit: (page.offset + page.limit).max(MEANING_DEPTH), sort: page.sort },
+            false => page,
+        };
+        let lexical = self.lexical(&generation, &clauses, filter.as_ref(), request.mode, lexical_page)?;
+        let semantic = self.semantic(&generation, &vectors, request, &lexical, filter.as_ref())?;
+        let words = lexical.ranking();
+        let hits: Vec<Fused> = match (&semantic, by_relevance) {
+            (Some(semantic), true) => {
+                fuse(&words, &semantic.found, &FUSION).into_iter().skip(page.offset).take(page.limit).collect()
+            }
+            (None, true) => words.iter().skip(page.offset).take(page.limit).map(Fused::of_words).collect(),
+            // By year, every lexical match first, as paged, then meaning's.
+            (semantic, false) => {
+                let mut hits: Vec<Fused> = words.iter().map(Fused::of_words).collect();
+                let added = semantic
+                    .as_ref()
+                    .map(|semantic| semantic.added_by_year(&generation, request.sort))
+                    .unwrap_or_default();
+                let skipped = page.offset.saturating_sub(lexical.total() as usize);
+                let room = page.limit.saturating_sub(hits.len());
+                hits.extend(added.into_iter().skip(skipped).take(room));
+                hits
+            }
+        };
+        self.present(request, &generation, &lexical, semantic.as_ref(), &hits, started)
+    }
+
+    /// The lexical stage: plans the query, escalates it when it finds
+    /// nothing as typed, runs the strict pass and the relaxed one when the
+    /// strict finds few, within `filter`, and counts the facets without it.
+    /// In semantic mode it only plans, for the snippets.
+    fn lexical(
+        &self,
+        generation: &Generation,
+        clauses: &[Clause],
+        filter: Option<&Filter>,
+        mode: SearchMode,
+        page: Paging,
+    ) -> Result<Lexical> {
+        let searcher = generation.searcher();
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
         let leaves = LeafWeights::default();
-        let mut plan = planner.plan(&clauses, Escalation::Off);
+        let mut plan = planner.plan(clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan, &leaves);
-        let mut strict = Pass::run(&generation, queries.strict.box_clone(), page)?;
+        if mode == SearchMode::Semantic {
+            return Ok(Lexical { plan, queries, matches: None, unfiltered: None });
+        }
+        let mut strict = Pass::run(generation, queries.strict.box_clone(), page)?;
         // Every required clause matches the strict matches, so only a query
         // that found nothing has clauses worth asking about; one that found
         // some escalates only with near misses.
@@ -361,87 +499,170 @@ impl SearchEngine {
             let escalated = {
                 // Held only while planning: a write's refresh waits for it.
                 let catalog = self.catalog();
-                planner.plan(&clauses, Escalation::On { finds_nothing: &finds_nothing, vocabulary: &catalog.suggester })
+                planner.plan(clauses, Escalation::On { finds_nothing: &finds_nothing, vocabulary: &catalog.suggester })
             };
             if escalated.escalated {
                 plan = escalated;
                 queries = PlanQueries::of(&plan, &leaves);
-                strict = Pass::run(&generation, queries.strict.box_clone(), page)?;
+                strict = Pass::run(generation, queries.strict.box_clone(), page)?;
             }
         }
         // Relaxed only now, for the plan that is kept: an escalated plan relaxes differently.
-        let mut matches = Self::relax(&generation, strict, &queries, page, None)?;
+        let unfiltered = Self::relax(generation, strict, &queries, page, None)?;
         // The facets count the whole query's matches, whichever values are chosen.
-        let facets = matches.facets();
-        if filter.is_some() {
-            matches = Self::matches(&generation, &queries, page, filter.as_ref())?;
-        }
+        let (matches, unfiltered) = match filter {
+            Some(filter) => (Self::matches(generation, &queries, page, Some(filter))?, Some(unfiltered)),
+            None => (unfiltered, None),
+        };
+        Ok(Lexical { plan, queries, matches: Some(matches), unfiltered })
+    }
 
-        let strict_total = matches.strict.total;
-        let mut total = strict_total as u64;
-        let mut page: Vec<(f32, DocAddress, bool)> =
-            matches.strict.page.iter().map(|&(score, address)| (score, address, false)).collect();
-        let mut relaxation = None;
-        if let Some((relaxed, summary)) = &matches.relaxed {
-            total += relaxed.total as u64;
-            page.extend(relaxed.page.iter().map(|&(score, address)| (score, address, true)));
-            relaxation = (relaxed.total > 0).then(|| summary.clone());
+    /// The semantic stage, when the mode asks for it, the model is there and,
+    /// in hybrid mode, the words found fewer than [`RELAX_BELOW`] items: the
+    /// items nearest the query, those of them within `filter`, and the
+    /// facets of those that words did not find.
+    ///
+    /// The nearest are taken from the whole index and then filtered, so that
+    /// what meaning finds does not depend on the filters: the facets count it
+    /// once, and choosing a facet value finds exactly the items it counted.
+    fn semantic(
+        &self,
+        generation: &Generation,
+        vectors: &ItemVectors,
+        request: &SearchRequest<'_>,
+        lexical: &Lexical,
+        filter: Option<&Filter>,
+    ) -> Result<Option<Semantic>> {
+        let Some(meaning) = &self.meaning else { return Ok(None) };
+        // Judged without the filters, so that choosing a facet value never
+        // changes whether meaning joins.
+        let unfiltered = lexical.unfiltered.as_ref().or(lexical.matches.as_ref());
+        let words_are_few = unfiltered.is_none_or(|matches| matches.strict.total < RELAX_BELOW);
+        let wanted = match request.mode {
+            SearchMode::Lexical => false,
+            SearchMode::Hybrid => words_are_few,
+            SearchMode::Semantic => true,
+        };
+        if !wanted || vectors.present == 0 || request.query.trim().is_empty() {
+            return Ok(None);
         }
+        let query = meaning.query_vector(request.query)?;
+        let searcher = generation.searcher();
+        let nearest = near_enough(vectors.nearest(searcher, &query, MEANING_DEPTH)?);
+        let found = match filter {
+            Some(filter) => {
+                let within = [((), Filter::applied(Some(filter), Box::new(AllQuery)))];
+                let addresses: Vec<DocAddress> = nearest.iter().map(|(_, address)| *address).collect();
+                let labels = Membership::of(searcher, &within)?.labels(searcher, &addresses, true)?;
+                nearest.iter().zip(labels).filter(|(_, labels)| !labels.is_empty()).map(|(near, _)| *near).collect()
+            }
+            None => nearest.clone(),
+        };
+        let among = |matches: Option<&Matches>, found: &[(f32, DocAddress)]| {
+            matches.map(|matches| matches.words_among(searcher, found)).transpose().map(Option::unwrap_or_default)
+        };
+        let words = among(lexical.matches.as_ref(), &found)?;
+        let unfiltered_words = among(unfiltered, &nearest)?;
+        let counted = only_meaning(&nearest, &unfiltered_words);
+        let [departments, years, municipalities] = &generation.facets;
+        let (departments, years, municipalities) = generation.search(
+            &AddressQuery::new(searcher, &counted),
+            &(departments.counter(), years.counter(), municipalities.counter()),
+        )?;
+        let added = only_meaning(&found, &words).len() as u64;
+        Ok(Some(Semantic { added, found, words, facets: [departments, years, municipalities] }))
+    }
 
-        // The relaxed hits' missing words and, explained, every hit's
-        // expansions, in the order of the page.
+    /// The page of `hits`, with snippets, what relaxed hits miss, how each
+    /// matched and, asked for, why it scored as it did; and the totals and facets.
+    fn present(
+        &self,
+        request: &SearchRequest<'_>,
+        generation: &Generation,
+        lexical: &Lexical,
+        semantic: Option<&Semantic>,
+        hits: &[Fused],
+        started: Instant,
+    ) -> Result<SearchResults> {
+        let searcher = generation.searcher();
+        let (plan, queries) = (&lexical.plan, &lexical.queries);
         let relaxed_addresses: Vec<DocAddress> =
-            page.iter().filter(|(_, _, is_relaxed)| *is_relaxed).map(|(_, address, _)| *address).collect();
-        let mut missing_words = match matches.relaxed {
+            hits.iter().filter(|hit| hit.words.is_some_and(|words| words.relaxed)).map(|hit| hit.address).collect();
+        let relaxed = lexical.matches.as_ref().and_then(|matches| matches.relaxed.as_ref());
+        let mut missing_words = match relaxed {
             Some(_) => Membership::of(searcher, &queries.units)?.labels(searcher, &relaxed_addresses, false)?,
             None => Vec::new(),
         }
         .into_iter();
         let mut expansions = if request.explain {
-            let addresses: Vec<DocAddress> = page.iter().map(|(_, address, _)| *address).collect();
+            let addresses: Vec<DocAddress> = hits.iter().map(|hit| hit.address).collect();
             Membership::of(searcher, &queries.expansions)?.labels(searcher, &addresses, true)?
         } else {
             Vec::new()
         }
         .into_iter();
-        let hits = page
-            .into_iter()
-            .map(|(score, address, is_relaxed)| {
-                let document: TantivyDocument = searcher.doc(address)?;
+        let hits = hits
+            .iter()
+            .map(|hit| {
+                let document: TantivyDocument = searcher.doc(hit.address)?;
                 let item = PolicyItem::from_document(&document, &self.fields);
                 // Every indexed item has its marks; analysing afresh covers one whose are unreadable.
                 let marks = TextMarks::from_document(&document, &self.fields, !plan.highlight.readings.is_empty())
                     .unwrap_or_else(|| AnalysedText::new(&item.text, &self.analyzers).marks);
                 let snippet = render(&item.text, &matched_ranges(&item.text, &marks, &plan.highlight));
-                let missing_words = if is_relaxed {
-                    missing_words.next().unwrap_or_default().into_iter().cloned().collect()
-                } else {
-                    Vec::new()
+                let is_relaxed = hit.words.is_some_and(|words| words.relaxed);
+                let missing_words = match is_relaxed {
+                    true => missing_words.next().unwrap_or_default().into_iter().cloned().collect(),
+                    false => Vec::new(),
                 };
                 let explanation = if request.explain {
-                    let query = match (&matches.relaxed, is_relaxed) {
-                        (Some((relaxed, _)), true) => relaxed.query.as_ref(),
-                        _ => matches.strict.query.as_ref(),
+                    let mut explanation = match (hit.words, &lexical.matches) {
+                        (Some(_), Some(matches)) => {
+                            let query = match (&matches.relaxed, is_relaxed) {
+                                (Some((relaxed, _)), true) => relaxed.query.as_ref(),
+                                _ => matches.strict.query.as_ref(),
+                            };
+                            describe(&query.explain(searcher, hit.address)?, searcher.schema())
+                        }
+                        _ => serde_json::json!({}),
                     };
-                    let mut explanation = describe(&query.explain(searcher, address)?, searcher.schema());
                     let matched = expansions.next().unwrap_or_default();
                     explanation["expansions"] = serde_json::to_value(matched).unwrap_or_default();
+                    if let Some(similarity) = hit.similarity {
+                        explanation["similarity"] = serde_json::json!(similarity);
+                    }
                     Some(explanation)
                 } else {
                     None
                 };
-                Ok(Hit { item, score, snippet, missing_words, explanation })
+                let matched_by = match hit.words {
+                    Some(words) if words.relaxed => Some(MatchedBy::MostWords),
+                    Some(_) => Some(MatchedBy::Words),
+                    None => None,
+                };
+                let matched_by = matched_by.into_iter().chain(hit.similarity.map(|_| MatchedBy::Meaning)).collect();
+                let score = hit.words.map_or(hit.similarity.unwrap_or_default(), |words| words.score);
+                Ok(Hit { item, score, snippet, missing_words, explanation, matched_by, similarity: hit.similarity })
             })
             .collect::<Result<Vec<Hit>>>()?;
+        let lexical_total = lexical.total();
+        let meaning_total = semantic.map_or(0, |semantic| semantic.added);
+        let total = lexical_total + meaning_total;
+        let relaxation = lexical.matches.as_ref().and_then(|matches| {
+            let (relaxed, summary) = matches.relaxed.as_ref()?;
+            (relaxed.total > 0).then(|| summary.clone())
+        });
+        let clauses = parse_clauses(request.query);
         Ok(SearchResults {
             query: request.query.to_string(),
             total,
+            meaning_total,
             took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
             hits,
-            facets,
+            facets: lexical.facets(semantic),
             relaxation,
-            expansions: queries.expansions.into_iter().map(|(expansion, _)| expansion).collect(),
-            nearby: if total == 0 { self.nearby(&clauses) } else { Vec::new() },
+            expansions: queries.expansions.iter().map(|(expansion, _)| expansion.clone()).collect(),
+            nearby: if lexical_total == 0 { self.nearby(&clauses) } else { Vec::new() },
         })
     }
 
@@ -504,6 +725,40 @@ impl SearchEngine {
             Some((_, address)) => self.item_at(&searcher, *address),
             None => Err(SearchError::DocumentNotFound(id.to_string())),
         }
+    }
+
+    /// The items nearest item `id` in meaning within `request`'s filters
+    /// (its query is not used), nearest first, the item itself left out:
+    /// the same policy in other years or other cities. An error when
+    /// semantic search is off.
+    pub fn similar(&self, id: &str, request: &SearchRequest<'_>) -> Result<Vec<Similar>> {
+        let Some(meaning) = &self.meaning else { return Err(SearchError::MeaningOff) };
+        let filter = self.filter(request)?;
+        let (generation, vectors) = {
+            let catalog = self.catalog();
+            (Arc::clone(&catalog.generation), Arc::clone(&catalog.vectors))
+        };
+        let searcher = generation.searcher();
+        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let Some(&(_, address)) = top(searcher, &query, 0, 1)?.first() else {
+            return Err(SearchError::DocumentNotFound(id.to_string()));
+        };
+        let vector = match vectors.of(address) {
+            Some(vector) => vector.clone(),
+            // Not computed yet: one passage costs a search's query, and the
+            // background computing will find it done.
+            None => meaning.passage_vector(&self.item_at(searcher, address)?.passage())?,
+        };
+        let within = filter.map(|filter| Filter::applied(Some(&filter), Box::new(AllQuery)));
+        let wanted = request.offset + request.limit + 1;
+        let nearest = vectors.nearest_within(searcher, &vector, within.as_deref(), wanted)?;
+        nearest
+            .into_iter()
+            .filter(|(_, near)| *near != address)
+            .skip(request.offset)
+            .take(request.limit)
+            .map(|(similarity, near)| Ok(Similar { item: self.item_at(searcher, near)?, similarity }))
+            .collect()
     }
 
     /// The items numbered under `prefix` as an import numbers a document's
@@ -694,18 +949,119 @@ impl Pass {
 }
 
 impl Matches {
-    /// Matching items per facet value, strict and relaxed together.
-    fn facets(&self) -> Facets {
-        let tallies = |facet: usize| {
-            let relaxed = self.relaxed.iter().map(move |(pass, _)| &pass.facets[facet]);
-            facet_list(std::iter::once(&self.strict.facets[facet]).chain(relaxed))
-        };
-        let mut fiscal_year: Vec<YearCount> = tallies(1)
+    /// Which of `found` match the words, strictly or relaxed.
+    fn words_among(&self, searcher: &Searcher, found: &[(f32, DocAddress)]) -> Result<HashSet<DocAddress>> {
+        let addresses: Vec<DocAddress> = found.iter().map(|(_, address)| *address).collect();
+        let mut passes: Vec<((), Box<dyn Query>)> = vec![((), self.strict.query.box_clone())];
+        passes.extend(self.relaxed.iter().map(|(relaxed, _)| ((), relaxed.query.box_clone())));
+        let labels = Membership::of(searcher, &passes)?.labels(searcher, &addresses, true)?;
+        Ok(addresses
+            .into_iter()
+            .zip(labels)
+            .filter(|(_, labels)| !labels.is_empty())
+            .map(|(address, _)| address)
+            .collect())
+    }
+}
+
+/// Candidates the semantic stage ranks: fusion reads both sides this deep.
+const MEANING_DEPTH: usize = 50;
+
+/// How far below the nearest item's similarity an item may be and still be
+/// found by meaning. e5's cosines crowd into a narrow band, so a cut-off
+/// relative to the best is what separates: on the dev question sets nearly
+/// every relevant item was within this of the nearest, most others beyond it.
+const SIMILARITY_BELOW_NEAREST: f32 = 0.05;
+
+/// The nearest of `nearest` (nearest first): those within
+/// [`SIMILARITY_BELOW_NEAREST`] of the first.
+fn near_enough(mut nearest: Vec<(f32, DocAddress)>) -> Vec<(f32, DocAddress)> {
+    let Some(&(best, _)) = nearest.first() else { return nearest };
+    nearest.retain(|(similarity, _)| *similarity >= best - SIMILARITY_BELOW_NEAREST);
+    nearest
+}
+
+/// The addresses of `found` that are not among `words`.
+fn only_meaning(found: &[(f32, DocAddress)], words: &HashSet<DocAddress>) -> Vec<DocAddress> {
+    found.iter().map(|(_, address)| *address).filter(|address| !words.contains(address)).collect()
+}
+
+/// What the lexical stage found.
+struct Lexical {
+    /// The plan kept: as typed, or escalated.
+    plan: QueryPlan,
+    queries: PlanQueries,
+    /// The matches within the filters; none in semantic mode.
+    matches: Option<Matches>,
+    /// The matches without the filters, when there are filters.
+    unfiltered: Option<Matches>,
+}
+
+impl Lexical {
+    /// The lexical matches paged: strict ones first, then relaxed ones.
+    fn ranking(&self) -> Vec<WordsFound> {
+        let Some(matches) = &self.matches else { return Vec::new() };
+        let found = |relaxed: bool| move |&(score, address): &(f32, DocAddress)| WordsFound { address, score, relaxed };
+        let strict = matches.strict.page.iter().map(found(false));
+        strict.chain(matches.relaxed.iter().flat_map(|(relaxed, _)| relaxed.page.iter().map(found(true)))).collect()
+    }
+
+    /// Items matching the words, within the filters.
+    fn total(&self) -> u64 {
+        self.matches.as_ref().map_or(0, |matches| {
+            (matches.strict.total + matches.relaxed.as_ref().map_or(0, |(relaxed, _)| relaxed.total)) as u64
+        })
+    }
+
+    /// Matching items per facet value, without the filters: strict, relaxed
+    /// and those only meaning found.
+    fn facets(&self, semantic: Option<&Semantic>) -> Facets {
+        let matches = self.unfiltered.as_ref().or(self.matches.as_ref());
+        let passes = matches.into_iter().flat_map(|matches| {
+            std::iter::once(&matches.strict).chain(matches.relaxed.iter().map(|(relaxed, _)| relaxed))
+        });
+        let mut tallies: Vec<&[ValueCounts; 3]> = passes.map(|pass| &pass.facets).collect();
+        tallies.extend(semantic.map(|semantic| &semantic.facets));
+        let tallied = |facet: usize| facet_list(tallies.iter().map(|counts| &counts[facet]));
+        let mut fiscal_year: Vec<YearCount> = tallied(1)
             .into_iter()
             .filter_map(|facet| Some(YearCount { value: facet.value.parse().ok()?, count: facet.count }))
             .collect();
         fiscal_year.sort_by_key(|year| std::cmp::Reverse(year.value));
-        Facets { department: tallies(0), fiscal_year, municipality: tallies(2) }
+        Facets { department: tallied(0), fiscal_year, municipality: tallied(2) }
+    }
+}
+
+/// What the semantic stage found.
+struct Semantic {
+    /// The items near enough in meaning within the filters, nearest first.
+    found: Vec<(f32, DocAddress)>,
+    /// Those of them the words found too.
+    words: HashSet<DocAddress>,
+    /// How many of them only meaning found.
+    added: u64,
+    /// Per facet of [`FACET_FIELDS`], the counts of the items only meaning
+    /// found, without the filters.
+    facets: [ValueCounts; 3],
+}
+
+impl Semantic {
+    /// The items only meaning found, by fiscal year in `sort`'s order,
+    /// nearest first within a year.
+    fn added_by_year(&self, generation: &Generation, sort: SortOrder) -> Vec<Fused> {
+        let mut added: Vec<(u64, Fused)> = self
+            .found
+            .iter()
+            .filter(|(_, address)| !self.words.contains(address))
+            .map(|&(similarity, address)| {
+                (generation.fiscal_year(address), Fused { address, words: None, similarity: Some(similarity) })
+            })
+            .collect();
+        match sort {
+            SortOrder::Newest => added.sort_by_key(|(year, _)| std::cmp::Reverse(*year)),
+            SortOrder::Oldest | SortOrder::Relevance => added.sort_by_key(|(year, _)| *year),
+        }
+        added.into_iter().map(|(_, fused)| fused).collect()
     }
 }
 

@@ -18,6 +18,12 @@ pub enum SearchError {
     /// The index lacks hoshin's analyzers.
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
+    /// Semantic search is off: the model file is missing or unusable.
+    #[error("semantic search is off: the e5 model is not loaded (see /api/health)")]
+    MeaningOff,
+    /// The model failed to embed the query.
+    #[error("embedding the query: {0}")]
+    Embedding(hoshin_embed::EmbedError),
     /// tantivy failed to read the index.
     #[error("index: {0}")]
     Index(tantivy::TantivyError),

@@ -60,6 +60,25 @@ pub struct Hit {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub explanation: Option<serde_json::Value>,
+    /// How the item was found: `words` (every word of the query),
+    /// `most_words` (a relaxed match), `meaning` (near the query in meaning,
+    /// see `similarity`); both ways when the words and meaning found it.
+    pub matched_by: Vec<MatchedBy>,
+    /// When meaning found the item: the cosine similarity of its text to the query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
+}
+
+/// One way a hit was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// It matches every word of the query.
+    Words,
+    /// It matches most words of a query relaxed.
+    MostWords,
+    /// It is near the query in meaning.
+    Meaning,
 }
 
 /// How many matching items one department or municipality holds.
@@ -98,8 +117,12 @@ pub struct Facets {
 pub struct SearchResults {
     /// The query as received.
     pub query: String,
-    /// How many items match (with the filters applied), relaxed matches included.
+    /// How many items were found (with the filters applied): those matching
+    /// the words, relaxed matches included, and those only meaning found.
     pub total: u64,
+    /// How many of `total` only meaning found: at most the fifty nearest
+    /// items, and only those near enough.
+    pub meaning_total: u64,
     /// Time spent searching, in milliseconds.
     pub took_ms: f64,
     /// The requested page of hits, best first.
@@ -169,4 +192,14 @@ pub struct AnalyzedToken {
     pub position: usize,
     /// The part of the input it came from.
     pub source: String,
+}
+
+/// An item near another in meaning, as `GET /api/documents/{id}/similar` lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Similar {
+    /// The item.
+    #[serde(flatten)]
+    pub item: PolicyItem,
+    /// The cosine similarity of its text to the other item's.
+    pub similarity: f32,
 }

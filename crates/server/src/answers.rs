@@ -2,7 +2,7 @@
 //! `hoshin_search::results` documents.
 
 use hoshin_analysis::PolicyItem;
-use hoshin_search::results::{AnalysisTokens, Expansion};
+use hoshin_search::results::{AnalysisTokens, Expansion, Similar};
 use hoshin_search::suggest::Suggestion;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,6 +26,46 @@ pub struct HealthStatus {
     pub word_lists_loaded_at: u64,
     /// Whether a reload is rebuilding the index.
     pub rebuild: RebuildState,
+    /// Where semantic search stands.
+    pub vectors: VectorStatus,
+}
+
+/// Where semantic search stands, in `GET /api/health`. Searches answer by
+/// words alone for items whose vectors are not computed yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct VectorStatus {
+    /// `ready` (every item has its vector), `embedding` (vectors are being
+    /// computed in the background), `failed` (computing them failed; the
+    /// log says why) or `off` (the model is not loaded; see `reason`).
+    pub state: VectorState,
+    /// Items with their vector.
+    pub embedded: u64,
+    /// Items in the index.
+    pub items: u64,
+    /// Why semantic search is off or failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// See [`VectorStatus::state`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VectorState {
+    /// Every item has its vector.
+    Ready,
+    /// Vectors are being computed.
+    Embedding,
+    /// Computing vectors failed.
+    Failed,
+    /// No model: searches are lexical only.
+    Off,
+}
+
+/// `GET /api/documents/{id}/similar`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SimilarItems {
+    /// The items nearest in meaning, nearest first.
+    pub items: Vec<Similar>,
 }
 
 /// Where the index rebuild a reload may start stands.

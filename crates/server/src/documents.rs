@@ -68,7 +68,7 @@ pub struct SourceInput {
     pub title: Option<String>,
     /// Where the city publishes the document.
     #[serde(default)]
-    #[schema(pattern = r"^https?://\S+$")]
+    #[schema(pattern = r"^https?://[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$")]
     pub url: Option<String>,
     /// Whether the text was read by OCR.
     #[serde(default)]

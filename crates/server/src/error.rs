@@ -67,6 +67,12 @@ pub enum ApiError {
     /// `sort` names no order.
     #[error("`sort` must be relevance, newest or oldest, got `{0}`")]
     InvalidSort(String),
+    /// `mode` names no mode.
+    #[error("`mode` must be hybrid, lexical or semantic, got `{0}`")]
+    InvalidMode(String),
+    /// Similar items asked of a server without a model.
+    #[error("{0}")]
+    MeaningUnavailable(String),
     /// An import of a type hoshin does not read.
     #[error("{0}")]
     UnsupportedDocumentType(String),
@@ -167,6 +173,7 @@ impl From<SearchError> for ApiError {
             SearchError::UnknownDepartment(department) => ApiError::UnknownDepartment(department),
             SearchError::UnknownMunicipality(municipality) => ApiError::UnknownMunicipality(municipality),
             SearchError::DocumentNotFound(id) => ApiError::DocumentNotFound(id),
+            SearchError::MeaningOff => ApiError::MeaningUnavailable(SearchError::MeaningOff.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -227,6 +234,8 @@ impl ApiError {
             ApiError::UnknownMunicipality(_) => (StatusCode::BAD_REQUEST, "unknown_municipality"),
             ApiError::InvalidYear { .. } => (StatusCode::BAD_REQUEST, "invalid_year"),
             ApiError::InvalidSort(_) => (StatusCode::BAD_REQUEST, "invalid_sort"),
+            ApiError::InvalidMode(_) => (StatusCode::BAD_REQUEST, "invalid_mode"),
+            ApiError::MeaningUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "meaning_unavailable"),
             ApiError::UnsupportedDocumentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_document_type"),
             ApiError::UnreadableDocument { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::OverImportLimit { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),

@@ -15,15 +15,16 @@
 //! use std::sync::Arc;
 //! use hoshin_analysis::PreparedAnalysis;
 //! use hoshin_indexer::IndexLayout;
-//! use hoshin_server::{app, ApiTokens, AppState, HttpConfig, Live, Sources};
+//! use hoshin_server::{app, ApiTokens, AppState, HttpConfig, Live, MeaningConfig, Sources};
 //! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
 //! # let (dictionary, data, seeds) = (root.join("index/dictionary"), root.join("data"), root.join("seeds"));
 //! # let index_root = tempfile::tempdir()?;
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
-//! let sources = Sources { layout: IndexLayout::new(index_root.path()), seeds, dictionary, data };
+//! let meaning = MeaningConfig::default();
+//! let sources = Sources { layout: IndexLayout::new(index_root.path()), seeds, dictionary, data, meaning };
 //! let state = AppState {
-//!     live: Arc::new(Live::open(sources, &analysis)?),
+//!     live: Live::open(sources, &analysis)?,
 //!     tokens: Arc::new(ApiTokens::new(["a-secret-token"])),
 //! };
 //! let router = app(state, &HttpConfig::default());
@@ -44,6 +45,7 @@ mod openapi;
 pub mod params;
 mod read;
 mod state;
+mod vectors;
 pub mod workers;
 mod write;
 
@@ -60,6 +62,7 @@ pub use auth::ApiTokens;
 pub use error::{ApiError, ErrorBody, Result};
 pub use live::{follow_published, Live, Serving, Sources};
 pub use state::{AppState, HttpConfig};
+pub use vectors::{MeaningConfig, DEFAULT_QUERY_VECTORS};
 
 use admission::{admit, Admission};
 use params::MAX_BODY_BYTES;
@@ -76,6 +79,7 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
         .route("/api/documents/{id}", get(read::document).put(write::put_document).delete(write::delete_document))
         .route("/api/import", post(write::import))
         .route("/api/documents/{id}/siblings", get(read::siblings))
+        .route("/api/documents/{id}/similar", get(read::similar))
         .route("/api/suggest", get(read::suggest))
         .route("/api/analyze", get(read::analyze))
         .route("/api/openapi.json", get(openapi::openapi))

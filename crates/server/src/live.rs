@@ -34,11 +34,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use hoshin_analysis::synonym_dictionary::{synonym_dictionary_path, SynonymDictionary};
 use hoshin_analysis::PreparedAnalysis;
 use hoshin_indexer::{build_if_stale, build_index, Batch, BuildInputs, DocumentWriter, IndexLayout, ServedGeneration};
-use hoshin_search::{QueryLists, SearchEngine};
+use hoshin_search::{Meaning, QueryLists, SearchEngine};
 use sha2::{Digest, Sha256};
 
-use crate::answers::{IndexChange, RebuildState, Reloaded};
+use crate::answers::{IndexChange, RebuildState, Reloaded, VectorStatus};
 use crate::error::{ApiError, Result};
+use crate::vectors::{MeaningConfig, Vectors};
 
 /// How often [`follow_published`] looks for a generation published by another process.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
@@ -54,6 +55,8 @@ pub struct Sources {
     pub dictionary: PathBuf,
     /// The editable word lists.
     pub data: PathBuf,
+    /// The model semantic search embeds with.
+    pub meaning: MeaningConfig,
 }
 
 /// A generation opened for serving, and its one writer.
@@ -90,6 +93,8 @@ pub struct LiveStatus {
     pub word_lists_loaded_at: SystemTime,
     /// Whether a reload is rebuilding the index.
     pub rebuild: RebuildState,
+    /// Where semantic search stands.
+    pub vectors: VectorStatus,
 }
 
 struct Status {
@@ -112,31 +117,44 @@ pub struct Live {
     /// Sudachi's synonym dictionary: installed data, not a staff's list, so
     /// loaded once and kept across reloads.
     synonym_dictionary: Arc<SynonymDictionary>,
+    /// The model, the vector cache and the background computing of vectors.
+    vectors: Vectors,
 }
 
 impl Live {
     /// Serves the live generation of `sources`, built first from the seeds
     /// when it is missing or was built otherwise than `analysis` analyses
-    /// (which must come from `sources`' dictionary and data directory).
-    pub fn open(sources: Sources, analysis: &PreparedAnalysis) -> Result<Live> {
+    /// (which must come from `sources`' dictionary and data directory), and
+    /// starts computing the vectors it lacks in the background.
+    pub fn open(sources: Sources, analysis: &PreparedAnalysis) -> Result<Arc<Live>> {
         let word_lists = DataFiles::read(&sources.data);
         let synonym_dictionary = Arc::new(SynonymDictionary::load(&synonym_dictionary_path())?);
         build_if_stale(&sources.layout, BuildInputs::new(&sources.seeds, analysis))?;
+        let vectors = Vectors::load(&sources.meaning, &sources.layout);
         let generation = open_generation(&sources.layout, analysis)?;
-        let engine = open_engine(&generation.served, analysis, &synonym_dictionary)?;
+        let engine = open_engine(&generation.served, analysis, &synonym_dictionary, vectors.meaning())?;
         let status = Status {
             word_lists,
             word_lists_loaded_at: SystemTime::now(),
             rebuild: RebuildState::Idle,
             refused_generation: None,
         };
-        Ok(Live {
+        let live = Arc::new(Live {
             sources,
             serving: RwLock::new(Serving { generation: Arc::new(generation), engine: Arc::new(engine) }),
             write_gate: Mutex::new(()),
             status: Mutex::new(status),
             synonym_dictionary,
-        })
+            vectors,
+        });
+        live.vectors
+            .start(Arc::downgrade(&live))
+            .map_err(|error| ApiError::Internal(format!("starting the vector thread: {error}")))?;
+        Ok(live)
+    }
+
+    pub(crate) fn vectors(&self) -> &Vectors {
+        &self.vectors
     }
 
     /// The engine over what is live now, with its generation.
@@ -146,9 +164,11 @@ impl Live {
 
     /// The generation served, the word lists' age and the rebuild's state.
     pub fn status(&self) -> LiveStatus {
-        let generation = self.serving().generation.served.name().to_string();
+        let serving = self.serving();
+        let generation = serving.generation.served.name().to_string();
+        let vectors = self.vectors.status(&serving);
         let status = self.lock_status();
-        LiveStatus { generation, word_lists_loaded_at: status.word_lists_loaded_at, rebuild: status.rebuild }
+        LiveStatus { generation, word_lists_loaded_at: status.word_lists_loaded_at, rebuild: status.rebuild, vectors }
     }
 
     /// Writes a batch into the live generation and makes it searchable (see
@@ -158,6 +178,7 @@ impl Live {
         let serving = self.serving();
         serving.generation.writer.write(batch)?;
         serving.engine.refresh()?;
+        self.vectors.wake();
         Ok(())
     }
 
@@ -188,7 +209,7 @@ impl Live {
         let rebuild = analysis.fingerprint != served.manifest.analysis_fingerprint;
         // The engine keeps the served generation's analyzers, so the new
         // query-time lists apply at once even before a rebuild ends.
-        let engine = open_engine(served, &analysis, &self.synonym_dictionary)?;
+        let engine = open_engine(served, &analysis, &self.synonym_dictionary, self.vectors.meaning())?;
         let changed = {
             let mut status = self.lock_status();
             refuse_during_rebuild(&status)?;
@@ -280,11 +301,12 @@ impl Live {
             return Ok(());
         }
         let generation = open_generation(&self.sources.layout, analysis)?;
-        let engine = open_engine(&generation.served, analysis, &self.synonym_dictionary)?;
+        let engine = open_engine(&generation.served, analysis, &self.synonym_dictionary, self.vectors.meaning())?;
         let name = generation.served.name().to_string();
         let documents = engine.document_count();
         let previous = self.replace(Serving { generation: Arc::new(generation), engine: Arc::new(engine) });
         drop(gate);
+        self.vectors.wake();
         tracing::info!(generation = %name, previous = %previous.generation.served.name(), documents, "switched generations");
         Ok(())
     }
@@ -334,14 +356,15 @@ fn open_generation(layout: &IndexLayout, analysis: &PreparedAnalysis) -> Result<
 
 /// The one place an engine is made: over a generation's index (and the
 /// analyzers registered with it), with the query-time lists of `analysis`
-/// and Sudachi's `synonym_dictionary`.
+/// and Sudachi's `synonym_dictionary`, finding items by `meaning` too when given.
 fn open_engine(
     generation: &ServedGeneration,
     analysis: &PreparedAnalysis,
     synonym_dictionary: &Arc<SynonymDictionary>,
+    meaning: Option<Arc<Meaning>>,
 ) -> Result<SearchEngine> {
     let lists = QueryLists::new(analysis, synonym_dictionary.clone());
-    Ok(SearchEngine::new(&generation.index, &analysis.analyzers, lists)?)
+    Ok(SearchEngine::new(&generation.index, &analysis.analyzers, lists, meaning)?)
 }
 
 /// The files of a data directory by name, with a digest of each, to tell

@@ -14,8 +14,8 @@ use crate::{admin, read, write};
 /// `municipality` may take.
 pub(crate) async fn openapi(State(engine): State<Serving>) -> Json<serde_json::Value> {
     let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
-    if let Some(parameters) = document.pointer_mut("/paths/~1api~1search/get/parameters").and_then(|p| p.as_array_mut())
-    {
+    for path in ["/paths/~1api~1search/get/parameters", "/paths/~1api~1documents~1{id}~1similar/get/parameters"] {
+        let Some(parameters) = document.pointer_mut(path).and_then(|p| p.as_array_mut()) else { continue };
         for parameter in parameters.iter_mut() {
             let values = match parameter["name"].as_str() {
                 Some("department") => engine.departments(),
@@ -33,7 +33,7 @@ pub(crate) async fn openapi(State(engine): State<Serving>) -> Json<serde_json::V
 #[openapi(
     info(title = "hoshin", description = "Full-text search for Japanese municipal policy text"),
     paths(
-        read::search, read::suggest, read::analyze, read::document, read::siblings, read::health,
+        read::search, read::suggest, read::analyze, read::document, read::siblings, read::similar, read::health,
         write::put_document, write::post_documents, write::delete_document, write::import,
         admin::reload,
     ),

@@ -1,7 +1,7 @@
 //! Request parameters as received, and the checks that make them values:
 //! every bound the API promises lives here.
 
-use hoshin_search::SortOrder;
+use hoshin_search::{SearchMode, SortOrder};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Result};
@@ -44,6 +44,25 @@ pub struct SearchParams {
     pub sort: Option<String>,
     /// `true` or `false`.
     pub explain: Option<String>,
+    /// `hybrid`, `lexical` or `semantic`.
+    pub mode: Option<String>,
+}
+
+/// `/api/documents/{id}/similar` parameters: a page and the filters of a search.
+#[derive(Debug, Deserialize)]
+pub struct SimilarParams {
+    /// Items per page.
+    pub limit: Option<String>,
+    /// Items to skip.
+    pub offset: Option<String>,
+    /// Only this department.
+    pub department: Option<String>,
+    /// Only this municipality.
+    pub municipality: Option<String>,
+    /// Fiscal years from this one.
+    pub year_from: Option<String>,
+    /// Fiscal years up to this one.
+    pub year_to: Option<String>,
 }
 
 /// `/api/suggest` parameters.
@@ -151,6 +170,14 @@ pub fn sort_order(given: Option<&str>) -> Result<SortOrder> {
     match given {
         None => Ok(SortOrder::Relevance),
         Some(name) => SortOrder::named(name).ok_or_else(|| ApiError::InvalidSort(name.to_string())),
+    }
+}
+
+/// A `mode` parameter, hybrid when absent.
+pub fn search_mode(given: Option<&str>) -> Result<SearchMode> {
+    match given {
+        None => Ok(SearchMode::Hybrid),
+        Some(name) => SearchMode::named(name).ok_or_else(|| ApiError::InvalidMode(name.to_string())),
     }
 }
 

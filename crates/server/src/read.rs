@@ -2,12 +2,13 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /api/search?q=…&limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…&sort=relevance&explain=false` | `hoshin_search::SearchResults` |
+//! | `GET /api/search?q=…&limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…&sort=relevance&mode=hybrid&explain=false` | `hoshin_search::SearchResults` |
 //! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
 //! | `GET /api/documents/{id}/siblings` | [`Siblings`]: the other items under its heading |
+//! | `GET /api/documents/{id}/similar?limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…` | [`SimilarItems`]: the items nearest it in meaning, or 503 without a model |
 //! | `GET /api/suggest?q=…&limit=8` | [`Suggestions`] |
 //! | `GET /api/analyze?text=…` | [`AnalyzeResult`]: the terms each analysis makes of `text`, and what a search for it would be widened with |
-//! | `GET /api/health` | [`HealthStatus`]: documents, generation, word lists, rebuild |
+//! | `GET /api/health` | [`HealthStatus`]: documents, generation, word lists, rebuild, vectors |
 //! | `GET /items/{id}` | the search page's shell titled for the item, or 404 |
 //!
 //! Index work runs on the [`IndexWorkers`]; the suggester and the health
@@ -23,13 +24,13 @@ use hoshin_analysis::PolicyItem;
 use hoshin_search::{SearchRequest, SearchResults};
 use hoshin_web::{page, PageHead};
 
-use crate::answers::{AnalyzeResult, HealthStatus, Siblings, Suggestions};
+use crate::answers::{AnalyzeResult, HealthStatus, Siblings, SimilarItems, Suggestions};
 use crate::error::{ApiError, ErrorBody, ReadErrors, Result};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::live::{unix_seconds, Live, Serving};
 use crate::params::{
-    checked_text, fiscal_years, flag, offset, page_size, sort_order, AnalyzeParams, SearchParams, SuggestParams,
-    DEFAULT_LIMIT, DEFAULT_SUGGESTIONS, MAX_LIMIT, MAX_SUGGESTIONS,
+    checked_text, fiscal_years, flag, offset, page_size, search_mode, sort_order, AnalyzeParams, SearchParams,
+    SimilarParams, SuggestParams, DEFAULT_LIMIT, DEFAULT_SUGGESTIONS, MAX_LIMIT, MAX_SUGGESTIONS,
 };
 use crate::workers::IndexWorkers;
 
@@ -48,6 +49,8 @@ use crate::workers::IndexWorkers;
             description = "Only fiscal years up to this one, inclusive (before `year_from`, the range is the same)"),
         ("sort" = Option<String>, Query, pattern = "^(relevance|newest|oldest)$",
             description = "Order of the hits: `relevance` (default), `newest` or `oldest` fiscal year first; equal scores by item id"),
+        ("mode" = Option<String>, Query, pattern = "^(hybrid|lexical|semantic)$",
+            description = "What finds the items: `hybrid` (default: words, and meaning where words find few), `lexical` (words only) or `semantic` (meaning only)"),
         ("explain" = Option<bool>, Query, description = "Attach score explanations"),
     ),
     responses(
@@ -65,6 +68,7 @@ pub(crate) async fn search(
     let explain = flag("explain", params.explain.as_deref())?;
     let fiscal_years = fiscal_years(params.year_from.as_deref(), params.year_to.as_deref())?;
     let sort = sort_order(params.sort.as_deref())?;
+    let mode = search_mode(params.mode.as_deref())?;
     let (department, municipality) = (params.department, params.municipality);
     workers
         .run(move || {
@@ -77,6 +81,7 @@ pub(crate) async fn search(
                 fiscal_years,
                 sort,
                 explain,
+                mode,
             })
         })
         .await
@@ -127,6 +132,50 @@ pub(crate) async fn siblings(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Siblings>> {
     workers.run(move || engine.siblings(&id).map(|items| Siblings { items })).await.map(Json)
+}
+
+/// The items nearest an item in meaning: the same policy in other years
+/// or other cities.
+#[utoipa::path(get, path = "/api/documents/{id}/similar", tag = "documents",
+    params(
+        ("id" = String, Path, description = "Item id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items (default 10)"),
+        ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Items to skip (default 0)"),
+        ("department" = Option<String>, Query, description = "Only this department"),
+        ("municipality" = Option<String>, Query, description = "Only this municipality (exact name)"),
+        ("year_from" = Option<u32>, Query, minimum = 1, maximum = 9999, description = "Only fiscal years from this one, inclusive"),
+        ("year_to" = Option<u32>, Query, minimum = 1, maximum = 9999, description = "Only fiscal years up to this one, inclusive"),
+    ),
+    responses(
+        (status = 200, description = "The nearest items, nearest first", body = SimilarItems),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 503, description = "Semantic search is off: no usable model file", body = ErrorBody),
+        ReadErrors,
+    ))]
+pub(crate) async fn similar(
+    State(engine): State<Serving>,
+    State(workers): State<IndexWorkers>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<SimilarParams>,
+) -> Result<Json<SimilarItems>> {
+    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let offset = offset(params.offset.as_deref())?;
+    let fiscal_years = fiscal_years(params.year_from.as_deref(), params.year_to.as_deref())?;
+    let (department, municipality) = (params.department, params.municipality);
+    workers
+        .run(move || {
+            let request = SearchRequest {
+                limit,
+                offset,
+                department: department.as_deref(),
+                municipality: municipality.as_deref(),
+                fiscal_years,
+                ..SearchRequest::new("")
+            };
+            engine.similar(&id, &request).map(|items| SimilarItems { items })
+        })
+        .await
+        .map(Json)
 }
 
 /// Completions of a prefix, by spelling or reading.
@@ -187,5 +236,6 @@ pub(crate) async fn health(State(live): State<Arc<Live>>) -> Json<HealthStatus> 
         generation: status.generation,
         word_lists_loaded_at: unix_seconds(status.word_lists_loaded_at),
         rebuild: status.rebuild,
+        vectors: status.vectors,
     })
 }

@@ -134,7 +134,7 @@ pub(crate) async fn delete_document(
         ("municipality" = Option<String>, Query, min_length = 1, max_length = 500, pattern = r"\S",
             description = "The municipality the document is of, e.g. 狛江市"),
         ("year" = Option<String>, Query, description = "The fiscal year (令和6年度, 2024年度, R6 or 2024), for a document that does not say it"),
-        ("url" = Option<String>, Query, pattern = r"^https?://\S+$", description = "Where the city publishes the document"),
+        ("url" = Option<String>, Query, pattern = r"^https?://[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$", description = "Where the city publishes the document"),
         ("replace" = Option<bool>, Query, description = "Replace the items of another document whose ids share this file's stem (`false`: such an import is refused with 409 `document_exists`); an earlier import of the same file is always replaced whole"),
     ),
     request_body(description = "The document, at most 8 MiB: a PDF with a text layer (scanned PDFs need `hoshin import --ocr`), Word, Excel, HTML or outline text (UTF-8 or Shift_JIS)",
