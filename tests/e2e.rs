@@ -3,6 +3,10 @@
 //! results page and an item page land in `target/e2e-screenshots/`. Every page
 //! is checked with axe-core (`scripts/install-axe-core`), injected through the
 //! WebDriver session, at desktop and phone widths.
+//!
+//! The `hoshin serve` processes these tests start search by words only (see
+//! `util::WITHOUT_MODEL`); the test of meaning serves the shared seed
+//! fixture, every item's vector computed, on a loopback port instead.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -14,7 +18,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-use crate::util::{encode, seed_copy, Server};
+use crate::util::{encode, seed, seed_copy, Server};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -127,6 +131,14 @@ impl Browser {
         self.client().issue_cmd(command).await.unwrap();
     }
 
+    /// Lays the page out as a phone `width` pixels wide does, touch screen
+    /// and pixel ratio included, in the same session.
+    async fn emulate_phone(&self, width: u32, height: u32) {
+        let metrics = json!({ "width": width, "height": height, "deviceScaleFactor": 3, "mobile": true });
+        let command = ChromeDevTools { command: "Emulation.setDeviceMetricsOverride", parameters: metrics };
+        self.client().issue_cmd(command).await.unwrap();
+    }
+
     /// Runs axe-core over the page and fails on any WCAG 2.1 A or AA violation.
     async fn assert_accessible(&self, page: &str) {
         let axe = std::fs::read_to_string(AXE).unwrap_or_else(|error| {
@@ -185,6 +197,17 @@ impl fantoccini::wd::WebDriverCompatibleCommand for ChromeDevTools {
 const AXE: &str = "/usr/local/share/hoshin/axe-core/axe.min.js";
 
 const HITS: &str = "document.querySelectorAll('#results li.hit')";
+
+/// The shared seed fixture, with every item's vector, served on a loopback
+/// port by this test's runtime; its address.
+async fn serve_seed_with_meaning() -> String {
+    let state = tokio::task::spawn_blocking(|| seed().state.clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = hoshin_server::app(state, &hoshin_server::HttpConfig::default());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_searches_narrows_pages_opens_an_item_and_goes_back() {
@@ -594,5 +617,122 @@ async fn on_a_phone_results_are_large_tap_targets_and_the_first_result_is_on_the
         )
         .await;
     assert_eq!(colours, json!(["rgb(11, 92, 173)", "rgb(255, 255, 255)"]));
+    browser.close().await;
+}
+
+/// For each hit of the results shown, whether it carries the found-by-meaning badge.
+const MARKED: &str =
+    "[...document.querySelectorAll('#results li.hit')].map((hit) => hit.querySelector('.hit-title .badge') !== null)";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_found_only_by_meaning_are_marked_and_an_item_lists_items_near_in_meaning() {
+    let base = serve_seed_with_meaning().await;
+    let browser = Browser::start(1200, 900).await;
+    let client = browser.client();
+
+    // No word of 家賃が払えない is in the seed: every hit is found by meaning, and the count says so.
+    client.goto(&format!("{}/?q={}", base, encode("家賃が払えない"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 10")).await;
+    let status = browser.text("status").await;
+    let status = status.as_str().unwrap();
+    assert!(status.contains("言葉の一致する項目はありませんでした"), "{status}");
+    assert!(status.contains("意味の近い項目を表示しています"), "{status}");
+    assert!(status.contains("1〜10件目"), "{status}");
+    assert_eq!(browser.eval(MARKED).await, json!(vec![true; 10]));
+    let badge = browser.eval("document.querySelector('#results .hit-title .badge').textContent").await;
+    assert_eq!(badge, "意味の近い項目");
+    // Nothing on the page matched words, so no line parts word matches from meaning's.
+    assert_eq!(browser.eval("document.querySelectorAll('#results .divider').length").await, 0);
+    browser.screenshot("results-meaning.png").await;
+    browser.assert_accessible("results found by meaning").await;
+
+    // 図書館 is in three items: they come first, unmarked; meaning's follow, marked, after a line.
+    client.goto(&format!("{}/?q={}", base, encode("図書館"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 10")).await;
+    let marked: Vec<bool> =
+        browser.eval(MARKED).await.as_array().unwrap().iter().map(|marked| marked.as_bool().unwrap()).collect();
+    assert_eq!(&marked[..3], &[false, false, false], "{marked:?}");
+    assert!(marked[3..].iter().all(|&marked| marked), "{marked:?}");
+    let status = browser.text("status").await;
+    assert!(status.as_str().unwrap().contains("1〜10件目／全"), "{status}");
+    assert!(status.as_str().unwrap().contains("うち意味の近い項目"), "{status}");
+    assert_eq!(
+        browser
+            .eval(
+                "(() => { const dividers = document.querySelectorAll('#results .divider');
+                     return dividers.length === 1 && dividers[0].nextElementSibling.querySelector('.badge') !== null
+                       && dividers[0].previousElementSibling.querySelector('.badge') === null; })()"
+            )
+            .await,
+        Value::Bool(true),
+        "one line, between the word matches and meaning's"
+    );
+    // Word matches keep their highlighted words.
+    assert_eq!(
+        browser.eval("document.querySelectorAll('#results li.hit:not(.by-meaning) mark').length > 0").await,
+        Value::Bool(true)
+    );
+    browser.eval("(document.querySelector('#results .divider').scrollIntoView({ block: 'center' }), true)").await;
+    browser.screenshot("results-words-and-meaning.png").await;
+    browser.assert_accessible("word and meaning results").await;
+
+    // An item lists up to five items near it in meaning, each a link to its page.
+    browser.eval("document.querySelector('#results a.hit-link').click()").await;
+    browser.wait_for("location.pathname.startsWith('/items/') && document.querySelector('#item-view h1')").await;
+    browser.wait_for("document.querySelectorAll('#item-view .similar:not([hidden]) li a').length > 0").await;
+    let shown = browser.eval("decodeURIComponent(location.pathname.slice('/items/'.length))").await;
+    let links = browser
+        .eval("[...document.querySelectorAll('#item-view .similar li a')].map((link) => link.getAttribute('href'))")
+        .await;
+    let links = links.as_array().unwrap();
+    assert!((1..=5).contains(&links.len()), "{links:?}");
+    for link in links {
+        let link = link.as_str().unwrap();
+        assert!(link.starts_with("/items/"), "{link}");
+        assert_ne!(link, format!("/items/{}", shown.as_str().unwrap()), "an item is not near itself");
+    }
+    let siblings = browser
+        .eval("[...document.querySelectorAll('#item-view .siblings a')].map((link) => link.getAttribute('href'))")
+        .await;
+    assert!(siblings.as_array().unwrap().iter().all(|sibling| !links.contains(sibling)), "listed twice: {siblings}");
+    assert_eq!(browser.eval("document.getElementById('similar-heading').textContent").await, "意味の近い項目");
+    assert_eq!(browser.eval("document.querySelectorAll('h1:not([hidden])').length").await, 1);
+    browser.eval("(document.getElementById('similar-heading').scrollIntoView(), true)").await;
+    browser.screenshot("item-similar.png").await;
+    browser.assert_accessible("an item with items near in meaning").await;
+
+    // A near item opens like any other link, and lists its own.
+    let target = links[0].as_str().unwrap().to_string();
+    client.find(Locator::Css("#item-view .similar li a")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("location.pathname === {}", json!(target))).await;
+    browser.wait_for("document.querySelectorAll('#item-view .similar:not([hidden]) li a').length > 0").await;
+
+    // When meaning cannot answer (still computing, or off) the section is simply not there.
+    browser
+        .wrap_fetch(
+            "(fetch) => (url, init) => String(url).includes('/similar')
+                ? Promise.resolve(new Response(JSON.stringify({ error: { code: 'meaning_unavailable', message: 'off' } }),
+                    { status: 503, headers: { 'Content-Type': 'application/json' } }))
+                : fetch(url, init)",
+        )
+        .await;
+    browser.eval("document.querySelector('#item-view .siblings a, #item-view .similar li a').click()").await;
+    browser
+        .wait_for(&format!("location.pathname !== {} && document.querySelector('#item-view h1')", json!(target)))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(browser.eval("document.getElementById('item-view').hidden").await, Value::Bool(false));
+    assert_eq!(browser.eval("document.querySelector('#item-view .similar').hidden").await, Value::Bool(true));
+    assert_eq!(browser.eval("document.getElementById('message-view').hidden").await, Value::Bool(true));
+
+    // The same, on a phone.
+    browser.emulate_phone(390, 844).await;
+    client.goto(&format!("{}/?q={}", base, encode("図書館"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length === 10")).await;
+    assert_eq!(browser.eval("window.innerWidth").await, 390);
+    browser.assert_accessible("word and meaning results on a phone").await;
+    browser.eval("document.querySelector('#results li.by-meaning a.hit-link').click()").await;
+    browser.wait_for("document.querySelectorAll('#item-view .similar:not([hidden]) li a').length > 0").await;
+    browser.assert_accessible("an item with items near in meaning on a phone").await;
     browser.close().await;
 }

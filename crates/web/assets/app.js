@@ -13,6 +13,11 @@ const LAST_SERVED_PAGE = Math.floor(MAX_OFFSET / PAGE_SIZE) + 1;
 // Pages linked on either side of the current one; the first and last are always linked.
 const PAGER_SPAN = 2;
 const SUGGEST_DELAY_MS = 120;
+// Items near in meaning listed under an item, and the characters of each one's text shown.
+const SIMILAR_ITEMS = 5;
+const EXCERPT_CHARS = 80;
+// The API's largest page of similar items (MAX_LIMIT in the server's params).
+const MAX_SIMILAR_ASKED = 100;
 const FILTERS = ["department", "municipality", "year_from", "year_to", "sort"];
 const SORTS = [["relevance", "関連度順"], ["newest", "新しい年度順"], ["oldest", "古い年度順"]];
 
@@ -194,7 +199,19 @@ function describeCount(results, state) {
   if (results.hits.length === 0) return `「${state.q}」${scope}の検索結果は全${results.total}件で、このページには項目がありません。`;
   const first = (state.page - 1) * PAGE_SIZE + 1;
   const last = first + results.hits.length - 1;
-  return `「${state.q}」${scope}の検索結果：${first}〜${last}件目／全${results.total}件`;
+  const range = `${first}〜${last}件目／全${results.total}件`;
+  const byMeaning = results.meaning_total || 0;
+  if (byMeaning >= results.total) {
+    return `「${state.q}」${scope}に言葉の一致する項目はありませんでした。意味の近い項目を表示しています（${range}）`;
+  }
+  const aside = byMeaning > 0 ? `（うち意味の近い項目${byMeaning}件）` : "";
+  return `「${state.q}」${scope}の検索結果：${range}${aside}`;
+}
+
+// A hit only meaning found: none of its words matched the query's.
+function foundOnlyByMeaning(hit) {
+  const by = hit.matched_by || [];
+  return by.includes("meaning") && !by.includes("words") && !by.includes("most_words");
 }
 
 function describeYears(state) {
@@ -262,16 +279,29 @@ function renderFacets(results, state) {
   $("facets").replaceChildren(list);
 }
 
+// In the server's order. A hit only meaning found carries a badge in its
+// heading, so it is heard when moving by headings too; the first of them,
+// when hits that matched words come before it, follows a line saying so
+// (relaxed word matches may still come between meaning's).
 function renderHits(results) {
   const list = $("results");
   list.replaceChildren();
+  let wordsBefore = false;
+  let meaningBefore = false;
   for (const hit of results.hits) {
+    const byMeaning = foundOnlyByMeaning(hit);
+    if (byMeaning && wordsBefore && !meaningBefore) {
+      list.append(element("li", { class: "divider", text: "ここからは、意味の近い項目も表示しています" }));
+    }
+    wordsBefore ||= !byMeaning;
+    meaningBefore ||= byMeaning;
     const snippet = element("p", { class: "snippet" });
     snippet.innerHTML = hit.snippet; // escaped by the server; only <mark> is markup
     const title = element("h2", { class: "hit-title" }, [
       element("a", { href: `/items/${encodeURIComponent(hit.id)}`, "data-nav": "", class: "hit-link", text: hit.policy }),
     ]);
-    const item = element("li", { class: "hit" }, [
+    if (byMeaning) title.prepend(element("span", { class: "badge", text: "意味の近い項目" }));
+    const item = element("li", { class: byMeaning ? "hit by-meaning" : "hit" }, [
       title,
       element("p", { class: "crumbs", text: [hit.municipality, hit.department, ...(hit.path || [])].filter(Boolean).join(" › ") }),
       snippet,
@@ -380,6 +410,48 @@ async function renderItem(id, current) {
     }
     view.append(element("h2", { text: "同じ方針の項目" }), list);
   }
+  const similar = element("section", { class: "similar", hidden: "" });
+  view.append(similar);
+  showSimilar(encoded, new Set(siblings.map((sibling) => sibling.id)), similar, current);
+}
+
+// Up to SIMILAR_ITEMS items near this one in meaning, but those already listed
+// under the same heading, once they come: the item is shown without waiting
+// for them, and without them (meaning off, still computing, an error) the
+// section stays hidden. Each is linked by its text, as the siblings are, and
+// placed by city, department, heading and year.
+async function showSimilar(encoded, listed, section, current) {
+  const limit = Math.min(SIMILAR_ITEMS + listed.size, MAX_SIMILAR_ASKED);
+  let items;
+  try {
+    items = (await api(`/api/documents/${encoded}/similar?limit=${limit}`, current.signal)).items;
+  } catch {
+    return;
+  }
+  if (!current.isLatest() || !Array.isArray(items)) return;
+  items = items.filter((item) => !listed.has(item.id)).slice(0, SIMILAR_ITEMS);
+  if (items.length === 0) return;
+  const list = element("ul", { class: "similar-items" });
+  for (const item of items) {
+    const place = [item.municipality, item.department, `${item.policy}（${item.fiscal_year}年度）`];
+    list.append(element("li", {}, [
+      element("a", { href: `/items/${encodeURIComponent(item.id)}`, "data-nav": "", text: excerpt(item.text) }),
+      element("p", { class: "crumbs", text: place.filter(Boolean).join(" › ") }),
+    ]));
+  }
+  section.replaceChildren(
+    element("h2", { id: "similar-heading", text: "意味の近い項目" }),
+    element("p", { class: "similar-note", text: "言葉は違っても、内容の近い項目です。" }),
+    list,
+  );
+  section.setAttribute("aria-labelledby", "similar-heading");
+  section.hidden = false;
+}
+
+// An item's text, cut to a line or two.
+function excerpt(text) {
+  const characters = [...text];
+  return characters.length > EXCERPT_CHARS ? characters.slice(0, EXCERPT_CHARS).join("") + "…" : text;
 }
 
 // Back to the results this item was opened from; opened from a shared link,
