@@ -1,7 +1,7 @@
 //! Request parameters as received, and the checks that make them values:
 //! every bound the API promises lives here.
 
-use hoshin_search::{SearchMode, SortOrder};
+use hoshin_search::{SearchMode, SearchRequest, SortOrder};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Result};
@@ -28,18 +28,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub struct SearchParams {
     /// The query.
     pub q: Option<String>,
-    /// Hits per page.
-    pub limit: Option<String>,
-    /// Hits to skip.
-    pub offset: Option<String>,
-    /// Only this department.
-    pub department: Option<String>,
-    /// Only this municipality.
-    pub municipality: Option<String>,
-    /// Fiscal years from this one.
-    pub year_from: Option<String>,
-    /// Fiscal years up to this one.
-    pub year_to: Option<String>,
+    /// The page and the filters.
+    #[serde(flatten)]
+    pub page: PageParams,
     /// `relevance`, `newest` or `oldest`.
     pub sort: Option<String>,
     /// `true` or `false`.
@@ -48,9 +39,10 @@ pub struct SearchParams {
     pub mode: Option<String>,
 }
 
-/// `/api/documents/{id}/similar` parameters: a page and the filters of a search.
+/// The page and filters of a list of items, as received: `/api/search` and
+/// `/api/documents/{id}/similar` take them alike.
 #[derive(Debug, Deserialize)]
-pub struct SimilarParams {
+pub struct PageParams {
     /// Items per page.
     pub limit: Option<String>,
     /// Items to skip.
@@ -63,6 +55,43 @@ pub struct SimilarParams {
     pub year_from: Option<String>,
     /// Fiscal years up to this one.
     pub year_to: Option<String>,
+}
+
+/// A page and filters, checked.
+#[derive(Debug, Clone)]
+pub struct Page {
+    limit: usize,
+    offset: usize,
+    department: Option<String>,
+    municipality: Option<String>,
+    fiscal_years: (Option<u64>, Option<u64>),
+}
+
+impl PageParams {
+    /// The page and filters, each within its bounds.
+    pub fn checked(self) -> Result<Page> {
+        Ok(Page {
+            limit: page_size(self.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?,
+            offset: offset(self.offset.as_deref())?,
+            department: self.department,
+            municipality: self.municipality,
+            fiscal_years: fiscal_years(self.year_from.as_deref(), self.year_to.as_deref())?,
+        })
+    }
+}
+
+impl Page {
+    /// A request for `query` on this page, with these filters, by relevance.
+    pub fn request<'a>(&'a self, query: &'a str) -> SearchRequest<'a> {
+        SearchRequest {
+            limit: self.limit,
+            offset: self.offset,
+            department: self.department.as_deref(),
+            municipality: self.municipality.as_deref(),
+            fiscal_years: self.fiscal_years,
+            ..SearchRequest::new(query)
+        }
+    }
 }
 
 /// `/api/suggest` parameters.

@@ -29,8 +29,8 @@ use crate::error::{ApiError, ErrorBody, ReadErrors, Result};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::live::{unix_seconds, Live, Serving};
 use crate::params::{
-    checked_text, fiscal_years, flag, offset, page_size, search_mode, sort_order, AnalyzeParams, SearchParams,
-    SimilarParams, SuggestParams, DEFAULT_LIMIT, DEFAULT_SUGGESTIONS, MAX_LIMIT, MAX_SUGGESTIONS,
+    checked_text, flag, page_size, search_mode, sort_order, AnalyzeParams, PageParams, SearchParams, SuggestParams,
+    DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS,
 };
 use crate::workers::IndexWorkers;
 
@@ -63,29 +63,11 @@ pub(crate) async fn search(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
     let query = checked_text(params.q)?;
-    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
-    let offset = offset(params.offset.as_deref())?;
+    let page = params.page.checked()?;
     let explain = flag("explain", params.explain.as_deref())?;
-    let fiscal_years = fiscal_years(params.year_from.as_deref(), params.year_to.as_deref())?;
     let sort = sort_order(params.sort.as_deref())?;
     let mode = search_mode(params.mode.as_deref())?;
-    let (department, municipality) = (params.department, params.municipality);
-    workers
-        .run(move || {
-            engine.search(&SearchRequest {
-                query: &query,
-                limit,
-                offset,
-                department: department.as_deref(),
-                municipality: municipality.as_deref(),
-                fiscal_years,
-                sort,
-                explain,
-                mode,
-            })
-        })
-        .await
-        .map(Json)
+    workers.run(move || engine.search(&SearchRequest { sort, explain, mode, ..page.request(&query) })).await.map(Json)
 }
 
 /// One item by id.
@@ -156,26 +138,10 @@ pub(crate) async fn similar(
     State(engine): State<Serving>,
     State(workers): State<IndexWorkers>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(params): ApiQuery<SimilarParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<SimilarItems>> {
-    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
-    let offset = offset(params.offset.as_deref())?;
-    let fiscal_years = fiscal_years(params.year_from.as_deref(), params.year_to.as_deref())?;
-    let (department, municipality) = (params.department, params.municipality);
-    workers
-        .run(move || {
-            let request = SearchRequest {
-                limit,
-                offset,
-                department: department.as_deref(),
-                municipality: municipality.as_deref(),
-                fiscal_years,
-                ..SearchRequest::new("")
-            };
-            engine.similar(&id, &request).map(|items| SimilarItems { items })
-        })
-        .await
-        .map(Json)
+    let page = params.checked()?;
+    workers.run(move || engine.similar(&id, &page.request("")).map(|items| SimilarItems { items })).await.map(Json)
 }
 
 /// Completions of a prefix, by spelling or reading.
