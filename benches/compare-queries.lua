@@ -6,6 +6,8 @@
 --   groonga  /d/select over policy and text, scored, snippet_html, drilldown
 local engine = os.getenv("ENGINE") or "hoshin"
 local queries_file = os.getenv("QUERIES") or "benches/queries.tsv"
+-- hoshin's search mode (lexical, hybrid or semantic); empty: its default, hybrid.
+local mode = os.getenv("MODE") or ""
 
 local function encode(text)
   return (text:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
@@ -17,13 +19,18 @@ local function path_for(query)
       .. "&output_columns=_key,_score,department,policy,snippet_html(text)&drilldown=department"
       .. "&query=" .. encode(query)
   end
-  return "/api/search?limit=10&q=" .. encode(query)
+  local path = "/api/search?limit=10&q=" .. encode(query)
+  if mode ~= "" then
+    path = path .. "&mode=" .. mode
+  end
+  return path
 end
 
 local paths = {}
 for line in io.lines(queries_file) do
   if line ~= "" and line:sub(1, 1) ~= "#" then
-    local query = line:match("^[^\t]*\t(.*)$")
+    -- The second column: queries.tsv has two, the judged query sets more.
+    local query = line:match("^[^\t]*\t([^\t]*)")
     paths[#paths + 1] = path_for(query)
   end
 end

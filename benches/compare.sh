@@ -4,13 +4,19 @@
 # (benches/queries.tsv):
 #   - index build: wall time (items/s, MB/s of corpus text), peak memory (GNU
 #     time's maximum resident set) and size on disk. hoshin builds with
-#     `hoshin index` (four analyses per field, both cores); Groonga loads the
+#     `hoshin index` (four analyses per field, both cores), which then embeds
+#     every distinct item text it has no vector for (reported apart, with a
+#     second run's, whose vector cache is warm); Groonga loads the
 #     same items first and then builds its index over policy and text
 #     (TokenMecab + NormalizerAuto), the static-indexing way.
 #   - cold start: from starting the server to its first answered query.
 #   - HTTP: requests/s, p50 and p99 from wrk (keep-alive, CONNECTIONS
 #     connections, DURATION) asking each engine for a results page: top 10,
-#     highlighted snippets, per-department counts. Groonga is served by
+#     highlighted snippets, per-department counts. hoshin is asked in lexical
+#     mode, in hybrid mode (the default) with its query-vector cache and with
+#     it off (--query-vectors 0; wrk repeats the same queries, which a cache
+#     alone would flatter), and, cache off, the residents' questions of
+#     tests/data/dev_questions.tsv in hybrid mode. Groonga is served by
 #     groonga-httpd (its built-in server closes every connection) with its
 #     result cache off (groonga_cache_limit 0) and as many workers as cores.
 # It ends with a table of hoshin/Groonga ratios, and fails if an engine
@@ -23,7 +29,9 @@
 #          working tree's: build an older commit, copy its target/release/hoshin
 #          aside, and compare before and after on the same machine)
 # ITEMS=118 runs on the seed itself; other sizes come from `hoshin generate
-# --seed 1`, kept under target/bench-corpus/ for later runs.
+# --seed 1`, kept under target/bench-corpus/ for later runs. The model is
+# HOSHIN_E5_MODEL's (scripts/install-e5-model's by default); naming a missing
+# file measures hoshin without vectors, all its modes then lexical.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 items=${ITEMS:-100000}
@@ -76,9 +84,11 @@ import json, sys
 print(sum(len((i["policy"] + i["text"]).encode()) for i in map(json.loads, open(sys.argv[1]))))' "$work/items.jsonl")
 echo "corpus: $items items, $text_bytes bytes of policy and item text, from $corpus" >&2
 
-echo "building hoshin's index" >&2
-RUST_LOG=warn /usr/bin/time -v -o "$work/hoshin-build.time" \
-  "$hoshin" index --index "$work/hoshin" --seeds "$corpus" --dictionary index/dictionary >&2
+echo "building hoshin's index and vectors, then again with the vector cache warm" >&2
+for run in cold warm; do
+  RUST_LOG=warn /usr/bin/time -v -o "$work/hoshin-build-$run.time" \
+    "$hoshin" index --index "$work/hoshin" --seeds "$corpus" --dictionary index/dictionary | tee "$work/hoshin-build-$run.out" >&2
+done
 
 echo "building Groonga's database" >&2
 python3 -c '
@@ -106,13 +116,19 @@ loaded=$(grep -o '^\[\[0,[^]]*\],[0-9]*\]' "$work/groonga-load.out" | sed 's/.*\
 [ "$loaded" = "$items" ] || { echo "Groonga loaded '$loaded' of $items items" >&2; exit 1; }
 grep -q '^\[\[-' "$work/groonga-index.out" && { cat "$work/groonga-index.out" >&2; exit 1; }
 
+serve_hoshin() { # extra serve flags → starts hoshin on $hoshin_port, its pid in $hoshin_pid, seconds to a first answer in $hoshin_cold
+  hoshin_port=$(free_port)
+  local started
+  started=$(now)
+  RUST_LOG=warn "$hoshin" serve --addr "127.0.0.1:$hoshin_port" --index "$work/hoshin" --seeds "$corpus" \
+    --dictionary index/dictionary "$@" > "$work/hoshin-serve.out" 2>> "$work/hoshin-serve.err" &
+  hoshin_pid=$!
+  pids+=("$hoshin_pid")
+  hoshin_cold=$(wait_until_answered "$started" "http://127.0.0.1:$hoshin_port/api/search?q=%E5%9B%B3%E6%9B%B8%E9%A4%A8")
+}
+
 echo "starting both servers" >&2
-hoshin_port=$(free_port)
-started=$(now)
-RUST_LOG=warn "$hoshin" serve --addr "127.0.0.1:$hoshin_port" --index "$work/hoshin" --seeds "$corpus" \
-  --dictionary index/dictionary > "$work/hoshin-serve.out" 2> "$work/hoshin-serve.err" &
-pids+=($!)
-hoshin_cold=$(wait_until_answered "$started" "http://127.0.0.1:$hoshin_port/api/search?q=%E5%9B%B3%E6%9B%B8%E9%A4%A8")
+serve_hoshin
 
 groonga_port=$(free_port)
 cat > "$work/groonga-httpd.conf" <<EOF
@@ -157,18 +173,27 @@ for line in open(queries, encoding="utf-8"):
     print(f"  {kind:14} {query:24} hoshin {h:>8}  groonga {g:>8}")
 EOF
 
-load() { # engine port → wrk's report; a request unanswered after 10 s (hoshin's own limit) is an error
-  ENGINE=$1 wrk -t2 -c"$connections" -d"$duration" --timeout 10s --latency -s benches/compare-queries.lua \
-    "http://127.0.0.1:$2" > "$work/wrk-$1.out"
+load() { # name engine port [mode] [queries] → wrk's report; a request unanswered after 10 s (hoshin's own limit) is an error
+  ENGINE=$2 MODE=${4:-} QUERIES=${5:-benches/queries.tsv} wrk -t2 -c"$connections" -d"$duration" --timeout 10s \
+    --latency -s benches/compare-queries.lua "http://127.0.0.1:$3" > "$work/wrk-$1.out"
   cat "$work/wrk-$1.out" >&2
 }
-echo "load: wrk, $connections keep-alive connections, $duration per engine" >&2
-load hoshin "$hoshin_port"
-load groonga "$groonga_port"
+curl -s "http://127.0.0.1:$hoshin_port/api/health" > "$work/hoshin-health.json"
+echo "load: wrk, $connections keep-alive connections, $duration per engine and mode" >&2
+load hoshin hoshin "$hoshin_port" lexical
+load hybrid hoshin "$hoshin_port" hybrid
+hoshin_memory_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$hoshin_pid/status")
+kill "$hoshin_pid"
+wait "$hoshin_pid" 2>/dev/null || true
+serve_hoshin --query-vectors 0
+load hybrid-uncached hoshin "$hoshin_port" hybrid
+load questions hoshin "$hoshin_port" hybrid tests/data/dev_questions.tsv
+load groonga groonga "$groonga_port"
 
-python3 - "$work" "$items" "$text_bytes" "$hoshin_cold" "$groonga_cold" <<'EOF'
-import os, re, sys
+python3 - "$work" "$items" "$text_bytes" "$hoshin_cold" "$groonga_cold" "$hoshin_memory_kb" <<'EOF'
+import json, os, re, sys
 work, items, text_bytes, hoshin_cold, groonga_cold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+hoshin_memory_mb = int(sys.argv[6]) / 1024
 
 def time_report(name):
     report = open(os.path.join(work, name)).read()
@@ -196,31 +221,52 @@ def wrk(engine):
     errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, socket.groups())) if socket else 0)
     return rps, p50, p99, errors
 
-hoshin_build, hoshin_peak = time_report("hoshin-build.time")
+def printed(run):
+    out = open(os.path.join(work, f"hoshin-build-{run}.out")).read()
+    words = float(re.search(r"indexed .* in ([\d.]+) s", out).group(1))
+    vectors = re.search(r"vectors of (\d+) items: (\d+) distinct texts cached already, (\d+) embedded, in ([\d.]+) s", out)
+    return words, vectors
+
+hoshin_build, vectors_cold = printed("cold")
+_, vectors_warm = printed("warm")
+_, hoshin_peak = time_report("hoshin-build-cold.time")
 load_s, load_peak = time_report("groonga-load.time")
 index_s, index_peak = time_report("groonga-index.time")
 groonga_build, groonga_peak = load_s + index_s, max(load_peak, index_peak)
 hoshin_size, groonga_size = size_mb(os.path.join(work, "hoshin")), size_mb(os.path.join(work, "groonga"))
 h_rps, h_p50, h_p99, h_errors = wrk("hoshin")
 g_rps, g_p50, g_p99, g_errors = wrk("groonga")
+modes = {name: wrk(name) for name in ["hybrid", "hybrid-uncached", "questions"]}
 
 rows = [
-    ("index build (s)", hoshin_build, groonga_build, "{:.1f}"),
+    ("index build, words (s)", hoshin_build, groonga_build, "{:.1f}"),
     ("build items/s", items / hoshin_build, items / groonga_build, "{:,.0f}"),
     ("build MB/s of text", text_bytes / 1e6 / hoshin_build, text_bytes / 1e6 / groonga_build, "{:.2f}"),
-    ("build peak memory (MB)", hoshin_peak, groonga_peak, "{:,.0f}"),
+    ("build peak memory, vectors too (MB)", hoshin_peak, groonga_peak, "{:,.0f}"),
     ("index size (MB)", hoshin_size, groonga_size, "{:,.1f}"),
     ("cold start to first answer (s)", hoshin_cold, groonga_cold, "{:.2f}"),
-    ("requests/s", h_rps, g_rps, "{:,.0f}"),
-    ("p50 (ms)", h_p50, g_p50, "{:.2f}"),
-    ("p99 (ms)", h_p99, g_p99, "{:.2f}"),
+    ("requests/s, lexical mode", h_rps, g_rps, "{:,.0f}"),
+    ("p50 (ms), lexical mode", h_p50, g_p50, "{:.2f}"),
+    ("p99 (ms), lexical mode", h_p99, g_p99, "{:.2f}"),
 ]
+for name, label in [("hybrid", "hybrid"), ("hybrid-uncached", "hybrid, no query-vector cache")]:
+    rps, p50, p99, _ = modes[name]
+    rows += [(f"requests/s, {label}", rps, g_rps, "{:,.0f}"), (f"p50 (ms), {label}", p50, g_p50, "{:.2f}"),
+             (f"p99 (ms), {label}", p99, g_p99, "{:.2f}")]
 print(f"\n{items:,} items, {text_bytes / 1e6:.2f} MB of text; Groonga build = load {load_s:.1f} s + index {index_s:.1f} s\n")
 print("| measure | hoshin | Groonga | hoshin/Groonga |")
 print("|---|---:|---:|---:|")
 for name, h, g, fmt in rows:
     print(f"| {name} | {fmt.format(h)} | {fmt.format(g)} | {h / g:.2f} |")
-print(f"| errors under load | {h_errors} | {g_errors} | |")
-if h_errors or g_errors:
+print(f"| errors under load | {h_errors + sum(mode[3] for mode in modes.values())} | {g_errors} | |")
+health = json.load(open(os.path.join(work, "hoshin-health.json")))["vectors"]
+print(f"\nvectors when loaded: {health['state']}, {health['embedded']} of {health['items']} items")
+for run, found in [("cold", vectors_cold), ("warm", vectors_warm)]:
+    if found:
+        print(f"vectors, {run} cache: {found.group(2)} distinct texts cached, {found.group(3)} embedded, {found.group(4)} s")
+print(f"server memory after the hybrid load: {hoshin_memory_mb:,.0f} MB")
+rps, p50, p99, _ = modes["questions"]
+print(f"residents' questions, hybrid, no query-vector cache: {rps:,.1f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+if h_errors or g_errors or any(mode[3] for mode in modes.values()):
     sys.exit("FAILED: errors under load (non-2xx answers, or none within 10 s)")
 EOF

@@ -53,6 +53,12 @@ fn items_matching_every_word_keep_their_ranks_and_meaning_follows() {
         assert!(hits[..strict].iter().all(|hit| matched_by(hit)[0] == "words"), "{query}");
         assert!(hits[strict..].iter().any(|hit| matched_by(hit) == ["meaning"]), "{query}");
     }
+    // What is excluded stays out, whoever found it.
+    let excluded = server.search(&format!("q={}&limit=100", encode("図書館 -ワークショップ")));
+    assert!(excluded["meaning_total"].as_u64().unwrap() > 0);
+    for hit in excluded["hits"].as_array().unwrap() {
+        assert!(!hit["text"].as_str().unwrap().contains("ワークショップ"), "{hit}");
+    }
     // Words that match ten items or more leave meaning out.
     let many = server.search(&format!("q={}", encode("推進")));
     assert_eq!(many["meaning_total"], 0);

@@ -445,7 +445,7 @@ impl SearchEngine {
             false => page,
         };
         let lexical = self.lexical(&generation, &clauses, filter.as_ref(), request.mode, lexical_page)?;
-        let semantic = self.semantic(&generation, &vectors, request, &lexical, filter.as_ref())?;
+        let semantic = self.semantic(&generation, &vectors, request, &clauses, &lexical, filter.as_ref())?;
         let words = lexical.ranking();
         let hits: Vec<Fused> = match (&semantic, by_relevance) {
             (Some(semantic), true) => {
@@ -530,6 +530,7 @@ impl SearchEngine {
         generation: &Generation,
         vectors: &ItemVectors,
         request: &SearchRequest<'_>,
+        clauses: &[Clause],
         lexical: &Lexical,
         filter: Option<&Filter>,
     ) -> Result<Option<Semantic>> {
@@ -543,19 +544,22 @@ impl SearchEngine {
             SearchMode::Hybrid => words_are_few,
             SearchMode::Semantic => true,
         };
-        if !wanted || vectors.present == 0 || request.query.trim().is_empty() {
+        // What the resident wants, without what they excluded.
+        let wanted_text: Vec<&str> =
+            clauses.iter().filter(|clause| !clause.excluded).map(|clause| clause.text.as_str()).collect();
+        let wanted_text = wanted_text.join(" ");
+        if !wanted || vectors.present == 0 || wanted_text.trim().is_empty() {
             return Ok(None);
         }
-        let query = meaning.query_vector(request.query)?;
+        let query = meaning.query_vector(&wanted_text)?;
         let searcher = generation.searcher();
-        let nearest = near_enough(vectors.nearest(searcher, &query, MEANING_DEPTH)?);
+        let mut nearest = near_enough(vectors.nearest(searcher, &query, MEANING_DEPTH)?);
+        if !lexical.queries.excluded.is_empty() {
+            let excluded = lexical.queries.excluded.iter().map(|query| (Occur::Should, query.box_clone())).collect();
+            nearest = matching(searcher, &nearest, Box::new(BooleanQuery::new(excluded)), false)?;
+        }
         let found = match filter {
-            Some(filter) => {
-                let within = [((), Filter::applied(Some(filter), Box::new(AllQuery)))];
-                let addresses: Vec<DocAddress> = nearest.iter().map(|(_, address)| *address).collect();
-                let labels = Membership::of(searcher, &within)?.labels(searcher, &addresses, true)?;
-                nearest.iter().zip(labels).filter(|(_, labels)| !labels.is_empty()).map(|(near, _)| *near).collect()
-            }
+            Some(filter) => matching(searcher, &nearest, Filter::applied(Some(filter), Box::new(AllQuery)), true)?,
             None => nearest.clone(),
         };
         let among = |matches: Option<&Matches>, found: &[(f32, DocAddress)]| {
@@ -979,6 +983,19 @@ fn near_enough(mut nearest: Vec<(f32, DocAddress)>) -> Vec<(f32, DocAddress)> {
     let Some(&(best, _)) = nearest.first() else { return nearest };
     nearest.retain(|(similarity, _)| *similarity >= best - SIMILARITY_BELOW_NEAREST);
     nearest
+}
+
+/// Those of `found` that `query` matches (`matches`), or those it does not.
+fn matching(
+    searcher: &Searcher,
+    found: &[(f32, DocAddress)],
+    query: Box<dyn Query>,
+    matches: bool,
+) -> Result<Vec<(f32, DocAddress)>> {
+    let labelled = [((), query)];
+    let addresses: Vec<DocAddress> = found.iter().map(|(_, address)| *address).collect();
+    let labels = Membership::of(searcher, &labelled)?.labels(searcher, &addresses, true)?;
+    Ok(found.iter().zip(labels).filter(|(_, labels)| labels.is_empty() != matches).map(|(near, _)| *near).collect())
 }
 
 /// The addresses of `found` that are not among `words`.

@@ -11,6 +11,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use hoshin_embed::{Embedder, VectorCache};
 use hoshin_indexer::IndexLayout;
@@ -18,6 +19,9 @@ use hoshin_search::{Meaning, SearchEngine};
 
 use crate::answers::{VectorState, VectorStatus};
 use crate::live::Live;
+
+/// How often a fill makes the vectors computed so far searchable.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
 
 /// Query vectors kept by default (see `hoshin_search::Meaning`).
 pub const DEFAULT_QUERY_VECTORS: usize = 1024;
@@ -160,7 +164,7 @@ fn compute(live: Weak<Live>) {
             let mut progress = vectors.lock();
             while !progress.wanted {
                 // Wakes now and then to notice that the server is gone.
-                let waited = vectors.wake.wait_timeout(progress, std::time::Duration::from_secs(1));
+                let waited = vectors.wake.wait_timeout(progress, Duration::from_secs(1));
                 progress = waited.unwrap_or_else(PoisonError::into_inner).0;
                 if !progress.wanted && live.strong_count() == 1 {
                     return;
@@ -171,15 +175,21 @@ fn compute(live: Weak<Live>) {
         }
         let Some(meaning) = vectors.meaning() else { return };
         let serving = strong.serving();
+        // Each refresh looks up every item's vector, so a large fill shows its
+        // progress now and then rather than after every batch.
+        let mut refreshed = Instant::now();
         let outcome = hoshin_indexer::vectors::fill(
             &serving.searcher(),
             meaning.cache(),
             meaning.embedder(),
             threads(),
             |_, _| {
-                // The engine live now, which may be newer than the one filled for.
-                if let Err(error) = strong.serving().refresh_vectors() {
-                    tracing::warn!(%error, "finding new vectors");
+                if refreshed.elapsed() >= REFRESH_EVERY {
+                    // The engine live now, which may be newer than the one filled for.
+                    if let Err(error) = strong.serving().refresh_vectors() {
+                        tracing::warn!(%error, "finding new vectors");
+                    }
+                    refreshed = Instant::now();
                 }
                 true
             },
