@@ -15,8 +15,8 @@
 #     highlighted snippets, per-department counts. hoshin is asked in lexical
 #     mode, in hybrid mode (the default) with its query-vector cache and with
 #     it off (--query-vectors 0; wrk repeats the same queries, which a cache
-#     alone would flatter), and, cache off, the residents' questions of
-#     tests/data/dev_questions.tsv in hybrid mode. Groonga is served by
+#     alone would flatter), and, cache off and one connection, the residents'
+#     questions of tests/data/dev_questions.tsv in hybrid mode. Groonga is served by
 #     groonga-httpd (its built-in server closes every connection) with its
 #     result cache off (groonga_cache_limit 0) and as many workers as cores.
 # It ends with a table of hoshin/Groonga ratios, and fails if an engine
@@ -173,9 +173,10 @@ for line in open(queries, encoding="utf-8"):
     print(f"  {kind:14} {query:24} hoshin {h:>8}  groonga {g:>8}")
 EOF
 
-load() { # name engine port [mode] [queries] → wrk's report; a request unanswered after 10 s (hoshin's own limit) is an error
-  ENGINE=$2 MODE=${4:-} QUERIES=${5:-benches/queries.tsv} wrk -t2 -c"$connections" -d"$duration" --timeout 10s \
-    --latency -s benches/compare-queries.lua "http://127.0.0.1:$3" > "$work/wrk-$1.out"
+load() { # name engine port [mode] [queries] [connections] → wrk's report; a request unanswered after 10 s (hoshin's own limit) is an error
+  local open=${6:-$connections}
+  ENGINE=$2 MODE=${4:-} QUERIES=${5:-benches/queries.tsv} wrk -t"$((open < 2 ? 1 : 2))" -c"$open" -d"$duration" \
+    --timeout 10s --latency -s benches/compare-queries.lua "http://127.0.0.1:$3" > "$work/wrk-$1.out"
   cat "$work/wrk-$1.out" >&2
 }
 curl -s "http://127.0.0.1:$hoshin_port/api/health" > "$work/hoshin-health.json"
@@ -187,7 +188,8 @@ kill "$hoshin_pid"
 wait "$hoshin_pid" 2>/dev/null || true
 serve_hoshin --query-vectors 0
 load hybrid-uncached hoshin "$hoshin_port" hybrid
-load questions hoshin "$hoshin_port" hybrid tests/data/dev_questions.tsv
+# One question at a time: the latency of a question, not a queue of them behind the model.
+load questions hoshin "$hoshin_port" hybrid tests/data/dev_questions.tsv 1
 load groonga groonga "$groonga_port"
 
 python3 - "$work" "$items" "$text_bytes" "$hoshin_cold" "$groonga_cold" "$hoshin_memory_kb" <<'EOF'
@@ -266,7 +268,7 @@ for run, found in [("cold", vectors_cold), ("warm", vectors_warm)]:
         print(f"vectors, {run} cache: {found.group(2)} distinct texts cached, {found.group(3)} embedded, {found.group(4)} s")
 print(f"server memory after the hybrid load: {hoshin_memory_mb:,.0f} MB")
 rps, p50, p99, _ = modes["questions"]
-print(f"residents' questions, hybrid, no query-vector cache: {rps:,.1f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+print(f"residents' questions one at a time, hybrid, no query-vector cache: {rps:,.1f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
 if h_errors or g_errors or any(mode[3] for mode in modes.values()):
     sys.exit("FAILED: errors under load (non-2xx answers, or none within 10 s)")
 EOF
