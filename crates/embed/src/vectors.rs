@@ -47,9 +47,34 @@ impl Vector {
 
     /// The dot product of two vectors: of unit vectors, their cosine similarity.
     pub fn dot(&self, other: &Vector) -> f32 {
+        self.dot_values(&other.values[..], other.scale)
+    }
+
+    /// The dot product with a vector given as its values and scale, as a
+    /// table of many vectors keeps them.
+    pub fn dot_values(&self, values: &[i8], scale: f32) -> f32 {
         // Sums of i16 products in i32 lanes, which compilers vectorize.
-        let sum: i32 = self.values.iter().zip(other.values.iter()).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
-        sum as f32 * self.scale * other.scale
+        let sum: i32 = self.values.iter().zip(values).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
+        sum as f32 * self.scale * scale
+    }
+
+    /// The quantized values.
+    pub fn values(&self) -> &[i8] {
+        &self.values[..]
+    }
+
+    /// What one quantized step is worth.
+    pub fn scale(&self) -> f32 {
+        self.scale
+    }
+
+    /// The vector of `values` (of [`DIMENSIONS`]) at `scale`.
+    pub fn from_parts(values: &[i8], scale: f32) -> Vector {
+        let mut owned = Box::new([0i8; DIMENSIONS]);
+        for (owned, value) in owned.iter_mut().zip(values) {
+            *owned = *value;
+        }
+        Vector { scale, values: owned }
     }
 
     const BYTES: usize = 4 + DIMENSIONS;

@@ -748,7 +748,7 @@ impl SearchEngine {
             return Err(SearchError::DocumentNotFound(id.to_string()));
         };
         let vector = match vectors.of(address) {
-            Some(vector) => vector.clone(),
+            Some(vector) => Arc::new(vector),
             // Not computed yet: one passage costs a search's query, and the
             // background computing will find it done.
             None => meaning.passage_vector(&self.item_at(searcher, address)?.passage())?,

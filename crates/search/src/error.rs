@@ -19,7 +19,7 @@ pub enum SearchError {
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
     /// Semantic search is off: the model file is missing or unusable.
-    #[error("semantic search is off: the e5 model is not loaded (see /api/health)")]
+    #[error("semantic search is off: no e5 model is loaded")]
     MeaningOff,
     /// The model failed to embed the query.
     #[error("embedding the query: {0}")]

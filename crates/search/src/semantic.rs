@@ -16,7 +16,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use hoshin_analysis::{field_name, passage_digest};
-use hoshin_embed::{Embedder, Vector, VectorCache};
+use hoshin_embed::{Embedder, Vector, VectorCache, DIMENSIONS};
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED};
 
@@ -109,10 +109,16 @@ impl QueryVectors {
     }
 }
 
-/// The vectors of one generation's items, by address.
+/// The vectors of one generation's items, by address, side by side in one
+/// table: a scan reads it in order rather than following a pointer per item.
 #[derive(Default)]
 pub(crate) struct ItemVectors {
-    segments: Vec<Vec<Option<Arc<Vector>>>>,
+    /// Per segment, where its items' rows start.
+    starts: Vec<usize>,
+    /// [`DIMENSIONS`] values a row, one row per item of every segment.
+    values: Vec<i8>,
+    /// Per row, the scale of its values; none for an item without a vector.
+    scales: Vec<Option<f32>>,
     /// Live items with a vector.
     pub(crate) present: u64,
     /// Live items.
@@ -124,20 +130,39 @@ impl ItemVectors {
     pub(crate) fn find(searcher: &Searcher, cache: &VectorCache) -> Result<ItemVectors> {
         let mut vectors = ItemVectors::default();
         for segment in searcher.segment_readers() {
+            vectors.starts.push(vectors.scales.len());
             let digests = segment.fast_fields().u64(field_name::PASSAGE_DIGEST)?;
             let found = cache.get_all((0..segment.max_doc()).map(|doc| digests.first(doc).unwrap_or_default()));
             for doc in segment.doc_ids_alive() {
                 vectors.items += 1;
                 vectors.present += u64::from(found[doc as usize].is_some());
             }
-            vectors.segments.push(found);
+            for vector in found {
+                match vector {
+                    Some(vector) => {
+                        vectors.values.extend_from_slice(vector.values());
+                        vectors.scales.push(Some(vector.scale()));
+                    }
+                    None => {
+                        vectors.values.extend_from_slice(&[0; DIMENSIONS]);
+                        vectors.scales.push(None);
+                    }
+                }
+            }
         }
         Ok(vectors)
     }
 
+    /// The row of the item at `address`, with its scale, if it has a vector.
+    fn row(&self, address: DocAddress) -> Option<(&[i8], f32)> {
+        let row = self.starts.get(address.segment_ord as usize)? + address.doc_id as usize;
+        let scale = (*self.scales.get(row)?)?;
+        Some((&self.values[row * DIMENSIONS..(row + 1) * DIMENSIONS], scale))
+    }
+
     /// The vector of the item at `address`, if computed.
-    pub(crate) fn of(&self, address: DocAddress) -> Option<&Arc<Vector>> {
-        self.segments.get(address.segment_ord as usize)?.get(address.doc_id as usize)?.as_ref()
+    pub(crate) fn of(&self, address: DocAddress) -> Option<Vector> {
+        self.row(address).map(|(values, scale)| Vector::from_parts(values, scale))
     }
 
     /// The `limit` live items nearest `query`, nearest first, each with its
@@ -163,28 +188,25 @@ impl ItemVectors {
             }
         };
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
-            let Some(vectors) = self.segments.get(ordinal) else { continue };
             let alive = segment.alive_bitset();
             let address = |doc| DocAddress::new(ordinal as u32, doc);
+            let mut consider_doc = |doc| {
+                if let Some((values, scale)) = self.row(address(doc)) {
+                    consider(query.dot_values(values, scale), address(doc));
+                }
+            };
             match &weight {
                 Some(weight) => {
                     let mut scorer = weight.scorer(segment, 1.0)?;
                     let mut doc = scorer.doc();
                     while doc != TERMINATED {
-                        let vector = vectors[doc as usize].as_ref();
-                        if let (true, Some(vector)) = (alive.is_none_or(|alive| alive.is_alive(doc)), vector) {
-                            consider(vector.dot(query), address(doc));
+                        if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                            consider_doc(doc);
                         }
                         doc = scorer.advance();
                     }
                 }
-                None => {
-                    for doc in segment.doc_ids_alive() {
-                        if let Some(vector) = &vectors[doc as usize] {
-                            consider(vector.dot(query), address(doc));
-                        }
-                    }
-                }
+                None => segment.doc_ids_alive().for_each(consider_doc),
             }
         }
         Ok(nearest.into_sorted_vec().into_iter().map(|near| (near.similarity, near.address)).collect())
