@@ -14,7 +14,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use hoshin_analysis::PreparedAnalysis;
-use hoshin_embed::{Embedder, VectorCache};
+use hoshin_embed::{EmbedError, Embedder};
 use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::journal::{Damage, Journal};
 use hoshin_indexer::progress::Progress;
@@ -124,15 +124,16 @@ fn run(config: Config) -> anyhow::Result<()> {
 /// every core, so a server started next finds them all; without a usable
 /// model, says so and leaves them to a server that has one.
 fn compute_vectors(layout: &IndexLayout, model: &std::path::Path) -> anyhow::Result<()> {
-    let embedder = match Embedder::load(model) {
-        Ok(embedder) => embedder,
+    let (embedder, cache) = match Embedder::load_with_cache(model, &layout.vector_cache_path()) {
+        Ok(loaded) => loaded,
+        // The cache beside the index is hoshin's own: failing to keep it fails the build.
+        Err(error @ EmbedError::Cache { .. }) => return Err(error.into()),
         Err(error) => {
             eprintln!("vectors not computed, semantic search will be off: {error}");
             return Ok(());
         }
     };
     let started = std::time::Instant::now();
-    let (cache, _) = VectorCache::open(&layout.vector_cache_path(), embedder.identity())?;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut progress: Option<Progress> = None;
     let fill = vectors::fill_live(layout, &cache, &embedder, cores, |done, total| {

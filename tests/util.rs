@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use hoshin_analysis::PreparedAnalysis;
-use hoshin_embed::{Embedder, VectorCache};
+use hoshin_embed::Embedder;
 use hoshin_indexer::{open_or_build, BuildInputs, IndexLayout};
 use hoshin_search::{Meaning, QueryLists, SearchEngine};
 use hoshin_server::{
@@ -91,9 +91,9 @@ pub fn meaning() -> Arc<Meaning> {
     static MEANING: OnceLock<Arc<Meaning>> = OnceLock::new();
     MEANING
         .get_or_init(|| {
-            let embedder = Embedder::load(&Embedder::default_path()).expect("the e5 model: `make test` installs it");
-            let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vectors.cache");
-            let (cache, _) = VectorCache::open(&path, embedder.identity()).unwrap();
+            let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vectors.cache");
+            let (embedder, cache) = Embedder::load_with_cache(&Embedder::default_path(), &cache)
+                .expect("the e5 model: `make test` installs it");
             Arc::new(Meaning::new(Arc::new(embedder), Arc::new(cache), DEFAULT_QUERY_VECTORS))
         })
         .clone()

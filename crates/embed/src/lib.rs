@@ -102,6 +102,14 @@ impl Embedder {
         self.identity
     }
 
+    /// Loads the model file at `model` and opens the cache of its vectors at
+    /// `cache` (see [`VectorCache::open`]).
+    pub fn load_with_cache(model: &Path, cache: &Path) -> Result<(Embedder, VectorCache)> {
+        let embedder = Embedder::load(model)?;
+        let (cache, _) = VectorCache::open(cache, embedder.identity())?;
+        Ok((embedder, cache))
+    }
+
     /// The model file to load: the path in [`MODEL_PATH_ENV`] if it is set and
     /// not empty, else [`DEFAULT_MODEL_PATH`].
     pub fn default_path() -> PathBuf {

@@ -158,6 +158,11 @@ impl VectorCache {
             file.set_len(kept as u64).map_err(failed)?;
         }
         opened.vectors = vectors.len();
+        if opened.cut_bytes > 0 || opened.other_model {
+            let (cut_bytes, other_model) = (opened.cut_bytes, opened.other_model);
+            tracing::warn!(path = %path.display(), cut_bytes, other_model, "vector cache partly recomputed");
+        }
+        tracing::info!(path = %path.display(), vectors = opened.vectors, "vector cache opened");
         let cache = VectorCache { path: path.to_path_buf(), file: Mutex::new(file), vectors: RwLock::new(vectors) };
         Ok((cache, opened))
     }

@@ -352,11 +352,6 @@ impl SearchEngine {
         Ok(())
     }
 
-    /// The model and vectors, when semantic search is on.
-    pub fn meaning(&self) -> Option<&Arc<Meaning>> {
-        self.meaning.as_ref()
-    }
-
     /// How many live items have their vector, of how many.
     pub fn vector_count(&self) -> (u64, u64) {
         let catalog = self.catalog();
@@ -444,8 +439,8 @@ impl SearchEngine {
             true => Paging { offset: 0, limit: (page.offset + page.limit).max(MEANING_DEPTH), sort: page.sort },
             false => page,
         };
-        let lexical = self.lexical(&generation, &clauses, filter.as_ref(), request.mode, lexical_page)?;
-        let semantic = self.semantic(&generation, &vectors, request, &clauses, &lexical, filter.as_ref())?;
+        let lexical = self.lexical(&generation, clauses, filter.as_ref(), request.mode, lexical_page)?;
+        let semantic = self.semantic(&generation, &vectors, request, &lexical, filter.as_ref())?;
         let words = lexical.ranking();
         let hits: Vec<Fused> = match (&semantic, by_relevance) {
             (Some(semantic), true) => {
@@ -475,7 +470,7 @@ impl SearchEngine {
     fn lexical(
         &self,
         generation: &Generation,
-        clauses: &[Clause],
+        clauses: Vec<Clause>,
         filter: Option<&Filter>,
         mode: SearchMode,
         page: Paging,
@@ -483,10 +478,10 @@ impl SearchEngine {
         let searcher = generation.searcher();
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
         let leaves = LeafWeights::default();
-        let mut plan = planner.plan(clauses, Escalation::Off);
+        let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan, &leaves);
         if mode == SearchMode::Semantic {
-            return Ok(Lexical { plan, queries, matches: None, unfiltered: None });
+            return Ok(Lexical { clauses, plan, queries, matches: None, unfiltered: None });
         }
         let mut strict = Pass::run(generation, queries.strict.box_clone(), page)?;
         // Every required clause matches the strict matches, so only a query
@@ -499,7 +494,7 @@ impl SearchEngine {
             let escalated = {
                 // Held only while planning: a write's refresh waits for it.
                 let catalog = self.catalog();
-                planner.plan(clauses, Escalation::On { finds_nothing: &finds_nothing, vocabulary: &catalog.suggester })
+                planner.plan(&clauses, Escalation::On { finds_nothing: &finds_nothing, vocabulary: &catalog.suggester })
             };
             if escalated.escalated {
                 plan = escalated;
@@ -514,7 +509,7 @@ impl SearchEngine {
             Some(filter) => (Self::matches(generation, &queries, page, Some(filter))?, Some(unfiltered)),
             None => (unfiltered, None),
         };
-        Ok(Lexical { plan, queries, matches: Some(matches), unfiltered })
+        Ok(Lexical { clauses, plan, queries, matches: Some(matches), unfiltered })
     }
 
     /// The semantic stage, when the mode asks for it, the model is there and,
@@ -530,7 +525,6 @@ impl SearchEngine {
         generation: &Generation,
         vectors: &ItemVectors,
         request: &SearchRequest<'_>,
-        clauses: &[Clause],
         lexical: &Lexical,
         filter: Option<&Filter>,
     ) -> Result<Option<Semantic>> {
@@ -546,7 +540,7 @@ impl SearchEngine {
         };
         // What the resident wants, without what they excluded.
         let wanted_text: Vec<&str> =
-            clauses.iter().filter(|clause| !clause.excluded).map(|clause| clause.text.as_str()).collect();
+            lexical.clauses.iter().filter(|clause| !clause.excluded).map(|clause| clause.text.as_str()).collect();
         let wanted_text = wanted_text.join(" ");
         if !wanted || vectors.present == 0 || wanted_text.trim().is_empty() {
             return Ok(None);
@@ -573,8 +567,7 @@ impl SearchEngine {
             &AddressQuery::new(searcher, &counted),
             &(departments.counter(), years.counter(), municipalities.counter()),
         )?;
-        let added = only_meaning(&found, &words).len() as u64;
-        Ok(Some(Semantic { added, found, words, facets: [departments, years, municipalities] }))
+        Ok(Some(Semantic { found, words, facets: [departments, years, municipalities] }))
     }
 
     /// The page of `hits`, with snippets, what relaxed hits miss, how each
@@ -650,13 +643,12 @@ impl SearchEngine {
             })
             .collect::<Result<Vec<Hit>>>()?;
         let lexical_total = lexical.total();
-        let meaning_total = semantic.map_or(0, |semantic| semantic.added);
+        let meaning_total = semantic.map_or(0, |semantic| semantic.added().count() as u64);
         let total = lexical_total + meaning_total;
         let relaxation = lexical.matches.as_ref().and_then(|matches| {
             let (relaxed, summary) = matches.relaxed.as_ref()?;
             (relaxed.total > 0).then(|| summary.clone())
         });
-        let clauses = parse_clauses(request.query);
         Ok(SearchResults {
             query: request.query.to_string(),
             total,
@@ -666,7 +658,7 @@ impl SearchEngine {
             facets: lexical.facets(semantic),
             relaxation,
             expansions: queries.expansions.iter().map(|(expansion, _)| expansion.clone()).collect(),
-            nearby: if lexical_total == 0 { self.nearby(&clauses) } else { Vec::new() },
+            nearby: if lexical_total == 0 { self.nearby(&lexical.clauses) } else { Vec::new() },
         })
     }
 
@@ -724,9 +716,14 @@ impl SearchEngine {
     /// Looks an item up by id.
     pub fn document(&self, id: &str) -> Result<PolicyItem> {
         let searcher = self.reader.searcher();
+        self.item_at(&searcher, self.address_of(&searcher, id)?)
+    }
+
+    /// Where item `id` is in `searcher`'s generation.
+    fn address_of(&self, searcher: &Searcher, id: &str) -> Result<DocAddress> {
         let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        match top(&searcher, &query, 0, 1)?.first() {
-            Some((_, address)) => self.item_at(&searcher, *address),
+        match top(searcher, &query, 0, 1)?.first() {
+            Some((_, address)) => Ok(*address),
             None => Err(SearchError::DocumentNotFound(id.to_string())),
         }
     }
@@ -743,10 +740,7 @@ impl SearchEngine {
             (Arc::clone(&catalog.generation), Arc::clone(&catalog.vectors))
         };
         let searcher = generation.searcher();
-        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let Some(&(_, address)) = top(searcher, &query, 0, 1)?.first() else {
-            return Err(SearchError::DocumentNotFound(id.to_string()));
-        };
+        let address = self.address_of(searcher, id)?;
         let vector = match vectors.of(address) {
             Some(vector) => Arc::new(vector),
             // Not computed yet: one passage costs a search's query, and the
@@ -955,16 +949,10 @@ impl Pass {
 impl Matches {
     /// Which of `found` match the words, strictly or relaxed.
     fn words_among(&self, searcher: &Searcher, found: &[(f32, DocAddress)]) -> Result<HashSet<DocAddress>> {
-        let addresses: Vec<DocAddress> = found.iter().map(|(_, address)| *address).collect();
-        let mut passes: Vec<((), Box<dyn Query>)> = vec![((), self.strict.query.box_clone())];
-        passes.extend(self.relaxed.iter().map(|(relaxed, _)| ((), relaxed.query.box_clone())));
-        let labels = Membership::of(searcher, &passes)?.labels(searcher, &addresses, true)?;
-        Ok(addresses
-            .into_iter()
-            .zip(labels)
-            .filter(|(_, labels)| !labels.is_empty())
-            .map(|(address, _)| address)
-            .collect())
+        let mut passes = vec![(Occur::Should, self.strict.query.box_clone())];
+        passes.extend(self.relaxed.iter().map(|(relaxed, _)| (Occur::Should, relaxed.query.box_clone())));
+        let words = matching(searcher, found, Box::new(BooleanQuery::new(passes)), true)?;
+        Ok(words.into_iter().map(|(_, address)| address).collect())
     }
 }
 
@@ -1005,6 +993,8 @@ fn only_meaning(found: &[(f32, DocAddress)], words: &HashSet<DocAddress>) -> Vec
 
 /// What the lexical stage found.
 struct Lexical {
+    /// What was typed, clause by clause.
+    clauses: Vec<Clause>,
     /// The plan kept: as typed, or escalated.
     plan: QueryPlan,
     queries: PlanQueries,
@@ -1055,21 +1045,22 @@ struct Semantic {
     found: Vec<(f32, DocAddress)>,
     /// Those of them the words found too.
     words: HashSet<DocAddress>,
-    /// How many of them only meaning found.
-    added: u64,
     /// Per facet of [`FACET_FIELDS`], the counts of the items only meaning
     /// found, without the filters.
     facets: [ValueCounts; 3],
 }
 
 impl Semantic {
+    /// The items only meaning found, nearest first.
+    fn added(&self) -> impl Iterator<Item = &(f32, DocAddress)> {
+        self.found.iter().filter(|(_, address)| !self.words.contains(address))
+    }
+
     /// The items only meaning found, by fiscal year in `sort`'s order,
     /// nearest first within a year.
     fn added_by_year(&self, generation: &Generation, sort: SortOrder) -> Vec<Fused> {
         let mut added: Vec<(u64, Fused)> = self
-            .found
-            .iter()
-            .filter(|(_, address)| !self.words.contains(address))
+            .added()
             .map(|&(similarity, address)| {
                 (generation.fiscal_year(address), Fused { address, words: None, similarity: Some(similarity) })
             })

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use hoshin_embed::{Embedder, VectorCache};
+use hoshin_embed::Embedder;
 use hoshin_indexer::IndexLayout;
 use hoshin_search::{Meaning, SearchEngine};
 
@@ -69,17 +69,8 @@ impl MeaningConfig {
             MeaningConfig::Shared(meaning) => return Ok(meaning.clone()),
             MeaningConfig::Off => return Err("semantic search is turned off".into()),
         };
-        let embedder = Embedder::load(model).map_err(|error| error.to_string())?;
-        let (cache, opened) =
-            VectorCache::open(&layout.vector_cache_path(), embedder.identity()).map_err(|error| error.to_string())?;
-        if opened.cut_bytes > 0 || opened.other_model {
-            tracing::warn!(
-                cut_bytes = opened.cut_bytes,
-                other_model = opened.other_model,
-                "vector cache partly recomputed"
-            );
-        }
-        tracing::info!(vectors = opened.vectors, "vector cache opened");
+        let (embedder, cache) =
+            Embedder::load_with_cache(model, &layout.vector_cache_path()).map_err(|error| error.to_string())?;
         Ok(Arc::new(Meaning::new(Arc::new(embedder), Arc::new(cache), query_vectors)))
     }
 }
