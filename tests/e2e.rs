@@ -241,6 +241,8 @@ async fn a_resident_searches_narrows_pages_opens_an_item_and_goes_back() {
     let first_page = browser.eval("document.querySelector('#results li.hit .snippet').textContent").await;
     client.find(Locator::XPath("//nav[@id='pager']//a[.='2']")).await.unwrap().click().await.unwrap();
     browser.wait_for("location.search.includes('page=2')").await;
+    // The address changes before the answer comes; the pager is drawn with the hits.
+    browser.wait_for("document.querySelector('#pager [aria-current=page]')?.textContent === '2'").await;
     browser.wait_for(&format!("{HITS}.length > 0")).await;
     let second_page = browser.eval("document.querySelector('#results li.hit .snippet').textContent").await;
     assert_ne!(first_page, second_page);
