@@ -31,7 +31,10 @@
 # ITEMS=118 runs on the seed itself; other sizes come from `hoshin generate
 # --seed 1`, kept under target/bench-corpus/ for later runs. The model is
 # HOSHIN_E5_MODEL's (scripts/install-e5-model's by default); naming a missing
-# file measures hoshin without vectors, all its modes then lexical.
+# file measures hoshin without vectors, all its modes then lexical. The vector
+# cache of a run is kept as target/bench-corpus/<items>.vectors.cache and the
+# next run at that size starts from it (embedding 100,000 items takes most of
+# an hour on two cores); delete it to measure a cold build again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 items=${ITEMS:-100000}
@@ -84,11 +87,15 @@ import json, sys
 print(sum(len((i["policy"] + i["text"]).encode()) for i in map(json.loads, open(sys.argv[1]))))' "$work/items.jsonl")
 echo "corpus: $items items, $text_bytes bytes of policy and item text, from $corpus" >&2
 
+kept_vectors=target/bench-corpus/$items.vectors.cache
+mkdir -p "$work/hoshin" target/bench-corpus
+[ -f "$kept_vectors" ] && cp "$kept_vectors" "$work/hoshin/vectors.cache"
 echo "building hoshin's index and vectors, then again with the vector cache warm" >&2
 for run in cold warm; do
   RUST_LOG=warn /usr/bin/time -v -o "$work/hoshin-build-$run.time" \
     "$hoshin" index --index "$work/hoshin" --seeds "$corpus" --dictionary index/dictionary | tee "$work/hoshin-build-$run.out" >&2
 done
+[ -f "$work/hoshin/vectors.cache" ] && cp "$work/hoshin/vectors.cache" "$kept_vectors"
 
 echo "building Groonga's database" >&2
 python3 -c '
@@ -263,9 +270,9 @@ for name, h, g, fmt in rows:
 print(f"| errors under load | {h_errors + sum(mode[3] for mode in modes.values())} | {g_errors} | |")
 health = json.load(open(os.path.join(work, "hoshin-health.json")))["vectors"]
 print(f"\nvectors when loaded: {health['state']}, {health['embedded']} of {health['items']} items")
-for run, found in [("cold", vectors_cold), ("warm", vectors_warm)]:
+for build, found in [("first build", vectors_cold), ("second build", vectors_warm)]:
     if found:
-        print(f"vectors, {run} cache: {found.group(2)} distinct texts cached, {found.group(3)} embedded, {found.group(4)} s")
+        print(f"vectors, {build}: {found.group(2)} distinct texts cached, {found.group(3)} embedded, {found.group(4)} s")
 print(f"server memory after the hybrid load: {hoshin_memory_mb:,.0f} MB")
 rps, p50, p99, _ = modes["questions"]
 print(f"residents' questions one at a time, hybrid, no query-vector cache: {rps:,.1f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
