@@ -31,6 +31,7 @@ mod error;
 mod item;
 pub mod japanese;
 pub mod lexicon;
+pub mod lookalikes;
 pub mod marks;
 pub mod ngram;
 pub mod normalize;
