@@ -195,6 +195,87 @@ fn too_few_exact_matches_are_followed_by_partial_ones_that_say_what_they_miss() 
     assert!(results.hits[0].missing_words.is_empty());
 }
 
+/// (query, item, within, what it probes): the words residents type slightly
+/// wrong, which find nothing as typed; each kind is named by the expansion
+/// that matched.
+const WIDENED_CASES: &[(&str, &str, usize, &str)] = &[
+    ("ほいくじょ", "068", 3, "voicing in a compound: 保育所 read ホイクショ, typed じょ"),
+    ("ひなんじょ", "084", 1, "voicing in a compound: 避難所"),
+    ("ワクチンの摂種", "046", 1, "a slip inside a longer query: 摂種 read as 接種, ワクチン kept"),
+    ("マイナカードを作りたい", "042", 2, "a wish: マイナカード required, 作りたい not"),
+    ("国保はいつまで", "054", 1, "a question: 国保 required, いつ not"),
+    ("ハイク", "096", 1, "a clipped katakana word with its dakuten lost: バイシクル"),
+    ("交安", "096", 1, "a clipped kanji compound: 交通安全"),
+    ("総防", "016", 1, "a clipped kanji compound: 総合防災"),
+    ("末来戦略", "011", 3, "a lookalike character: 末 for 未"),
+    ("地域往民", "052", 3, "a lookalike character: 往 for 住"),
+];
+
+#[test]
+fn words_typed_slightly_wrong_find_their_item() {
+    assert_each_finds_its_item(seed().engine(), WIDENED_CASES);
+}
+
+#[test]
+fn each_widening_is_named_in_the_answer() {
+    let engine = seed().engine();
+    for (query, kind, to) in [
+        ("ほいくじょ", "sound_alike", "ホイクショ"),
+        ("ハイク", "clipped", "バイシクルシティ"),
+        ("交安", "clipped", "交通安全"),
+        ("末来戦略", "lookalike", "未来戦略"),
+    ] {
+        let results = search(engine, query);
+        assert!(
+            results.expansions.iter().any(|expansion| expansion.kind == kind && expansion.to == to),
+            "{query}: {:?}",
+            results.expansions
+        );
+        let explained = engine.search(&SearchRequest { explain: true, ..SearchRequest::new(query) }).unwrap();
+        let explanation = explained.hits[0].explanation.as_ref().expect("explained");
+        let matched = explanation["expansions"].as_array().expect("expansions explained");
+        assert!(matched.iter().any(|expansion| expansion["kind"] == kind), "{query}: {explanation}");
+    }
+}
+
+#[test]
+fn a_wish_or_a_question_requires_its_topic_and_says_what_it_left_out() {
+    let engine = seed().engine();
+    let results = search(engine, "マイナカードを作りたい");
+    let relaxation = results.relaxation.as_ref().expect("relaxed");
+    assert_eq!(relaxation.words, ["マイナカード", "作り"]);
+    assert_eq!(results.hits[0].missing_words, ["作り"]);
+}
+
+#[test]
+fn when_no_item_matches_most_words_items_matching_any_follow() {
+    let engine = seed().engine();
+    let results = search(engine, "子育て 図書館 防災");
+    let relaxation = results.relaxation.as_ref().expect("relaxed");
+    assert_eq!((relaxation.exact_total, relaxation.minimum_matched), (0, 1));
+    assert!(results.total > 10, "{}", results.total);
+    for hit in &results.hits {
+        assert!(hit.missing_words.len() < 3, "{}: {:?}", hit.item.id, hit.missing_words);
+    }
+}
+
+#[test]
+fn a_compound_swapped_in_is_highlighted_only_where_it_stands_whole() {
+    let engine = seed().engine();
+    let results = engine.search(&SearchRequest { limit: 100, ..SearchRequest::new("ＤＸ") }).unwrap();
+    assert!(results.expansions.iter().any(|expansion| expansion.to == "デジタル化"), "{:?}", results.expansions);
+    for hit in &results.hits {
+        assert!(!hit.snippet.contains("<mark>化</mark>"), "{}", hit.snippet);
+    }
+}
+
+#[test]
+fn analysis_lists_what_a_search_widens_a_word_that_finds_nothing_with() {
+    let expansions = seed().engine().expansions("ハイク").unwrap();
+    let kinds: Vec<&str> = expansions.iter().map(|expansion| expansion.kind).collect();
+    assert!(kinds.contains(&"related") && kinds.contains(&"clipped"), "{expansions:?}");
+}
+
 #[test]
 fn kana_queries_highlight_the_words_they_spell() {
     let engine = seed().engine();

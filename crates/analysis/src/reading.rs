@@ -133,6 +133,16 @@ impl Readings {
         Readings { dictionary, segmenter }
     }
 
+    /// Whether the system dictionary reads `text` as one word it knows
+    /// (忙しい, 先生; not 福止, 福 and 止, nor an unknown 経栄).
+    pub fn is_one_word(&self, text: &str) -> bool {
+        let normalized = crate::normalize::normalize(text.trim());
+        match self.segmenter.segment(Cow::Borrowed(normalized.as_str())) {
+            Ok(tokens) => matches!(tokens.as_slice(), [token] if !token.word_id.is_unknown()),
+            Err(_) => false,
+        }
+    }
+
     /// Up to `limit` katakana readings `text` could have, the likeliest
     /// first: each word read as the dictionary reads it in context, then by
     /// its other readings, and a word it does not know (経栄 for 経営) by the

@@ -8,8 +8,9 @@
 //! Every required clause must match (see [`crate::planner`] for what a clause
 //! matches); excluded clauses must not. When fewer than [`RELAX_BELOW`] items
 //! match that way and the query has several words, items matching most of the
-//! words follow the strict ones, never ahead of them, the way Meilisearch's
-//! matching strategy or Elasticsearch's `minimum_should_match` behave. Near
+//! words (or, when none does, any of them) follow the strict ones, never ahead
+//! of them, the way Meilisearch's matching strategy or Elasticsearch's
+//! `minimum_should_match` behave. Near
 //! misses and sound-alikes escalate the same way: the query first runs as
 //! typed (see [`crate::planner`]). Strict and relaxed matches are each counted,
 //! tallied by facet and paged in one pass over the index. In hybrid mode the
@@ -41,7 +42,7 @@ use crate::error::{Result, SearchError};
 use crate::explain::describe;
 use crate::facets::{FacetColumns, ValueCounts};
 use crate::few_matches::{AddressQuery, FewMatches};
-use crate::fusion::{fuse, Fused, WordsFound, FUSION};
+use crate::fusion::{fuse, Fused, FusionWeights, WordsFound, FUSION};
 use crate::id_order::ById;
 use crate::planner::weights::FieldWeights;
 use crate::planner::{Escalation, LeafWeights, Planner, QueryPlan, QueryTree};
@@ -444,7 +445,8 @@ impl SearchEngine {
         let words = lexical.ranking();
         let hits: Vec<Fused> = match (&semantic, by_relevance) {
             (Some(semantic), true) => {
-                fuse(&words, &semantic.found, &FUSION).into_iter().skip(page.offset).take(page.limit).collect()
+                let weights = lexical.fusion_weights();
+                fuse(&words, &semantic.found, &weights).into_iter().skip(page.offset).take(page.limit).collect()
             }
             (None, true) => words.iter().skip(page.offset).take(page.limit).map(Fused::of_words).collect(),
             // By year, every lexical match first, as paged, then meaning's.
@@ -503,10 +505,14 @@ impl SearchEngine {
             }
         }
         // Relaxed only now, for the plan that is kept: an escalated plan relaxes differently.
-        let unfiltered = Self::relax(generation, strict, &queries, page, None)?;
-        // The facets count the whole query's matches, whichever values are chosen.
+        let unfiltered = Self::relax(generation, strict, &queries, page, None, None)?;
+        // The facets count the whole query's matches, whichever values are
+        // chosen, and the filtered matches relax as far as those did.
         let (matches, unfiltered) = match filter {
-            Some(filter) => (Self::matches(generation, &queries, page, Some(filter))?, Some(unfiltered)),
+            Some(filter) => {
+                let minimum = unfiltered.relaxed.as_ref().map(|(_, relaxation)| relaxation.minimum_matched);
+                (Self::matches(generation, &queries, page, filter, minimum)?, Some(unfiltered))
+            }
             None => (unfiltered, None),
         };
         Ok(Lexical { clauses, plan, queries, matches: Some(matches), unfiltered })
@@ -662,55 +668,72 @@ impl SearchEngine {
         })
     }
 
-    /// The strict matches of a plan's `queries`, and the relaxed ones when the
-    /// strict ones are too few, each counted and paged in one pass, within
-    /// `filter`.
+    /// The strict matches of a plan's `queries` within `filter`, and the
+    /// relaxed ones matching at least `minimum` words when the strict ones
+    /// are too few, each counted and paged in one pass.
     fn matches(
         generation: &Generation,
         queries: &PlanQueries,
         page: Paging,
-        filter: Option<&Filter>,
+        filter: &Filter,
+        minimum: Option<usize>,
     ) -> Result<Matches> {
-        let strict = Pass::run(generation, Filter::applied(filter, queries.strict.box_clone()), page)?;
-        Self::relax(generation, strict, queries, page, filter)
+        let strict = Pass::run(generation, Filter::applied(Some(filter), queries.strict.box_clone()), page)?;
+        Self::relax(generation, strict, queries, page, Some(filter), minimum)
     }
 
     /// `strict`, the strict matches of `queries` within `filter`, and the
-    /// relaxed ones when they are too few.
+    /// relaxed ones when they are too few: those matching at least `minimum`
+    /// words, or by default most words, or, when no item matches most, any
+    /// word, ranked by how many and how well they match.
     fn relax(
         generation: &Generation,
         strict: Pass,
         queries: &PlanQueries,
         page: Paging,
         filter: Option<&Filter>,
+        minimum: Option<usize>,
     ) -> Result<Matches> {
         let (false, Some(strict_matches)) = (queries.units.is_empty(), &strict.few) else {
             return Ok(Matches { strict, relaxed: None });
         };
         let words = queries.units.len();
-        let minimum_matched = words - (words / 3).max(1);
-        let most_units = BooleanQuery::with_minimum_required_clauses(
-            queries.units.iter().map(|(_, query)| (Occur::Should, query.box_clone())).collect(),
-            minimum_matched,
-        );
-        let strict_matches = AddressQuery::new(generation.searcher(), strict_matches);
-        let mut relaxed: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(most_units)), (Occur::MustNot, Box::new(strict_matches))];
-        relaxed.extend(queries.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
-        let relaxation = Relaxation {
-            exact_total: strict.total as u64,
-            words: queries.units.iter().map(|(label, _)| label.clone()).collect(),
-            minimum_matched,
+        let most = words - (words / 3).max(1);
+        let minimums = match minimum {
+            Some(minimum) => vec![minimum],
+            None if most > 1 => vec![most, 1],
+            None => vec![most],
         };
+        let strict_matches = AddressQuery::new(generation.searcher(), strict_matches);
         // Relaxed matches follow every strict one, so the page goes on where the strict ones end.
         let relaxed_page = Paging {
             offset: page.offset.saturating_sub(strict.total),
             limit: page.limit - strict.page.len(),
             sort: page.sort,
         };
-        let relaxed =
-            Pass::run(generation, Filter::applied(filter, Box::new(BooleanQuery::new(relaxed))), relaxed_page)?;
-        Ok(Matches { strict, relaxed: Some((relaxed, relaxation)) })
+        let mut relaxed = None;
+        for minimum_matched in minimums {
+            let some_units = BooleanQuery::with_minimum_required_clauses(
+                queries.units.iter().map(|(_, query)| (Occur::Should, query.box_clone())).collect(),
+                minimum_matched,
+            );
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, Box::new(some_units)), (Occur::MustNot, Box::new(strict_matches.clone()))];
+            clauses.extend(queries.excluded.iter().map(|query| (Occur::MustNot, query.box_clone())));
+            let pass =
+                Pass::run(generation, Filter::applied(filter, Box::new(BooleanQuery::new(clauses))), relaxed_page)?;
+            let relaxation = Relaxation {
+                exact_total: strict.total as u64,
+                words: queries.units.iter().map(|(label, _)| label.clone()).collect(),
+                minimum_matched,
+            };
+            let found = pass.total > 0;
+            relaxed = Some((pass, relaxation));
+            if found {
+                break;
+            }
+        }
+        Ok(Matches { strict, relaxed })
     }
 
     /// Looks an item up by id.
@@ -830,14 +853,13 @@ impl SearchEngine {
         Ok(siblings)
     }
 
-    /// What a query of `text` would be widened with, related words included
-    /// (a search adds those only when few items match); sound-alikes, which
-    /// depend on what the words find, are left out.
-    pub fn expansions(&self, text: &str) -> Vec<Expansion> {
-        let catalog = self.catalog();
-        let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
-        let escalation = Escalation::On { finds_nothing: &|_| false, vocabulary: &catalog.suggester };
-        planner.plan(&parse_clauses(text), escalation).expansions.into_iter().map(|(expansion, _)| expansion).collect()
+    /// What a search for `text` widens it with: the same plan, escalated
+    /// as far as what the words find makes a search escalate it.
+    pub fn expansions(&self, text: &str) -> Result<Vec<Expansion>> {
+        let generation = Arc::clone(&self.catalog().generation);
+        let page = Paging { offset: 0, limit: 1, sort: SortOrder::Relevance };
+        let lexical = self.lexical(&generation, parse_clauses(text), None, SearchMode::Lexical, page)?;
+        Ok(lexical.queries.expansions.into_iter().map(|(expansion, _)| expansion).collect())
     }
 
     /// The tokens each analysis makes of `text`, as the index stores them.
@@ -1011,6 +1033,15 @@ impl Lexical {
         let found = |relaxed: bool| move |&(score, address): &(f32, DocAddress)| WordsFound { address, score, relaxed };
         let strict = matches.strict.page.iter().map(found(false));
         strict.chain(matches.relaxed.iter().flat_map(|(relaxed, _)| relaxed.page.iter().map(found(true)))).collect()
+    }
+
+    /// The fusion's weights for this search: the relaxed ranking weighs
+    /// as much as the share of the words its items match at least, so that
+    /// items matching one word of several trail what meaning finds.
+    fn fusion_weights(&self) -> FusionWeights {
+        let relaxation = self.matches.as_ref().and_then(|matches| matches.relaxed.as_ref()).map(|(_, r)| r);
+        let share = relaxation.map_or(1.0, |r| r.minimum_matched as f32 / r.words.len().max(1) as f32);
+        FusionWeights { words: FUSION.words * share, ..FUSION }
     }
 
     /// Items matching the words, within the filters.

@@ -23,8 +23,8 @@
 //! }
 //! ```
 //!
-//! When fewer than ten items match every word, items matching most words follow
-//! them: the answer then has `"relaxation": {"exact_total", "words",
+//! When fewer than ten items match every word, items matching most words (or,
+//! when none does, any word) follow them: the answer then has `"relaxation": {"exact_total", "words",
 //! "minimum_matched"}` and each added hit lists its `"missing_words"`. With
 //! `explain=true` every hit carries an `"explanation"` of its score. When the
 //! query was widened (a synonym, a resident phrase, a sound-alike), the answer
@@ -150,9 +150,10 @@ pub struct SearchResults {
 pub struct Expansion {
     /// `synonym` (the city's list, or the same word in Sudachi's synonym
     /// dictionary), `phrase` (the resident phrase table), `related` (a word
-    /// of related meaning, only when few items match) or `sound_alike` (a
-    /// reading of a word that matched nothing as typed: romaji, kana, a
-    /// misspelling).
+    /// of related meaning, only when few items match); for a word that
+    /// matched nothing as typed, `sound_alike` (a reading it may have meant:
+    /// romaji, kana, a misspelling), `clipped` (a word it may be short for)
+    /// or `lookalike` (its spelling with a character that looks like one typed).
     pub kind: &'static str,
     /// What was typed.
     pub from: String,

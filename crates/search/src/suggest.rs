@@ -7,7 +7,9 @@
 //! looked up under both, so 図書 and としょ both suggest 図書館. Words of one
 //! character and bare numbers are left out: they complete nothing useful.
 //! Each word is also filed under its reading with small kana and dakuten
-//! forgotten, for the planner's sound-alikes (see `planner::sound_alike`).
+//! forgotten, for the planner's sound-alikes (see `planner::sound_alike`);
+//! words of one character are kept for that alone, as the later parts of a
+//! compound whose reading voices there (所 in 相談所, typed そうだんじょ).
 
 use std::collections::HashMap;
 
@@ -41,6 +43,9 @@ pub struct Suggester {
     keys: Vec<(String, usize)>,
     /// Words by their reading with small kana and (han)dakuten forgotten.
     by_folded_reading: HashMap<String, Vec<usize>>,
+    /// The readings of one-character words, most frequent first, by their
+    /// reading so forgotten.
+    single_characters: HashMap<String, Vec<String>>,
 }
 
 /// A word normalised, with its length and its reading's, in characters.
@@ -71,7 +76,7 @@ impl Suggester {
                 let mut terms = inverted_index.terms().stream().map_err(tantivy::TantivyError::from)?;
                 while terms.advance() {
                     let Ok(word) = std::str::from_utf8(terms.key()) else { continue };
-                    if worth_suggesting(word) {
+                    if word.chars().any(char::is_alphabetic) {
                         *counts.entry(word.to_string()).or_default() += u64::from(terms.value().doc_freq);
                     }
                 }
@@ -88,8 +93,17 @@ impl Suggester {
     }
 
     /// A suggester of `words`.
-    fn of(mut words: Vec<Suggestion>) -> Suggester {
+    pub(crate) fn of(mut words: Vec<Suggestion>) -> Suggester {
         words.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let (words, single): (Vec<Suggestion>, Vec<Suggestion>) =
+            words.into_iter().partition(|word| worth_suggesting(&word.text));
+        let mut single_characters: HashMap<String, Vec<String>> = HashMap::new();
+        for word in single.into_iter().filter(|word| !word.reading.is_empty()) {
+            let readings = single_characters.entry(fold_kana(&word.reading)).or_default();
+            if !readings.contains(&word.reading) {
+                readings.push(word.reading);
+            }
+        }
         let spellings: Vec<Spelling> = words
             .iter()
             .map(|word| {
@@ -107,7 +121,7 @@ impl Suggester {
             }
         }
         keys.sort();
-        Suggester { words, spellings, keys, by_folded_reading }
+        Suggester { words, spellings, keys, by_folded_reading, single_characters }
     }
 
     /// Up to `limit` words starting with `prefix` (or, for a kana prefix, whose
@@ -200,26 +214,65 @@ impl Suggester {
         found.into_iter().take(limit).map(|index| self.words[index].clone()).collect()
     }
 
-    /// The readings of the words whose reading is `reading` but for small
-    /// kana, dakuten and handakuten (ハイク: バイク), most frequent first; for a
-    /// reading no one word has, the reading of the fewest words that spell it
-    /// together (ハサードマツプ: ハザード and マップ, which the dictionary keeps apart).
-    pub fn sounding_like(&self, reading: &str) -> Vec<String> {
+    /// Up to `limit` readings of the words whose reading is `reading` but
+    /// for small kana, dakuten and handakuten (ハイク: バイク), most frequent
+    /// first; for a reading no one word has, the readings of the fewest words
+    /// that spell it together (ハサードマツプ: ハザード and マップ, which the
+    /// dictionary keeps apart; ソウダンジョ: ソウダン and ショ, as 相談所 is read
+    /// where the dictionary does not voice 所), a later word possibly of one
+    /// character.
+    pub fn sounding_like(&self, reading: &str, limit: usize) -> Vec<String> {
+        self.spelled(reading, limit).unwrap_or_default()
+    }
+
+    /// Up to `limit` words written in kana that `reading` may be a clipped
+    /// form of (ハイク: バイシクル, ケアマネ: ケアマネジャー): their reading begins
+    /// with its first two kana and holds the rest in order, small kana and
+    /// dakuten aside; the least clipped first, then the commonest.
+    pub fn clipped_from(&self, reading: &str, limit: usize) -> Vec<Suggestion> {
+        let typed: Vec<char> = fold_kana(reading).chars().collect();
+        if typed.len() < MIN_CLIPPED_KANA {
+            return Vec::new();
+        }
+        let (start, rest) = typed.split_at(2);
+        let mut found: Vec<(usize, usize)> = self
+            .words
+            .iter()
+            .enumerate()
+            .filter(|(_, word)| is_kana(&word.text))
+            .filter_map(|(index, word)| {
+                let folded: Vec<char> = fold_kana(&word.reading).chars().collect();
+                let holds_the_rest = || {
+                    let mut later = folded[2..].iter();
+                    rest.iter().all(|kana| later.any(|candidate| candidate == kana))
+                };
+                (folded.len() > typed.len() && folded.starts_with(start) && holds_the_rest())
+                    .then(|| (folded.len() - typed.len(), index))
+            })
+            .collect();
+        found.sort_unstable();
+        found.into_iter().take(limit).map(|(_, index)| self.words[index].clone()).collect()
+    }
+
+    /// What [`Suggester::sounding_like`] finds; `None` for nothing.
+    fn spelled(&self, reading: &str, limit: usize) -> Option<Vec<String>> {
         let folded: Vec<char> = fold_kana(reading).chars().collect();
-        let readings_of = |piece: &[char]| -> Vec<&str> {
-            let key: String = piece.iter().collect();
+        // The readings of a piece of `folded` starting at `start`.
+        let readings_of = |start: usize, end: usize| -> Vec<&str> {
+            let key: String = folded[start..end].iter().collect();
             let mut readings: Vec<&str> = Vec::new();
-            for &index in self.by_folded_reading.get(&key).into_iter().flatten() {
-                let reading = self.words[index].reading.as_str();
+            let words = self.by_folded_reading.get(&key).into_iter().flatten();
+            let single = self.single_characters.get(&key).filter(|_| start > 0).into_iter().flatten();
+            for reading in words.map(|&index| self.words[index].reading.as_str()).chain(single.map(String::as_str)) {
                 if !readings.contains(&reading) {
                     readings.push(reading);
                 }
             }
             readings
         };
-        let whole = readings_of(&folded);
+        let whole = readings_of(0, folded.len());
         if !whole.is_empty() {
-            return whole.into_iter().map(str::to_string).collect();
+            return Some(whole.into_iter().take(limit).map(str::to_string).collect());
         }
         // fewest[end]: the fewest pieces (and the last piece's start) spelling folded[..end].
         let mut fewest: Vec<Option<(usize, usize)>> = vec![None; folded.len() + 1];
@@ -228,7 +281,7 @@ impl Suggester {
             for start in 0..end.saturating_sub(1) {
                 let Some((pieces, _)) = fewest[start] else { continue };
                 let better = fewest[end].is_none_or(|(best, _)| pieces + 1 < best);
-                if better && pieces < MAX_SOUNDING_PIECES && !readings_of(&folded[start..end]).is_empty() {
+                if better && pieces < MAX_SOUNDING_PIECES && !readings_of(start, end).is_empty() {
                     fewest[end] = Some((pieces + 1, start));
                 }
             }
@@ -236,12 +289,20 @@ impl Suggester {
         let mut pieces = Vec::new();
         let mut end = folded.len();
         while end > 0 {
-            let Some((_, start)) = fewest[end] else { return Vec::new() };
-            pieces.push(readings_of(&folded[start..end])[0]);
+            let (_, start) = fewest[end]?;
+            pieces.push(readings_of(start, end));
             end = start;
         }
-        pieces.reverse();
-        vec![pieces.concat()]
+        // Every way of reading the pieces, the commonest first.
+        let mut spellings = vec![String::new()];
+        for readings in pieces.iter().rev() {
+            spellings = spellings
+                .iter()
+                .flat_map(|spelled| readings.iter().map(move |reading| format!("{spelled}{reading}")))
+                .take(limit)
+                .collect();
+        }
+        Some(spellings)
     }
 }
 
@@ -260,6 +321,10 @@ fn reading_in_context(word: &str, analyzers: &Analyzers, readings: &Readings) ->
 
 /// Characters of a typed word per typing slip [`Suggester::nearby`] forgives.
 const CHARS_PER_SLIP: usize = 4;
+
+/// Fewest kana a word typed in kana has for [`Suggester::clipped_from`]: two
+/// begin too many words.
+const MIN_CLIPPED_KANA: usize = 3;
 
 /// Most words a reading is spelled from when no one word has it.
 const MAX_SOUNDING_PIECES: usize = 3;
@@ -308,6 +373,41 @@ mod tests {
             suggester(&[("狛江", "コマエ", 33), ("こま", "コマ", 7), ("ごみ", "ゴミ", 5), ("ごみ箱", "ゴミバコ", 2)]);
         assert_eq!(texts(words.suggest("こま", 8)), ["狛江"]);
         assert_eq!(texts(words.suggest("ごみ", 8)), ["ごみ", "ごみ箱"]);
+    }
+
+    #[test]
+    fn a_kana_reading_sounds_like_the_words_that_spell_it_voiced_or_not() {
+        let words = suggester(&[
+            ("相談", "ソウダン", 9),
+            ("女", "ジョ", 4),
+            ("所", "ショ", 3),
+            ("バイク", "バイク", 2),
+            ("ハザード", "ハザード", 2),
+            ("マップ", "マップ", 2),
+        ]);
+        assert_eq!(words.sounding_like("ハイク", 4), ["バイク"]);
+        assert_eq!(words.sounding_like("ハサードマツプ", 4), ["ハザードマップ"]);
+        // A compound voiced where the dictionary does not voice it (相談所, そうだんじょ):
+        // a later part may be a word of one character, never offered as a suggestion.
+        assert_eq!(words.sounding_like("ソウダンジョ", 4), ["ソウダンジョ", "ソウダンショ"]);
+        assert!(words.suggest("所", 4).is_empty());
+        assert!(
+            words.sounding_like("ジョソウダン", 4).is_empty(),
+            "a word of one character ends a compound, never begins it"
+        );
+    }
+
+    #[test]
+    fn a_kana_word_may_be_clipped_from_the_kana_words_it_begins_and_threads() {
+        let words = suggester(&[
+            ("ケアマネジャー", "ケアマネジャー", 3),
+            ("ケアハウス", "ケアハウス", 5),
+            ("バイシクルシティ", "バイシクルシティ", 1),
+            ("俳句大会", "ハイクタイカイ", 2),
+        ]);
+        assert_eq!(texts(words.clipped_from("ケアマネ", 4)), ["ケアマネジャー"]);
+        assert_eq!(texts(words.clipped_from("ハイク", 4)), ["バイシクルシティ"], "kana words only, dakuten aside");
+        assert!(words.clipped_from("ケア", 4).is_empty(), "two kana begin too many words");
     }
 
     #[test]

@@ -135,9 +135,9 @@ pub struct AnalyzeResult {
     pub text: String,
     /// What each analyzer makes of it.
     pub analyzers: Vec<AnalysisTokens>,
-    /// What a search for it would be widened with: synonyms, resident
-    /// phrases and related words (a search adds those only for words that
-    /// find nothing as typed).
+    /// What a search for it is widened with: synonyms, resident phrases
+    /// and, for words that find nothing as typed, related words and
+    /// sound-alikes.
     pub expansions: Vec<Expansion>,
 }
 

@@ -181,7 +181,7 @@ pub(crate) async fn analyze(
         .run(move || {
             Ok::<_, ApiError>(AnalyzeResult {
                 analyzers: engine.analyze(&text),
-                expansions: engine.expansions(&text),
+                expansions: engine.expansions(&text)?,
                 text,
             })
         })

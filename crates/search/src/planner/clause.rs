@@ -13,8 +13,10 @@ use tantivy::tokenizer::Token;
 use super::swaps::SwapKind;
 use super::tree::QueryTree;
 use super::weights::{
-    FieldWeights, NEAR_MISS, PHRASE_BONUS, PHRASE_FACTOR, RELATED_FACTOR, SOUND_ALIKE_FACTOR, SYNONYM_FACTOR,
+    FieldWeights, CLIPPED_FACTOR, LOOKALIKE_FACTOR, NEAR_MISS, PHRASE_BONUS, PHRASE_FACTOR, RELATED_FACTOR,
+    SOUND_ALIKE_FACTOR, SYNONYM_FACTOR,
 };
+use super::Widening;
 use crate::syntax::ClauseKind;
 
 /// Share of a clause's bigrams a near miss must contain at least.
@@ -33,6 +35,8 @@ pub type Terms = Vec<(usize, String)>;
 pub struct Analysed {
     /// Words as written.
     pub surface: Terms,
+    /// The byte range of the text each word as written came from.
+    surface_ranges: Vec<Range<usize>>,
     /// Normalised words.
     pub normalized: Terms,
     /// The byte range of the text each normalised word came from.
@@ -49,6 +53,7 @@ impl Analysed {
         let terms = |tokens: Vec<Token>| tokens.into_iter().map(|token| (token.position, token.text)).collect();
         let [surface, normalized] = analyzers.tokens_of(text, [Analysis::Surface, Analysis::Normalized]);
         Analysed {
+            surface_ranges: surface.iter().map(|token| token.offset_from..token.offset_to).collect(),
             surface: terms(surface),
             normalized_ranges: normalized.iter().map(|token| token.offset_from..token.offset_to).collect(),
             normalized: terms(normalized),
@@ -75,6 +80,30 @@ impl Analysed {
     /// Whether the words were typed with nothing between them.
     fn adjacent(&self) -> bool {
         self.surface.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1)
+    }
+
+    /// The parts of `text` (the text analysed) that particles, auxiliaries
+    /// and other words without a topic separate: 福止 and 窓口 in 福止の窓口,
+    /// マイナカード and 作り in マイナカードを作りたい. Empty for a text written in
+    /// kana alone, whose dictionary segmentation is no reliable cut; a part
+    /// with no word the normalised analysis keeps (し of してほしい) is left out.
+    pub fn parts(&self, text: &str) -> Vec<String> {
+        if self.reading.is_some() {
+            return Vec::new();
+        }
+        let mut parts: Vec<Range<usize>> = Vec::new();
+        let mut previous = None;
+        for ((position, _), range) in self.surface.iter().zip(&self.surface_ranges) {
+            match parts.last_mut() {
+                Some(part) if previous == Some(position - 1) => part.end = range.end,
+                _ => parts.push(range.clone()),
+            }
+            previous = Some(*position);
+        }
+        let has_a_word = |part: &Range<usize>| {
+            self.normalized_ranges.iter().any(|word| part.start <= word.start && word.end <= part.end)
+        };
+        parts.into_iter().filter(has_a_word).filter_map(|range| text.get(range)).map(str::to_string).collect()
     }
 
     /// Whether the clause is long enough for near misses.
@@ -169,6 +198,36 @@ impl Alternatives<'_> {
         any_of(self.reading(reading, SOUND_ALIKE_FACTOR))
     }
 
+    /// What a word in kana a clause may be clipped from matches, by its `reading`.
+    pub fn clipped_reading(&self, reading: &str) -> Option<QueryTree> {
+        any_of(self.reading(reading, CLIPPED_FACTOR))
+    }
+
+    /// What the `words` a kanji clause may be clipped from match, standing
+    /// together as written.
+    pub fn clipped_compound(&self, words: &[String]) -> Option<QueryTree> {
+        let terms: Terms = words.iter().cloned().enumerate().collect();
+        let fields = self.weights.as_written.iter();
+        any_of(
+            fields
+                .filter_map(|&(field, weight)| phrase(field, &terms).map(|q| boosted(q, weight * CLIPPED_FACTOR)))
+                .collect(),
+        )
+    }
+
+    /// A clause's `spelling` with a character swapped for a lookalike, as a
+    /// substring.
+    pub fn lookalike(&self, spelling: &str) -> Option<QueryTree> {
+        let fields = self.weights.substring.iter();
+        any_of(
+            fields
+                .filter_map(|&(field, weight)| {
+                    substring(field, spelling).map(|q| boosted(q, weight * LOOKALIKE_FACTOR))
+                })
+                .collect(),
+        )
+    }
+
     /// `reading` in the reading fields, their weights scaled by `factor`.
     fn reading(&self, reading: &str, factor: f32) -> Vec<QueryTree> {
         let fields = self.weights.reading.iter();
@@ -184,16 +243,28 @@ impl Alternatives<'_> {
     }
 
     /// A clause's `query` with its near misses (when `near_misses`) and the
-    /// readings it sounds like added as alternatives.
-    pub fn escalated(&self, query: QueryTree, analysed: &Analysed, near_misses: bool, sounds: &[String]) -> QueryTree {
+    /// `widenings` of a clause that finds nothing (the readings it sounds
+    /// like, the words it may be clipped from, its lookalike spellings)
+    /// added as alternatives.
+    pub fn escalated(
+        &self,
+        query: QueryTree,
+        analysed: &Analysed,
+        near_misses: bool,
+        widenings: &[Widening],
+    ) -> QueryTree {
         let QueryTree::Any(mut alternatives) = query else { unreachable!("a clause's query is a union") };
         if near_misses {
             for (field, _) in self.weights.substring {
                 alternatives.push(boosted(near_miss(field, &analysed.substring), NEAR_MISS));
             }
         }
-        for reading in sounds {
-            alternatives.extend(self.reading(reading, SOUND_ALIKE_FACTOR));
+        for widening in widenings {
+            // Flattened: a union nested in another scores its matches twice.
+            match &widening.query {
+                QueryTree::Any(parts) => alternatives.extend(parts.iter().cloned()),
+                query => alternatives.push(query.clone()),
+            }
         }
         QueryTree::Any(alternatives)
     }

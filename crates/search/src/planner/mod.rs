@@ -14,6 +14,8 @@
 //! | the clause with one word swapped ([`swaps`](mod@swaps): synonym, resident phrase, related word), as normalised words, substring and (a compound's) phrase bonus | the fields of those |
 //! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` |
 //! | readings it may have been meant as ([`sound_alike`]), see below | `*_reading` |
+//! | words it may be clipped from ([`clipped`]: ケアマネ, 特養), see below | `*_reading`, or `text`, `policy` |
+//! | its spellings with a lookalike character ([`lookalike`]: 往 for 住), see below | `*_ngram` |
 //! | the fiscal year it names (令和5年度), for a clause naming nothing else | `fiscal_year` |
 //!
 //! A query naming a fiscal year also ranks that year's items up
@@ -22,28 +24,36 @@
 //! [`QueryTree`] per clause; each node of it is one tantivy query, so the
 //! tests in `tests.rs` show exactly what runs for each kind of input.
 //!
-//! Near misses, related words and sound-alikes are an escalation, planned only when asked
+//! Near misses, related words, sound-alikes, clippings and lookalikes are an escalation, planned only when asked
 //! for ([`Escalation::On`]): the engine first runs the query without them and
 //! asks again when it finds too few items, the way Groonga's
 //! `match_escalation_threshold` does. Near misses' bigram disjunctions walk
 //! the posting lists of the commonest bigrams, which in a large corpus costs
 //! far more than the rest of the query, and they only ever rank behind the
-//! exact matches they would add to. Related words and sound-alikes go only to
-//! a clause that matches nothing as typed, so that 公園 never pulls in 講演.
+//! exact matches they would add to. The others go only to a clause that
+//! matches nothing as typed, so that 公園 never pulls in 講演.
+//! Such a clause that still finds nothing, when particles or other words
+//! without a topic part it (福止の窓口, マイナカードを作りたい), is split into its
+//! parts, each then planned as a clause of its own: a slip in one part is
+//! corrected, the parts that match are kept, and relaxation counts the
+//! parts, so a wish or a question word that no item holds is left out and
+//! named as missing.
 //!
 //! The clauses are also offered as [`Unit`]s (a single word: its normalised
 //! words), so the engine can relax a query that matches too few items to
-//! "most words".
+//! "most words", or "any word".
 
 mod clause;
+mod clipped;
 mod lazy_union;
+mod lookalike;
 pub mod sound_alike;
 pub mod swaps;
 mod tree;
 pub mod weights;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use hoshin_analysis::Analyzers;
 
@@ -53,6 +63,7 @@ use crate::snippet::HighlightTerms;
 use crate::suggest::Suggester;
 use crate::syntax::{Clause, ClauseKind};
 use clause::{Alternatives, Analysed};
+use lookalike::lookalike_spellings;
 use sound_alike::sound_alikes;
 pub use swaps::{city_synonym_map, PhraseTable};
 use swaps::{swaps, Swap, SwapKind};
@@ -61,6 +72,31 @@ use weights::FieldWeights;
 
 /// The kind of expansion a sound-alike is.
 const SOUND_ALIKE: &str = "sound_alike";
+/// The kind of expansion a word a clause may be clipped from is.
+const CLIPPED: &str = "clipped";
+/// The kind of expansion a spelling with a lookalike character is.
+const LOOKALIKE: &str = "lookalike";
+
+/// One way a clause that finds nothing as typed is widened beyond its
+/// words: a sound-alike, a word it may be clipped from, a lookalike spelling.
+pub struct Widening {
+    /// Its kind, as answers name it.
+    kind: &'static str,
+    /// What the clause is taken for.
+    to: String,
+    /// What that matches.
+    query: QueryTree,
+    /// How its matches are highlighted.
+    highlight: WideningHighlight,
+}
+
+/// How a widening's matches are highlighted.
+pub enum WideningHighlight {
+    /// By reading.
+    Reading(String),
+    /// As a substring.
+    Substring(String),
+}
 
 /// Whether a plan escalates: adds near misses and sound-alikes.
 #[derive(Clone, Copy)]
@@ -69,8 +105,9 @@ pub enum Escalation<'a> {
     Off,
     /// Near misses for long clauses, and, for each clause that
     /// `finds_nothing` says matches nothing as typed, words of related
-    /// meaning (for its words that find nothing either) and sound-alikes
-    /// (spelled from the index's `vocabulary`).
+    /// meaning (for its words that find nothing either), sound-alikes and
+    /// clippings (of the index's `vocabulary`) and lookalike spellings;
+    /// when even those find nothing, the clause's parts instead.
     On {
         /// Whether a clause's query matches no item.
         finds_nothing: &'a dyn Fn(&QueryTree) -> bool,
@@ -141,7 +178,8 @@ impl<'a> Planner<'a> {
         };
         let mut clause_units = Vec::new();
         let mut single_clause_units = Vec::new();
-        for clause in clauses {
+        let mut pending: VecDeque<Clause> = clauses.iter().cloned().collect();
+        while let Some(clause) = pending.pop_front() {
             let analysed = self.analyse(&clause.text);
             let mut swaps = swaps(&clause.text, &analysed, self.lists, None);
             let mut swapped = self.analyse_swaps(&swaps);
@@ -150,9 +188,10 @@ impl<'a> Planner<'a> {
             };
             let near_misses = analysed.allows_near_misses(clause.kind);
             plan.near_misses |= near_misses;
-            let mut sounds = Vec::new();
+            let mut widenings = Vec::new();
             if let Escalation::On { finds_nothing, vocabulary } = escalation {
-                if clause.kind == ClauseKind::Word && !clause.excluded && finds_nothing(&query) {
+                let widened = clause.kind == ClauseKind::Word && !clause.excluded && finds_nothing(&query);
+                if widened {
                     let word_finds_nothing = |word: &str| {
                         let analysed = self.analyse(word);
                         self.alternatives
@@ -162,12 +201,23 @@ impl<'a> Planner<'a> {
                     swaps = swaps::swaps(&clause.text, &analysed, self.lists, Some(&word_finds_nothing));
                     swapped = self.analyse_swaps(&swaps);
                     query = self.alternatives.clause(&analysed, &swapped, clause.kind).unwrap_or(query);
-                    sounds = sound_alikes(&clause.text, &self.lists.readings, vocabulary);
+                    widenings = self.widenings(&clause.text, &analysed, vocabulary, finds_nothing);
                     plan.escalated |= swaps.iter().any(|swap| swap.kind == SwapKind::Related);
                 }
-                if near_misses || !sounds.is_empty() {
-                    query = self.alternatives.escalated(query, &analysed, near_misses, &sounds);
+                if near_misses || !widenings.is_empty() {
+                    query = self.alternatives.escalated(query, &analysed, near_misses, &widenings);
                     plan.escalated = true;
+                }
+                let parts = analysed.parts(&clause.text);
+                if widened && parts.len() > 1 && finds_nothing(&query) {
+                    // Each part on its own, so that a slip in one is
+                    // corrected and the others kept, and relaxation counts
+                    // the parts.
+                    for part in parts.into_iter().rev() {
+                        pending.push_front(Clause { text: part, ..clause.clone() });
+                    }
+                    plan.escalated = true;
+                    continue;
                 }
             }
             if clause.excluded {
@@ -177,18 +227,25 @@ impl<'a> Planner<'a> {
             plan.rank_up.extend(analysed.fiscal_year().map(|year| self.alternatives.fiscal_year(year)));
             add_highlights(&mut plan.highlight, &analysed);
             for (swap, (swapped, _)) in swaps.into_iter().zip(&swapped) {
-                add_highlights(&mut plan.highlight, swapped);
+                let replacement = self.analyse(&swap.to);
+                match replacement.normalized.len() {
+                    // A compound swapped in is marked only where it stands
+                    // whole: デジタル化 for ＤＸ, never a lone 化 in 標準化.
+                    2.. => plan.highlight.substrings.push(replacement.substring),
+                    _ => add_highlights(&mut plan.highlight, swapped),
+                }
                 if let Some(tree) = self.alternatives.swap(swapped, clause.kind, swap.kind) {
                     let expansion = Expansion { kind: swap.kind.label(), from: swap.from, to: swap.to };
                     plan.expansions.push((expansion, tree));
                 }
             }
-            for reading in sounds {
-                plan.highlight.readings.push(reading.chars().collect());
-                if let Some(tree) = self.alternatives.sound_alike(&reading) {
-                    let expansion = Expansion { kind: SOUND_ALIKE, from: clause.text.clone(), to: reading };
-                    plan.expansions.push((expansion, tree));
+            for widening in widenings {
+                match widening.highlight {
+                    WideningHighlight::Reading(reading) => plan.highlight.readings.push(reading.chars().collect()),
+                    WideningHighlight::Substring(spelling) => plan.highlight.substrings.push(spelling),
                 }
+                let expansion = Expansion { kind: widening.kind, from: clause.text.clone(), to: widening.to };
+                plan.expansions.push((expansion, widening.query));
             }
             // A kana word is matched by its reading as a whole; its dictionary
             // segmentation (ぼう・はん for ぼうはん) is no set of words to relax.
@@ -217,6 +274,37 @@ impl<'a> Planner<'a> {
         let analysed = Analysed::new(self.analyzers, text);
         self.analysed.borrow_mut().insert(text.to_string(), analysed.clone());
         analysed
+    }
+
+    /// The ways `text`, a clause that finds nothing as typed, is widened:
+    /// what it sounds like, what it may be clipped from, and its spellings
+    /// with a lookalike character.
+    fn widenings(
+        &self,
+        text: &str,
+        analysed: &Analysed,
+        vocabulary: &Suggester,
+        finds_nothing: &dyn Fn(&QueryTree) -> bool,
+    ) -> Vec<Widening> {
+        let alternatives = &self.alternatives;
+        let sounds = sound_alikes(text, &self.lists.readings, vocabulary).into_iter().filter_map(|reading| {
+            let query = alternatives.sound_alike(&reading)?;
+            Some(Widening {
+                kind: SOUND_ALIKE,
+                to: reading.clone(),
+                query,
+                highlight: WideningHighlight::Reading(reading),
+            })
+        });
+        let clips = clipped::clips(analysed, alternatives, vocabulary, finds_nothing);
+        let lookalikes =
+            lookalike_spellings(analysed, alternatives, finds_nothing).into_iter().map(|(spelling, query)| Widening {
+                kind: LOOKALIKE,
+                to: spelling.clone(),
+                query,
+                highlight: WideningHighlight::Substring(spelling),
+            });
+        sounds.chain(clips).chain(lookalikes).collect()
     }
 
     /// Each swap's text analysed.

@@ -8,7 +8,7 @@ use hoshin_analysis::{Fields, PreparedAnalysis};
 use tantivy::schema::Schema;
 
 use super::*;
-use crate::suggest::Suggester;
+use crate::suggest::{Suggester, Suggestion};
 use crate::syntax::parse_clauses;
 use crate::test_support;
 
@@ -33,7 +33,8 @@ fn fixture() -> &'static Fixture {
 fn plan(query: &str, escalate: Option<bool>) -> Vec<String> {
     let fixture = fixture();
     let planner = Planner::new(&fixture.analysis.analyzers, &fixture.weights, test_support::lists());
-    let vocabulary = Suggester::empty();
+    let vocabulary =
+        Suggester::of(vec![Suggestion { text: "下水道".into(), reading: "ゲスイドウ".into(), count: 3 }]);
     let plan = match escalate {
         None => planner.plan(&parse_clauses(query), Escalation::Off),
         Some(nothing) => {
@@ -131,12 +132,12 @@ const CASES: &[(&str, Option<bool>, &[&str])] = &[
             "escalated: false",
         ],
     ),
-    // a half-converted word that finds nothing as typed: its sound-alikes
+    // a half-converted word that finds nothing as typed: its sound-alikes, as the index's words read them
     (
         "下すいどう",
         Some(true),
         &[
-            "+any(all(any(text:\"すい\"^3, policy:\"すい\"^1.5), any(text:\"どう\"^3, policy:\"どう\"^1.5), any(text:\"下\"^3, policy:\"下\"^1.5)), all(any(text_normalized:\"すう\"^2, policy_normalized:\"すう\"^1, department:\"すう\"^1.5), any(text_normalized:\"どう\"^2, policy_normalized:\"どう\"^1, department:\"どう\"^1.5), any(text_normalized:\"下\"^2, policy_normalized:\"下\"^1, department:\"下\"^1.5)), text_ngram:[0:下す 2:いど 3:どう]^3, policy_ngram:[0:下す 2:いど 3:どう]^0.5, text_reading:[0:シタ 2:スイ 4:ドウ]^0.5, policy_reading:[0:シタ 2:スイ 4:ドウ]^0.25, text_reading:[0:ゲス 2:イド 3:ドウ]^0.5, policy_reading:[0:ゲス 2:イド 3:ドウ]^0.25, text_reading:[0:カス 2:イド 3:ドウ]^0.5, policy_reading:[0:カス 2:イド 3:ドウ]^0.25, text_reading:[0:モト 2:スイ 4:ドウ]^0.5, policy_reading:[0:モト 2:スイ 4:ドウ]^0.25, text_reading:[0:シモ 2:スイ 4:ドウ]^0.5, policy_reading:[0:シモ 2:スイ 4:ドウ]^0.25, text_reading:[0:ゲノ 2:スイ 4:ドウ]^0.5, policy_reading:[0:ゲノ 2:スイ 4:ドウ]^0.25, text_reading:[0:クダ 2:スイ 4:ドウ]^0.5, policy_reading:[0:クダ 2:スイ 4:ドウ]^0.25)",
+            "+any(all(any(text:\"すい\"^3, policy:\"すい\"^1.5), any(text:\"どう\"^3, policy:\"どう\"^1.5), any(text:\"下\"^3, policy:\"下\"^1.5)), all(any(text_normalized:\"すう\"^2, policy_normalized:\"すう\"^1, department:\"すう\"^1.5), any(text_normalized:\"どう\"^2, policy_normalized:\"どう\"^1, department:\"どう\"^1.5), any(text_normalized:\"下\"^2, policy_normalized:\"下\"^1, department:\"下\"^1.5)), text_ngram:[0:下す 2:いど 3:どう]^3, policy_ngram:[0:下す 2:いど 3:どう]^0.5, text_reading:[0:ゲス 2:イド 3:ドウ]^0.5, policy_reading:[0:ゲス 2:イド 3:ドウ]^0.25)",
             "units: 下 すう どう",
             "escalated: true",
         ],
@@ -165,4 +166,14 @@ fn near_misses_are_left_out_until_asked_for() {
     let plan = plan("地域包括ケアシステム", None);
     assert_eq!(plan.last().unwrap(), "escalated: false");
     assert!(!plan[0].contains("at_least"), "{}", plan[0]);
+}
+
+#[test]
+fn a_clause_that_finds_nothing_is_planned_as_the_parts_its_particles_separate() {
+    let parts = plan("福止の窓口", Some(true));
+    assert_eq!(parts.iter().filter(|line| line.starts_with('+')).count(), 2, "{parts:?}");
+    assert!(parts.contains(&"units: 福止 窓口".to_string()), "{parts:?}");
+    // Kana alone is matched by its reading, whatever the dictionary cuts it into.
+    let kana = plan("こどものあそびば", Some(true));
+    assert_eq!(kana.iter().filter(|line| line.starts_with('+')).count(), 1, "{kana:?}");
 }

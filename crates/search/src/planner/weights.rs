@@ -19,6 +19,8 @@
 //! | most of the clause's bigrams ([`NEAR_MISS`]) | `text_ngram`, `policy_ngram`: 0.3 |
 //! | the [`FISCAL_YEAR`] a query names (令和5年度, R5, 2023年度): its items rank up | `fiscal_year`: 2.0 |
 //! | a reading the clause sounds like (only when it matches nothing as typed) | `READING` × [`SOUND_ALIKE_FACTOR`] 0.5 |
+//! | a word it may be clipped from (only when it matches nothing as typed) | `READING` or `AS_WRITTEN` × [`CLIPPED_FACTOR`] 0.3 |
+//! | its spelling with a lookalike character (only when it matches nothing as typed) | `SUBSTRING` × [`LOOKALIKE_FACTOR`] 0.3 |
 
 use hoshin_analysis::field_name;
 use tantivy::schema::{Field, Schema};
@@ -56,6 +58,11 @@ pub const RELATED_FACTOR: f32 = 0.2;
 /// A sound-alike's weights are the [`READING`] weights scaled by this.
 pub const SOUND_ALIKE_FACTOR: f32 = 0.5;
 
+/// A word a clause may be clipped from: its [`READING`] weights (a word in
+/// kana) or its [`AS_WRITTEN`] ones (words in kanji) are scaled by this.
+pub const CLIPPED_FACTOR: f32 = 0.3;
+/// A spelling with a lookalike character: its [`SUBSTRING`] weights are scaled by this.
+pub const LOOKALIKE_FACTOR: f32 = 0.3;
 /// A near miss, in either n-gram field of [`SUBSTRING`].
 pub const NEAR_MISS: f32 = 0.3;
 
