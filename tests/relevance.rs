@@ -239,6 +239,14 @@ fn each_widening_is_named_in_the_answer() {
 }
 
 #[test]
+fn a_slip_inside_a_longer_query_is_corrected_and_the_other_words_kept() {
+    let results = search(seed().engine(), "ワクチンの摂種");
+    assert_eq!(ids(&results)[0], "046");
+    assert!(results.hits[0].missing_words.is_empty(), "046 matches ワクチン and 接種 for 摂種");
+    assert!(results.expansions.iter().any(|expansion| expansion.from == "摂種" && expansion.to == "セッシュ"));
+}
+
+#[test]
 fn a_wish_or_a_question_requires_its_topic_and_says_what_it_left_out() {
     let engine = seed().engine();
     let results = search(engine, "マイナカードを作りたい");

@@ -208,8 +208,8 @@ impl<'a> Planner<'a> {
                     query = self.alternatives.escalated(query, &analysed, near_misses, &widenings);
                     plan.escalated = true;
                 }
-                let parts = analysed.parts(&clause.text);
-                if widened && parts.len() > 1 && finds_nothing(&query) {
+                let parts = if widened { analysed.parts(&clause.text) } else { Vec::new() };
+                if parts.len() > 1 && finds_nothing(&query) {
                     // Each part on its own, so that a slip in one is
                     // corrected and the others kept, and relaxation counts
                     // the parts.
