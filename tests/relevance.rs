@@ -1,6 +1,6 @@
 //! Relevance, case by case: each way residents type Japanese finds its item.
 
-use hoshin_search::{SearchEngine, SearchRequest, SearchResults};
+use hoshin_search::{Hit, SearchEngine, SearchMode, SearchRequest, SearchResults};
 
 use hoshin_indexer::seed::read_seed_file;
 
@@ -282,6 +282,16 @@ fn analysis_lists_what_a_search_widens_a_word_that_finds_nothing_with() {
     let expansions = seed().engine().expansions("ハイク").unwrap();
     let kinds: Vec<&str> = expansions.iter().map(|expansion| expansion.kind).collect();
     assert!(kinds.contains(&"related") && kinds.contains(&"clipped"), "{expansions:?}");
+}
+
+#[test]
+fn a_kana_word_is_not_matched_by_the_pieces_the_dictionary_cuts_it_into() {
+    // IPADIC cuts こそだてしえん into こそ, だて, し, えん; し alone is in nearly every item.
+    let request = SearchRequest { mode: SearchMode::Lexical, ..SearchRequest::new("こそだてしえん") };
+    let results = seed().engine().search(&request).unwrap();
+    assert!(results.total < 10, "{}", results.total);
+    let holds = |hit: &Hit| hit.item.text.contains("子育て支援") || hit.item.policy.contains("子育て支援");
+    assert!(results.hits.iter().all(holds), "{:?}", ids(&results));
 }
 
 #[test]

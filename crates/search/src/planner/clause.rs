@@ -294,11 +294,19 @@ impl Alternatives<'_> {
                 substring.1 += weight;
             }
         }
+        // A word in kana the dictionary does not read as one word (こそだてしえん:
+        // こそ, だて, し, えん, of which only し is kept) is matched by its
+        // reading and its substring: its pieces would match a particle or an
+        // inflection almost anywhere.
+        let one_word = matches!(analysed.surface.as_slice(), [(_, word)] if *word == analysed.substring);
+        let pieces_of_kana = analysed.reading.is_some() && !one_word;
         let mut analyses: Vec<(&Terms, &[(Field, f32)])> = Vec::with_capacity(2);
-        if origin == Origin::Typed && !quoted_compound {
+        if origin == Origin::Typed && !quoted_compound && !pieces_of_kana {
             analyses.push((&analysed.surface, &as_written));
         }
-        analyses.push((&analysed.normalized, &weights.normalized));
+        if !pieces_of_kana {
+            analyses.push((&analysed.normalized, &weights.normalized));
+        }
 
         // A swap's words stand together, as the word they replace did: a
         // swapped-in compound (待機児) is not its parts anywhere in an item.
