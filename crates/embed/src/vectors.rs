@@ -53,9 +53,8 @@ impl Vector {
     /// The dot product with a vector given as its values and scale, as a
     /// table of many vectors keeps them.
     pub fn dot_values(&self, values: &[i8], scale: f32) -> f32 {
-        // Sums of i16 products in i32 lanes, which compilers vectorize.
-        let sum: i32 = self.values.iter().zip(values).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
-        sum as f32 * self.scale * scale
+        let Ok(values) = <&[i8; DIMENSIONS]>::try_from(values) else { return 0.0 };
+        integer_dot(&self.values, values) as f32 * self.scale * scale
     }
 
     /// The quantized values.
@@ -225,6 +224,15 @@ impl std::fmt::Debug for VectorCache {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.debug_struct("VectorCache").field("path", &self.path).field("vectors", &self.len()).finish()
     }
+}
+
+/// The dot product of two quantized vectors, the inner loop of a semantic
+/// scan: sums of i16 products in i32 lanes, which the compiler vectorizes,
+/// compiled also for the wider vector units a machine may have and chosen
+/// at run time (the binary is built for any x86-64).
+#[multiversion::multiversion(targets("x86_64+avx512bw+avx512vl", "x86_64+avx2", "aarch64+neon"))]
+fn integer_dot(a: &[i8; DIMENSIONS], b: &[i8; DIMENSIONS]) -> i32 {
+    a.iter().zip(b).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum()
 }
 
 #[cfg(test)]

@@ -182,9 +182,13 @@ impl ItemVectors {
         let weight = within.map(|query| query.weight(EnableScoring::disabled_from_searcher(searcher))).transpose()?;
         let mut nearest = BinaryHeap::with_capacity(limit + 1);
         let mut consider = |similarity: f32, address: DocAddress| {
-            nearest.push(Nearer { similarity, address });
-            if nearest.len() > limit {
-                nearest.pop();
+            let candidate = Nearer { similarity, address };
+            // Most items are farther than the farthest kept: compare before touching the heap.
+            if nearest.len() < limit || nearest.peek().is_some_and(|farthest| candidate < *farthest) {
+                nearest.push(candidate);
+                if nearest.len() > limit {
+                    nearest.pop();
+                }
             }
         };
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
