@@ -9,7 +9,9 @@
 //!   the items nearest in meaning are merged by weighted reciprocal rank
 //!   ([`FUSION`]): BM25 sums have no ceiling and cosines of e5 crowd
 //!   together near 0.8, so ranks are what the two sides share. An item found
-//!   both ways gains from both.
+//!   both ways gains from both. The engine weighs the relaxed ranking by the
+//!   share of the words its items match at least (one of three: a third), so
+//!   items matching one word of a resident's sentence trail meaning's.
 //!
 //! Pure and table-tested; the engine gathers the lists and presents the result.
 
