@@ -14,8 +14,8 @@
 //! | the clause with one word swapped ([`swaps`](mod@swaps): synonym, resident phrase, related word), as normalised words, substring and (a compound's) phrase bonus | the fields of those |
 //! | most of the clause's character bigrams (OCR-like near misses), see below | `*_ngram` |
 //! | readings it may have been meant as ([`sound_alike`]), see below | `*_reading` |
-//! | words it may be clipped from ([`clipped`]: ケアマネ, 特養), see below | `*_reading`, or `text`, `policy` |
-//! | its spellings with a lookalike character ([`lookalike`]: 往 for 住), see below | `*_ngram` |
+//! | words it may be clipped from (`clipped.rs`: ケアマネ, 特養), see below | `*_reading`, or `text`, `policy` |
+//! | its spellings with a lookalike character (`lookalike.rs`: 往 for 住), see below | `*_ngram` |
 //! | the fiscal year it names (令和5年度), for a clause naming nothing else | `fiscal_year` |
 //!
 //! A query naming a fiscal year also ranks that year's items up
