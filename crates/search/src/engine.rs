@@ -10,9 +10,10 @@
 //! match that way and the query has several words, items matching most of the
 //! words (or, when none does, any of them) follow the strict ones, never ahead
 //! of them, the way Meilisearch's matching strategy or Elasticsearch's
-//! `minimum_should_match` behave. Near
-//! misses and sound-alikes escalate the same way: the query first runs as
-//! typed (see [`crate::planner`]). Strict and relaxed matches are each counted,
+//! `minimum_should_match` behave. Near misses and the widenings of a word
+//! that finds nothing (related words, sound-alikes, clippings, lookalikes,
+//! its parts) escalate the same way: the query first runs as typed (see
+//! [`crate::planner`]). Strict and relaxed matches are each counted,
 //! tallied by facet and paged in one pass over the index. In hybrid mode the
 //! same few strict matches let meaning in: items near the query join the
 //! relaxed ones behind the strict matches, and `total` counts them too. The
@@ -510,8 +511,8 @@ impl SearchEngine {
         // chosen, and the filtered matches relax as far as those did.
         let (matches, unfiltered) = match filter {
             Some(filter) => {
-                let minimum = unfiltered.relaxed.as_ref().map(|(_, relaxation)| relaxation.minimum_matched);
-                (Self::matches(generation, &queries, page, filter, minimum)?, Some(unfiltered))
+                let relaxed_to = unfiltered.relaxed.as_ref().map(|(_, relaxation)| relaxation.minimum_matched);
+                (Self::matches(generation, &queries, page, filter, relaxed_to)?, Some(unfiltered))
             }
             None => (unfiltered, None),
         };
@@ -668,18 +669,23 @@ impl SearchEngine {
         })
     }
 
-    /// The strict matches of a plan's `queries` within `filter`, and the
-    /// relaxed ones matching at least `minimum` words when the strict ones
-    /// are too few, each counted and paged in one pass.
+    /// The strict matches of a plan's `queries` within `filter`, and, when
+    /// they are too few and the unfiltered ones were relaxed, the relaxed
+    /// ones matching at least `relaxed_to` words, as those did: the facets
+    /// count the unfiltered matches, and a filter finds what they counted.
+    /// Each is counted and paged in one pass.
     fn matches(
         generation: &Generation,
         queries: &PlanQueries,
         page: Paging,
         filter: &Filter,
-        minimum: Option<usize>,
+        relaxed_to: Option<usize>,
     ) -> Result<Matches> {
         let strict = Pass::run(generation, Filter::applied(Some(filter), queries.strict.box_clone()), page)?;
-        Self::relax(generation, strict, queries, page, Some(filter), minimum)
+        match relaxed_to {
+            Some(minimum) => Self::relax(generation, strict, queries, page, Some(filter), Some(minimum)),
+            None => Ok(Matches { strict, relaxed: None }),
+        }
     }
 
     /// `strict`, the strict matches of `queries` within `filter`, and the

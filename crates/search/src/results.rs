@@ -27,7 +27,8 @@
 //! when none does, any word) follow them: the answer then has `"relaxation": {"exact_total", "words",
 //! "minimum_matched"}` and each added hit lists its `"missing_words"`. With
 //! `explain=true` every hit carries an `"explanation"` of its score. When the
-//! query was widened (a synonym, a resident phrase, a sound-alike), the answer
+//! query was widened (a synonym, a resident phrase, a sound-alike, a
+//! clipping, a lookalike spelling), the answer
 //! lists each in `"expansions": [{"kind", "from", "to"}]`, and an explanation
 //! lists those its hit matched.
 //!

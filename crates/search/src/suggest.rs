@@ -46,6 +46,12 @@ pub struct Suggester {
     /// The readings of one-character words, most frequent first, by their
     /// reading so forgotten.
     single_characters: HashMap<String, Vec<String>>,
+    /// The longest reading so forgotten, in kana: no piece of a reading
+    /// [`Suggester::sounding_like`] spells is longer.
+    longest_folded: usize,
+    /// Words written in kana, each with its reading so forgotten, by the
+    /// first [`CLIPPED_START`] kana of it, for [`Suggester::clipped_from`].
+    kana_words_by_start: HashMap<String, Vec<(usize, Vec<char>)>>,
 }
 
 /// A word normalised, with its length and its reading's, in characters.
@@ -56,11 +62,6 @@ struct Spelling {
 }
 
 impl Suggester {
-    /// A suggester that knows no words.
-    pub fn empty() -> Suggester {
-        Suggester::of(Vec::new())
-    }
-
     /// Collects the words of `fields` in the index `searcher` reads, spelling
     /// their readings with the index's `analyzers`.
     pub fn build(
@@ -113,15 +114,24 @@ impl Suggester {
             .collect();
         let mut keys: Vec<(String, usize)> = Vec::with_capacity(words.len() * 2);
         let mut by_folded_reading: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut kana_words_by_start: HashMap<String, Vec<(usize, Vec<char>)>> = HashMap::new();
         for (index, (word, spelling)) in words.iter().zip(&spellings).enumerate() {
             keys.push((spelling.normalized.clone(), index));
             if !word.reading.is_empty() {
                 keys.push((word.reading.clone(), index));
-                by_folded_reading.entry(fold_kana(&word.reading)).or_default().push(index);
+                let folded = fold_kana(&word.reading);
+                if is_kana(&word.text) {
+                    let folded: Vec<char> = folded.chars().collect();
+                    let start: String = folded.iter().take(CLIPPED_START).collect();
+                    kana_words_by_start.entry(start).or_default().push((index, folded));
+                }
+                by_folded_reading.entry(folded).or_default().push(index);
             }
         }
         keys.sort();
-        Suggester { words, spellings, keys, by_folded_reading, single_characters }
+        let longest_folded = by_folded_reading.keys().chain(single_characters.keys()).map(|key| key.chars().count());
+        let longest_folded = longest_folded.max().unwrap_or(0);
+        Suggester { words, spellings, keys, by_folded_reading, single_characters, longest_folded, kana_words_by_start }
     }
 
     /// Up to `limit` words starting with `prefix` (or, for a kana prefix, whose
@@ -227,27 +237,24 @@ impl Suggester {
 
     /// Up to `limit` words written in kana that `reading` may be a clipped
     /// form of (ハイク: バイシクル, ケアマネ: ケアマネジャー): their reading begins
-    /// with its first two kana and holds the rest in order, small kana and
-    /// dakuten aside; the least clipped first, then the commonest.
+    /// with its first [`CLIPPED_START`] kana and holds the rest in order, small
+    /// kana and dakuten aside; the least clipped first, then the commonest.
     pub fn clipped_from(&self, reading: &str, limit: usize) -> Vec<Suggestion> {
         let typed: Vec<char> = fold_kana(reading).chars().collect();
         if typed.len() < MIN_CLIPPED_KANA {
             return Vec::new();
         }
-        let (start, rest) = typed.split_at(2);
-        let mut found: Vec<(usize, usize)> = self
-            .words
-            .iter()
-            .enumerate()
-            .filter(|(_, word)| is_kana(&word.text))
-            .filter_map(|(index, word)| {
-                let folded: Vec<char> = fold_kana(&word.reading).chars().collect();
+        let (start, rest) = typed.split_at(CLIPPED_START);
+        let candidates = self.kana_words_by_start.get(&start.iter().collect::<String>());
+        let mut found: Vec<(usize, usize)> = candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|(index, folded)| {
                 let holds_the_rest = || {
-                    let mut later = folded[2..].iter();
+                    let mut later = folded[CLIPPED_START..].iter();
                     rest.iter().all(|kana| later.any(|candidate| candidate == kana))
                 };
-                (folded.len() > typed.len() && folded.starts_with(start) && holds_the_rest())
-                    .then(|| (folded.len() - typed.len(), index))
+                (folded.len() > typed.len() && holds_the_rest()).then(|| (folded.len() - typed.len(), *index))
             })
             .collect();
         found.sort_unstable();
@@ -278,7 +285,7 @@ impl Suggester {
         let mut fewest: Vec<Option<(usize, usize)>> = vec![None; folded.len() + 1];
         fewest[0] = Some((0, 0));
         for end in 1..=folded.len() {
-            for start in 0..end.saturating_sub(1) {
+            for start in end.saturating_sub(self.longest_folded)..end.saturating_sub(1) {
                 let Some((pieces, _)) = fewest[start] else { continue };
                 let better = fewest[end].is_none_or(|(best, _)| pieces + 1 < best);
                 if better && pieces < MAX_SOUNDING_PIECES && !readings_of(start, end).is_empty() {
@@ -322,9 +329,12 @@ fn reading_in_context(word: &str, analyzers: &Analyzers, readings: &Readings) ->
 /// Characters of a typed word per typing slip [`Suggester::nearby`] forgives.
 const CHARS_PER_SLIP: usize = 4;
 
-/// Fewest kana a word typed in kana has for [`Suggester::clipped_from`]: two
-/// begin too many words.
-const MIN_CLIPPED_KANA: usize = 3;
+/// Kana a clipping keeps of the beginning of the word it is clipped from.
+const CLIPPED_START: usize = 2;
+
+/// Fewest kana a word typed in kana has for [`Suggester::clipped_from`]: its
+/// beginning alone begins too many words.
+const MIN_CLIPPED_KANA: usize = CLIPPED_START + 1;
 
 /// Most words a reading is spelled from when no one word has it.
 const MAX_SOUNDING_PIECES: usize = 3;

@@ -136,8 +136,8 @@ pub struct AnalyzeResult {
     /// What each analyzer makes of it.
     pub analyzers: Vec<AnalysisTokens>,
     /// What a search for it is widened with: synonyms, resident phrases
-    /// and, for words that find nothing as typed, related words and
-    /// sound-alikes.
+    /// and, for words that find nothing as typed, related words,
+    /// sound-alikes, clippings and lookalike spellings.
     pub expansions: Vec<Expansion>,
 }
 

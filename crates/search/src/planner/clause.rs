@@ -87,15 +87,18 @@ impl Analysed {
     /// マイナカード and 作り in マイナカードを作りたい. Empty for a text written in
     /// kana alone, whose dictionary segmentation is no reliable cut; a part
     /// with no word the normalised analysis keeps (し of してほしい) is left out.
+    /// Every part is shorter than the text: words that overlap in it (one
+    /// character NFKC spells as several, ㎧ as m∕s) stay in one part.
     pub fn parts(&self, text: &str) -> Vec<String> {
         if self.reading.is_some() {
             return Vec::new();
         }
         let mut parts: Vec<Range<usize>> = Vec::new();
-        let mut previous = None;
+        let mut previous: Option<usize> = None;
         for ((position, _), range) in self.surface.iter().zip(&self.surface_ranges) {
+            let follows = previous.is_some_and(|previous| previous + 1 == *position);
             match parts.last_mut() {
-                Some(part) if previous == Some(position - 1) => part.end = range.end,
+                Some(part) if follows || range.start < part.end => part.end = part.end.max(range.end),
                 _ => parts.push(range.clone()),
             }
             previous = Some(*position);
@@ -103,7 +106,12 @@ impl Analysed {
         let has_a_word = |part: &Range<usize>| {
             self.normalized_ranges.iter().any(|word| part.start <= word.start && word.end <= part.end)
         };
-        parts.into_iter().filter(has_a_word).filter_map(|range| text.get(range)).map(str::to_string).collect()
+        let parts: Vec<String> =
+            parts.into_iter().filter(has_a_word).filter_map(|range| text.get(range)).map(str::to_string).collect();
+        match parts.iter().all(|part| part.trim().len() < text.trim().len()) {
+            true => parts,
+            false => Vec::new(),
+        }
     }
 
     /// Whether the clause is long enough for near misses.

@@ -20,7 +20,7 @@ use hoshin_analysis::reading::is_kana;
 
 use super::clause::{Alternatives, Analysed};
 use super::tree::QueryTree;
-use super::{Widening, WideningHighlight, CLIPPED};
+use super::{Widening, WideningHighlight, CLIPPED, MIN_WIDENED_CHARS};
 use crate::suggest::Suggester;
 
 /// Most clippings kept per clause.
@@ -30,8 +30,8 @@ const MAX_CLIPS: usize = 4;
 /// character shrink as characters are added.
 const MAX_COMBINATIONS: usize = 64;
 
-/// Characters of a kanji clipping, fewest and most.
-const KANJI_CHARS: std::ops::RangeInclusive<usize> = 2..=4;
+/// Most characters of a kanji clipping.
+const MAX_KANJI_CHARS: usize = 4;
 
 /// The words the clause `analysed` may be clipped from, those some item holds.
 pub fn clips(
@@ -57,10 +57,12 @@ pub fn clips(
     }
     let characters: Vec<char> = analysed.substring.chars().collect();
     let kanji = characters.iter().all(|&c| is_japanese(c) && !is_kana(&c.to_string()));
-    if !kanji || !KANJI_CHARS.contains(&characters.len()) {
+    if !kanji || !(MIN_WIDENED_CHARS..=MAX_KANJI_CHARS).contains(&characters.len()) {
         return Vec::new();
     }
-    let per_character = (MAX_COMBINATIONS as f64).powf(1.0 / characters.len() as f64).floor() as usize;
+    // The most candidates per character whose combinations stay within the bound.
+    let per_character =
+        (1..).take_while(|k: &usize| k.pow(characters.len() as u32) <= MAX_COMBINATIONS).last().unwrap_or(1);
     let mut combinations: Vec<Vec<String>> = vec![Vec::new()];
     for character in &characters {
         let words = vocabulary.suggest(&character.to_string(), per_character);

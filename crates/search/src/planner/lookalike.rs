@@ -13,13 +13,10 @@ use hoshin_analysis::lookalikes::lookalikes;
 
 use super::clause::{Alternatives, Analysed, NEAR_MISS_MIN_CHARS};
 use super::tree::QueryTree;
+use super::MIN_WIDENED_CHARS;
 
 /// Most spellings kept per clause.
 const MAX_SPELLINGS: usize = 4;
-
-/// Fewest characters of a clause tried so: a single character looks like
-/// too many others to tell.
-const MIN_CHARS: usize = 2;
 
 /// The spellings of `analysed` with one character swapped for a lookalike
 /// that some item holds, each with what it matches.
@@ -29,7 +26,7 @@ pub fn lookalike_spellings(
     finds_nothing: &dyn Fn(&QueryTree) -> bool,
 ) -> Vec<(String, QueryTree)> {
     let characters: Vec<char> = analysed.substring.chars().collect();
-    if !(MIN_CHARS..NEAR_MISS_MIN_CHARS).contains(&characters.len()) {
+    if !(MIN_WIDENED_CHARS..NEAR_MISS_MIN_CHARS).contains(&characters.len()) {
         return Vec::new();
     }
     let spellings = characters.iter().enumerate().flat_map(|(position, &typed)| {

@@ -52,7 +52,7 @@ pub mod swaps;
 mod tree;
 pub mod weights;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 
 use hoshin_analysis::Analyzers;
@@ -98,7 +98,7 @@ pub enum WideningHighlight {
     Substring(String),
 }
 
-/// Whether a plan escalates: adds near misses and sound-alikes.
+/// Whether a plan escalates: adds near misses and widens the words that find nothing.
 #[derive(Clone, Copy)]
 pub enum Escalation<'a> {
     /// The query as typed.
@@ -156,12 +156,31 @@ pub struct Planner<'a> {
     /// plans again, escalated, and a one-word clause is analysed as a clause
     /// and again as a word; lindera's lattice is the dearest part of planning.
     analysed: RefCell<HashMap<String, Analysed>>,
+    /// How many more items look-ups clippings and lookalike spellings may
+    /// make in this plan (see [`WIDENING_LOOKUPS`]).
+    widening_lookups: Cell<usize>,
 }
+
+/// Most look-ups (does any item hold this?) one plan spends on clippings and
+/// lookalike spellings: each clause that finds nothing tries dozens, and a
+/// query of many such clauses would otherwise run thousands.
+const WIDENING_LOOKUPS: usize = 256;
+
+/// Fewest characters a clause has to be widened by what it sounds like, what
+/// it may be clipped from or what it looks like: one character sounds and
+/// looks like too many others to tell which was meant.
+const MIN_WIDENED_CHARS: usize = 2;
 
 impl<'a> Planner<'a> {
     /// A planner over one index's analyzers and fields.
     pub fn new(analyzers: &'a Analyzers, weights: &'a FieldWeights, lists: &'a QueryLists) -> Self {
-        Planner { analyzers, alternatives: Alternatives { weights }, lists, analysed: RefCell::default() }
+        Planner {
+            analyzers,
+            alternatives: Alternatives { weights },
+            lists,
+            analysed: RefCell::default(),
+            widening_lookups: Cell::new(WIDENING_LOOKUPS),
+        }
     }
 
     /// Plans the query for `clauses`, escalated or not.
@@ -296,14 +315,18 @@ impl<'a> Planner<'a> {
                 highlight: WideningHighlight::Reading(reading),
             })
         });
-        let clips = clipped::clips(analysed, alternatives, vocabulary, finds_nothing);
-        let lookalikes =
-            lookalike_spellings(analysed, alternatives, finds_nothing).into_iter().map(|(spelling, query)| Widening {
-                kind: LOOKALIKE,
-                to: spelling.clone(),
-                query,
-                highlight: WideningHighlight::Substring(spelling),
-            });
+        // Past the plan's budget a spelling counts as found nowhere, and is dropped.
+        let budgeted = |tree: &QueryTree| match self.widening_lookups.get() {
+            0 => true,
+            left => {
+                self.widening_lookups.set(left - 1);
+                finds_nothing(tree)
+            }
+        };
+        let clips = clipped::clips(analysed, alternatives, vocabulary, &budgeted);
+        let lookalikes = lookalike_spellings(analysed, alternatives, &budgeted).into_iter().map(|(spelling, query)| {
+            Widening { kind: LOOKALIKE, to: spelling.clone(), query, highlight: WideningHighlight::Substring(spelling) }
+        });
         sounds.chain(clips).chain(lookalikes).collect()
     }
 

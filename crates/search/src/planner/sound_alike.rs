@@ -17,18 +17,21 @@
 
 use hoshin_analysis::reading::{is_kana, reading_key, romaji_reading, Readings};
 
+use super::MIN_WIDENED_CHARS;
 use crate::suggest::Suggester;
 
 /// Most sound-alikes tried per clause.
 pub const MAX_SOUND_ALIKES: usize = 16;
 
-/// Fewest characters a clause has for sound-alikes: one character sounds
-/// like too many words to tell which was meant.
-const MIN_CHARS: usize = 2;
+/// Most characters a clause has for sound-alikes: a longer one is no
+/// misspelled word but a phrase, which is split into its parts when it
+/// finds nothing, and spelling out its readings costs with the cube of its
+/// length.
+const MAX_CHARS: usize = 32;
 
 /// The readings `text` may have been meant as, its own reading left out.
 pub fn sound_alikes(text: &str, readings: &Readings, vocabulary: &Suggester) -> Vec<String> {
-    if text.chars().count() < MIN_CHARS {
+    if !(MIN_WIDENED_CHARS..=MAX_CHARS).contains(&text.chars().count()) {
         return Vec::new();
     }
     let found = match romaji_reading(text) {

@@ -177,3 +177,32 @@ fn a_clause_that_finds_nothing_is_planned_as_the_parts_its_particles_separate() 
     let kana = plan("こどものあそびば", Some(true));
     assert_eq!(kana.iter().filter(|line| line.starts_with('+')).count(), 1, "{kana:?}");
 }
+
+#[test]
+fn a_character_nfkc_spells_as_several_words_is_no_parts() {
+    // ㎧ is m∕s to the dictionary: two words over one character, which once
+    // split the clause into two copies of itself, again and again.
+    let plan = plan("㎧", Some(true));
+    assert_eq!(plan.iter().filter(|line| line.starts_with('+')).count(), 1, "{plan:?}");
+}
+
+#[test]
+fn widening_many_words_that_find_nothing_stays_within_a_budget_of_look_ups() {
+    let fixture = fixture();
+    let planner = Planner::new(&fixture.analysis.analyzers, &fixture.weights, test_support::lists());
+    let vocabulary = Suggester::of(Vec::new());
+    let looked_up = std::cell::Cell::new(0);
+    let finds_nothing = |_: &QueryTree| {
+        looked_up.set(looked_up.get() + 1);
+        true
+    };
+    // 200 two-kanji words, each with lookalike spellings to try.
+    let kanji: Vec<char> = "住往末未土士日曰".chars().collect();
+    let query: Vec<String> = (0..200).map(|n| format!("{}{}", kanji[n % 8], kanji[(n / 8) % 8])).collect();
+    planner.plan(
+        &parse_clauses(&query.join(" ")),
+        Escalation::On { finds_nothing: &finds_nothing, vocabulary: &vocabulary },
+    );
+    // One look-up per clause as typed, one for its words' related words, and the shared budget.
+    assert!(looked_up.get() <= 200 * 3 + WIDENING_LOOKUPS, "{} look-ups", looked_up.get());
+}
