@@ -468,6 +468,14 @@ async fn errors_are_japanese_shared_items_offer_a_search_and_a_printout_carries_
     assert_eq!(browser.eval("document.querySelector('#message-view a').getAttribute('href')").await, "/");
     browser.assert_accessible("an unknown item").await;
 
+    // An address the site does not have: the same, not the API's JSON.
+    client.goto(&format!("{}/foo/bar", server.base)).await.unwrap();
+    browser.wait_for("!document.getElementById('message-view').hidden").await;
+    assert_eq!(browser.eval("document.getElementById('page-heading').textContent").await, "ページが見つかりません");
+    let message = browser.text("message-view").await;
+    assert!(message.as_str().unwrap().contains("お探しのページは見つかりませんでした"), "{message}");
+    browser.assert_accessible("an unknown address").await;
+
     // A query past the API's limit.
     client.goto(&format!("{}/?q={}", server.base, encode(&"あ".repeat(1001)))).await.unwrap();
     browser.wait_for("!document.getElementById('message-view').hidden").await;

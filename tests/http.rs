@@ -167,6 +167,12 @@ fn bad_parameters_are_4xx_json_errors() {
 fn unknown_routes_and_methods_are_json_errors_too() {
     let server = &seed().app;
     assert_error(server, "/api/nothing-here", 404, "not_found");
+    // Outside the API, an address nothing serves is the page's own 404, in Japanese.
+    for path in ["/foo/bar", "/items/", "/api"] {
+        let (status, _, body) = get_page(server, path, None);
+        assert_eq!(status, 404, "{path}");
+        assert!(String::from_utf8(body).unwrap().contains("<title>ページが見つかりません"), "{path}");
+    }
     let (status, body) = server.request("POST", "/api/search?q=a");
     assert_eq!((status, body["error"]["code"].as_str()), (405, Some("method_not_allowed")));
 }

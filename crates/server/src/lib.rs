@@ -51,8 +51,9 @@ mod write;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{Method, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
@@ -65,6 +66,7 @@ pub use state::{AppState, HttpConfig};
 pub use vectors::{MeaningConfig, DEFAULT_QUERY_VECTORS};
 
 use admission::{admit, Admission};
+use hoshin_web::{page, PageHead};
 use params::MAX_BODY_BYTES;
 use state::{Imports, RouterState};
 use workers::IndexWorkers;
@@ -108,8 +110,14 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
     app.layer(CompressionLayer::new()).layer(middleware::from_fn_with_state(Admission::new(config.limits), admit))
 }
 
-async fn no_such_endpoint(uri: Uri) -> ApiError {
-    ApiError::NoSuchEndpoint(uri.path().to_string())
+/// An address nothing serves: the API's JSON error under `/api/`, where
+/// programs ask; elsewhere the page's 404, in Japanese, for a resident's
+/// browser following a wrong link.
+async fn no_such_endpoint(uri: Uri) -> Response {
+    match uri.path().starts_with("/api/") {
+        true => ApiError::NoSuchEndpoint(uri.path().to_string()).into_response(),
+        false => page(StatusCode::NOT_FOUND, &PageHead::missing_page()),
+    }
 }
 
 async fn method_not_allowed() -> ApiError {

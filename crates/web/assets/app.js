@@ -1,6 +1,7 @@
 // hoshin's search page. The address is the state: /?q=…&department=…&page=…
 // (and municipality, year_from, year_to, sort) shows results, /items/{id} shows
-// one item, so links can be shared and the back button works. Everything from
+// one item, any other address says there is no such page (the server answers
+// it 404), so links can be shared and the back button works. Everything from
 // the API is inserted as text, except the snippets, which the server escapes and
 // marks up with <mark> only. Every render belongs to the latest address: a newer
 // one aborts the requests of the older and discards whatever they bring.
@@ -32,6 +33,7 @@ const MESSAGES = {
   invalid_year: "年度の指定が正しくありません。西暦の年度（例：2022）で指定してください。",
   invalid_sort: "並び順の指定が正しくありません。",
   document_not_found: "お探しの項目は見つかりませんでした。削除されたか、アドレスが変わった可能性があります。",
+  page_not_found: "お探しのページは見つかりませんでした。アドレスが正しいかお確かめください。",
   request_timeout: "検索に時間がかかりすぎました。語を減らしてもう一度お試しください。",
   overloaded: "ただいま混み合っています。しばらくしてからもう一度お試しください。",
   network: "サーバーに接続できませんでした。通信環境をご確認のうえ、もう一度お試しください。",
@@ -126,6 +128,7 @@ async function render(how) {
   const match = location.pathname.match(/^\/items\/(.+)$/);
   try {
     if (match) await renderItem(decodeURIComponent(match[1]), current);
+    else if (location.pathname !== "/") showMessage("ページが見つかりません", "page_not_found");
     else await renderSearch(searchState(), current, how);
   } catch (error) {
     if (error.name === "AbortError" || !current.isLatest()) return;

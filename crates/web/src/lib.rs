@@ -88,6 +88,14 @@ impl PageHead {
             description: "お探しの項目は見つかりませんでした。".to_string(),
         }
     }
+
+    /// The page at an address the site does not have.
+    pub fn missing_page() -> PageHead {
+        PageHead {
+            title: format!("ページが見つかりません - {SITE}"),
+            description: "お探しのページは見つかりませんでした。".to_string(),
+        }
+    }
 }
 
 /// The page's routes but item pages, to merge with the API router.
