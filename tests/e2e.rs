@@ -247,6 +247,11 @@ async fn a_resident_searches_narrows_pages_opens_an_item_and_goes_back() {
     let second_page = browser.eval("document.querySelector('#results li.hit .snippet').textContent").await;
     assert_ne!(first_page, second_page);
     assert_eq!(browser.eval("document.querySelector('#pager [aria-current=page]').textContent").await, "2");
+    // 前へ and 次へ are named by what they show, and where they go.
+    let names = browser
+        .eval("[...document.querySelectorAll('#pager a[aria-label]')].map((a) => a.getAttribute('aria-label'))")
+        .await;
+    assert_eq!(names, serde_json::json!(["前へ（1ページ目）", "次へ（3ページ目）"]));
 
     // Open an item: full text, department, heading, year, source, siblings.
     client.find(Locator::Css("#results li.hit a.hit-link")).await.unwrap().click().await.unwrap();

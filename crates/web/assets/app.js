@@ -361,7 +361,9 @@ function renderPager(total, state) {
   const add = (label, target, current = false) => {
     const link = element("a", { href: searchUrl(state, { page: target }), "data-nav": "", text: label });
     if (current) link.setAttribute("aria-current", "page");
-    if (label !== String(target)) link.setAttribute("aria-label", `${target}ページ目`);
+    // The name starts with what the link shows (WCAG 2.5.3: a resident who
+    // says 「次へ」 to a voice browser finds it), then says where it goes.
+    if (label !== String(target)) link.setAttribute("aria-label", `${label}（${target}ページ目）`);
     list.append(element("li", {}, [link]));
   };
   const gap = () => list.append(element("li", { class: "gap", "aria-hidden": "true", text: "…" }));
