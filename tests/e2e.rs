@@ -358,7 +358,7 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     client.goto(&format!("{}/?q={}", server.base, encode("推進"))).await.unwrap();
     browser.wait_for(&format!("{HITS}.length === 10")).await;
     let first = browser.text("status").await;
-    assert!(first.as_str().unwrap().contains("1〜10件目／全"), "{first}");
+    assert!(first.as_str().unwrap().starts_with("1〜10件目／全"), "the heading names the query: {first}");
     assert!(!first.as_str().unwrap().contains("ミリ秒"), "{first}");
 
     // Page 2: the range moves, focus goes to the results heading at the top, not the pager.
@@ -407,7 +407,12 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     browser.submit("図書券").await;
     browser.submit("図書館").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(browser.text("status").await.as_str().unwrap().contains("「図書館」"), "{}", browser.text("status").await);
+    assert!(
+        browser.text("page-heading").await.as_str().unwrap().contains("「図書館」"),
+        "{}",
+        browser.text("page-heading").await
+    );
+    assert!(browser.text("status").await.as_str().unwrap().contains("全3件"), "{}", browser.text("status").await);
     assert_eq!(browser.eval(&format!("{HITS}.length")).await, 3);
     assert_eq!(browser.eval("document.querySelectorAll('#results .nearby').length").await, 0);
 

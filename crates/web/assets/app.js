@@ -208,7 +208,8 @@ function describeCount(results, state) {
     return `「${state.q}」${scope}に言葉の一致する項目はありませんでした。意味の近い項目を表示しています（${range}）`;
   }
   const aside = byMeaning > 0 ? `（うち意味の近い項目${byMeaning}件）` : "";
-  return `「${state.q}」${scope}の検索結果：${range}${aside}`;
+  // The heading above already says whose results these are.
+  return `${narrowed ? `${narrowed}で絞り込み：` : ""}${range}${aside}`;
 }
 
 // A hit only meaning found: none of its words matched the query's.
