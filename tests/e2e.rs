@@ -275,6 +275,13 @@ async fn a_resident_searches_narrows_pages_opens_an_item_and_goes_back() {
     browser.wait_for("!document.getElementById('suggestions').hidden").await;
     let first = browser.eval("document.querySelector('#suggestions [role=option]').firstChild.textContent").await;
     assert_eq!(first, "図書館");
+    // Escape closes the list and keeps what was typed; typing again opens it.
+    input.send_keys(&char::from(Key::Escape).to_string()).await.unwrap();
+    browser.wait_for("document.getElementById('suggestions').hidden").await;
+    assert_eq!(browser.eval("document.getElementById('q').value").await, "としょ");
+    input.send_keys("か").await.unwrap();
+    input.send_keys(&char::from(Key::Backspace).to_string()).await.unwrap();
+    browser.wait_for("!document.getElementById('suggestions').hidden").await;
     input.send_keys(&char::from(Key::Down).to_string()).await.unwrap();
     assert_eq!(
         browser.eval("document.getElementById('q').getAttribute('aria-activedescendant')").await,

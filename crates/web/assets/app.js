@@ -574,7 +574,9 @@ function setUpSearchBox() {
     } else if (event.key === "Enter" && active >= 0) {
       event.preventDefault();
       choose(options[active].firstChild.textContent);
-    } else if (event.key === "Escape") {
+    } else if (event.key === "Escape" && !list.hidden) {
+      // Only the list closes: a search box's own Escape would also erase what was typed.
+      event.preventDefault();
       close();
     }
   });
