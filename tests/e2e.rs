@@ -399,6 +399,8 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     assert!(scrolled.as_f64().unwrap() > 100.0, "the list is taller than the window: {scrolled}");
     browser.eval("document.querySelectorAll('#results a.hit-link')[9].click()").await;
     browser.wait_for("location.pathname.startsWith('/items/') && document.querySelector('#item-view h1')").await;
+    browser.wait_for("document.activeElement === document.querySelector('#item-view h1')").await;
+    assert_eq!(browser.eval("window.scrollY").await, 0, "an item page opens at its top");
     client.back().await.unwrap();
     browser.wait_for(&format!("{HITS}.length === 10 && Math.abs(window.scrollY - {scrolled}) < 5")).await;
 

@@ -141,8 +141,11 @@ async function render(how) {
   } else if (how.keepFocusOn && $(how.keepFocusOn)) {
     $(how.keepFocusOn).focus();
   } else if (how.moveFocus) {
+    // A new page starts at its top, search box and back link in view, as a
+    // loaded page would; focusing alone would scroll only as far as the heading.
     const heading = match ? $("item-view").querySelector("h1") : $("page-heading");
-    heading.focus();
+    window.scrollTo(0, 0);
+    heading.focus({ preventScroll: true });
   }
 }
 
