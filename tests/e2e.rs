@@ -403,6 +403,11 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     assert_eq!(browser.eval("window.scrollY").await, 0, "an item page opens at its top");
     client.back().await.unwrap();
     browser.wait_for(&format!("{HITS}.length === 10 && Math.abs(window.scrollY - {scrolled}) < 5")).await;
+    assert_eq!(
+        browser.eval("document.activeElement === document.querySelectorAll('#results a.hit-link')[9]").await,
+        Value::Bool(true),
+        "back at the result opened"
+    );
 
     // A slow answer to an older search never overwrites the newer one.
     browser

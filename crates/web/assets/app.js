@@ -99,7 +99,8 @@ let pending = null;
 // Goes to `url` within the page. Focus moves to the new page's heading, or
 // stays on the control `keepFocusOn` names (a select the resident is still using).
 function navigate(url, keepFocusOn = "") {
-  history.replaceState({ ...(history.state || {}), scrollY: window.scrollY }, "");
+  // Where the resident was and where they went from here, for "back".
+  history.replaceState({ ...(history.state || {}), scrollY: window.scrollY, followed: url }, "");
   history.pushState({}, "", url);
   navigatedWithin = true;
   render({ moveFocus: true, keepFocusOn });
@@ -138,6 +139,10 @@ async function render(how) {
   notePrinted();
   if (how.restoreScroll && history.state && typeof history.state.scrollY === "number") {
     window.scrollTo(0, history.state.scrollY);
+    // Back at the link followed from here (the result opened), not at the top of the document.
+    const followed = history.state.followed;
+    const link = followed && document.querySelector(`a[data-nav][href="${CSS.escape(followed)}"]`);
+    if (link) link.focus({ preventScroll: true });
   } else if (how.keepFocusOn && $(how.keepFocusOn)) {
     $(how.keepFocusOn).focus();
   } else if (how.moveFocus) {
