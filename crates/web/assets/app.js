@@ -489,7 +489,17 @@ function backLinks(item) {
 
 // A printed page says where and when it was printed.
 function notePrinted() {
-  $("printed").textContent = `${location.href}（${new Date().toLocaleDateString("ja-JP")} 印刷）`;
+  // Readable on paper: 図書館, not %E5%9B%B3….
+  $("printed").textContent = `${readableAddress()}（${new Date().toLocaleDateString("ja-JP")} 印刷）`;
+}
+
+// The page's address with its escapes undone, where they decode.
+function readableAddress() {
+  try {
+    return decodeURI(location.href);
+  } catch {
+    return location.href;
+  }
 }
 
 // The search box: suggestions while typing, never in the middle of IME
