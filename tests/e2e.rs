@@ -571,6 +571,10 @@ async fn errors_are_japanese_shared_items_offer_a_search_and_a_printout_carries_
     let help = browser.text("results").await;
     assert!(help.as_str().unwrap().contains("ひらがな"), "{help}");
     assert_eq!(browser.eval("document.getElementById('facets-panel').hidden").await, Value::Bool(true));
+    // The help takes the width the hidden departments leave, and there is nothing to order.
+    let width = browser.eval("document.getElementById('results').getBoundingClientRect().width").await;
+    assert!(width.as_f64().unwrap() > 600.0, "the help is not squeezed into the departments' column: {width}");
+    assert_eq!(browser.eval("document.getElementById('refine-sort') === null").await, Value::Bool(true));
     browser.assert_accessible("no results").await;
 
     // An item opened from a shared link offers searches for its heading, not an empty home page.

@@ -237,8 +237,10 @@ function renderNotice(results) {
   const relaxation = results.relaxation;
   notice.hidden = !relaxation;
   if (relaxation) {
-    notice.textContent = `すべての語（${relaxation.words.join("・")}）に一致する項目は${relaxation.exact_total}件でした。` +
-      "一部の語に一致する項目もその後に表示しています。";
+    const words = relaxation.words.join("・");
+    notice.textContent = relaxation.exact_total === 0
+      ? `すべての語（${words}）を含む項目はありませんでした。一部の語を含む項目を表示しています。`
+      : `すべての語（${words}）を含む項目は${relaxation.exact_total}件です。その後に、一部の語を含む項目も表示しています。`;
   }
 }
 
@@ -267,7 +269,8 @@ function renderRefinements(results, state) {
   if (municipalities.length > 1 || state.municipality) {
     select("municipality", "自治体", [["", "すべて"], ...municipalities.map((name) => [name, name])]);
   }
-  select("sort", "並び順", SORTS.map(([value, text]) => [value === "relevance" ? "" : value, text]));
+  // Nothing to order with fewer than two results.
+  if (results.total > 1) select("sort", "並び順", SORTS.map(([value, text]) => [value === "relevance" ? "" : value, text]));
 }
 
 function renderFacets(results, state) {
