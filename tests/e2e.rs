@@ -366,6 +366,12 @@ async fn every_render_belongs_to_the_latest_search_and_keeps_the_residents_place
     browser.wait_for(&format!("{HITS}.length === 10")).await;
     let first = browser.text("status").await;
     assert!(first.as_str().unwrap().starts_with("1〜10件目／全"), "the heading names the query: {first}");
+    // Results under one heading are links told apart by how each item begins.
+    let names =
+        browser.eval("[...document.querySelectorAll('#results a.hit-link')].map((link) => link.textContent)").await;
+    let names: Vec<&str> = names.as_array().unwrap().iter().map(|name| name.as_str().unwrap()).collect();
+    assert!(names.iter().any(|name| name.contains('：')), "some results share a heading: {names:?}");
+    assert_eq!(names.iter().collect::<std::collections::HashSet<_>>().len(), names.len(), "{names:?}");
     assert!(!first.as_str().unwrap().contains("ミリ秒"), "{first}");
 
     // Page 2: the range moves, focus goes to the results heading at the top, not the pager.

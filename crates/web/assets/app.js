@@ -17,6 +17,8 @@ const SUGGEST_DELAY_MS = 120;
 // Items near in meaning listed under an item, and the characters of each one's text shown.
 const SIMILAR_ITEMS = 5;
 const EXCERPT_CHARS = 80;
+// Characters of an item's beginning that tell apart results under one heading.
+const LEAD_CHARS = 24;
 // The API's largest page of similar items (MAX_LIMIT in the server's params).
 const MAX_SIMILAR_ASKED = 100;
 const FILTERS = ["department", "municipality", "year_from", "year_to", "sort"];
@@ -303,6 +305,7 @@ function renderHits(results) {
   list.replaceChildren();
   let wordsBefore = false;
   let meaningBefore = false;
+  const headings = results.hits.map((hit) => hit.policy);
   for (const hit of results.hits) {
     const byMeaning = foundOnlyByMeaning(hit);
     if (byMeaning && wordsBefore && !meaningBefore) {
@@ -312,9 +315,12 @@ function renderHits(results) {
     meaningBefore ||= byMeaning;
     const snippet = element("p", { class: "snippet" });
     snippet.innerHTML = hit.snippet; // escaped by the server; only <mark> is markup
-    const title = element("h2", { class: "hit-title" }, [
-      element("a", { href: `/items/${encodeURIComponent(hit.id)}`, "data-nav": "", class: "hit-link", text: hit.policy }),
-    ]);
+    const link = element("a", { href: `/items/${encodeURIComponent(hit.id)}`, "data-nav": "", class: "hit-link", text: hit.policy });
+    // Items under one heading would be links of one name: each also says how it begins.
+    if (headings.indexOf(hit.policy) !== headings.lastIndexOf(hit.policy)) {
+      link.append(element("span", { class: "hit-lead", text: `：${excerpt(hit.text, LEAD_CHARS)}` }));
+    }
+    const title = element("h2", { class: "hit-title" }, [link]);
     if (byMeaning) title.prepend(element("span", { class: "badge", text: "意味の近い項目" }));
     const item = element("li", { class: byMeaning ? "hit by-meaning" : "hit" }, [
       title,
@@ -466,9 +472,9 @@ async function showSimilar(encoded, listed, section, current) {
 }
 
 // An item's text, cut to a line or two.
-function excerpt(text) {
+function excerpt(text, length = EXCERPT_CHARS) {
   const characters = [...text];
-  return characters.length > EXCERPT_CHARS ? characters.slice(0, EXCERPT_CHARS).join("") + "…" : text;
+  return characters.length > length ? characters.slice(0, length).join("") + "…" : text;
 }
 
 // Back to the results this item was opened from; opened from a shared link,
