@@ -232,7 +232,53 @@ impl Suggester {
     /// where the dictionary does not voice 所), a later word possibly of one
     /// character.
     pub fn sounding_like(&self, reading: &str, limit: usize) -> Vec<String> {
-        self.spelled(reading, limit).unwrap_or_default()
+        let folded: Vec<char> = fold_kana(reading).chars().collect();
+        // The readings of a piece of `folded` starting at `start`.
+        let readings_of = |start: usize, end: usize| -> Vec<&str> {
+            let key: String = folded[start..end].iter().collect();
+            let mut readings: Vec<&str> = Vec::new();
+            let words = self.by_folded_reading.get(&key).into_iter().flatten();
+            let single = self.single_characters.get(&key).filter(|_| start > 0).into_iter().flatten();
+            for reading in words.map(|&index| self.words[index].reading.as_str()).chain(single.map(String::as_str)) {
+                if !readings.contains(&reading) {
+                    readings.push(reading);
+                }
+            }
+            readings
+        };
+        let whole = readings_of(0, folded.len());
+        if !whole.is_empty() {
+            return whole.into_iter().take(limit).map(str::to_string).collect();
+        }
+        // fewest[end]: the fewest pieces (and the last piece's start) spelling folded[..end].
+        let mut fewest: Vec<Option<(usize, usize)>> = vec![None; folded.len() + 1];
+        fewest[0] = Some((0, 0));
+        for end in 1..=folded.len() {
+            for start in end.saturating_sub(self.longest_folded)..end.saturating_sub(1) {
+                let Some((pieces, _)) = fewest[start] else { continue };
+                let better = fewest[end].is_none_or(|(best, _)| pieces + 1 < best);
+                if better && pieces < MAX_SOUNDING_PIECES && !readings_of(start, end).is_empty() {
+                    fewest[end] = Some((pieces + 1, start));
+                }
+            }
+        }
+        let mut pieces = Vec::new();
+        let mut end = folded.len();
+        while end > 0 {
+            let Some((_, start)) = fewest[end] else { return Vec::new() };
+            pieces.push(readings_of(start, end));
+            end = start;
+        }
+        // Every way of reading the pieces, the commonest first.
+        let mut spellings = vec![String::new()];
+        for readings in pieces.iter().rev() {
+            spellings = spellings
+                .iter()
+                .flat_map(|spelled| readings.iter().map(move |reading| format!("{spelled}{reading}")))
+                .take(limit)
+                .collect();
+        }
+        spellings
     }
 
     /// Up to `limit` words written in kana that `reading` may be a clipped
@@ -259,57 +305,6 @@ impl Suggester {
             .collect();
         found.sort_unstable();
         found.into_iter().take(limit).map(|(_, index)| self.words[index].clone()).collect()
-    }
-
-    /// What [`Suggester::sounding_like`] finds; `None` for nothing.
-    fn spelled(&self, reading: &str, limit: usize) -> Option<Vec<String>> {
-        let folded: Vec<char> = fold_kana(reading).chars().collect();
-        // The readings of a piece of `folded` starting at `start`.
-        let readings_of = |start: usize, end: usize| -> Vec<&str> {
-            let key: String = folded[start..end].iter().collect();
-            let mut readings: Vec<&str> = Vec::new();
-            let words = self.by_folded_reading.get(&key).into_iter().flatten();
-            let single = self.single_characters.get(&key).filter(|_| start > 0).into_iter().flatten();
-            for reading in words.map(|&index| self.words[index].reading.as_str()).chain(single.map(String::as_str)) {
-                if !readings.contains(&reading) {
-                    readings.push(reading);
-                }
-            }
-            readings
-        };
-        let whole = readings_of(0, folded.len());
-        if !whole.is_empty() {
-            return Some(whole.into_iter().take(limit).map(str::to_string).collect());
-        }
-        // fewest[end]: the fewest pieces (and the last piece's start) spelling folded[..end].
-        let mut fewest: Vec<Option<(usize, usize)>> = vec![None; folded.len() + 1];
-        fewest[0] = Some((0, 0));
-        for end in 1..=folded.len() {
-            for start in end.saturating_sub(self.longest_folded)..end.saturating_sub(1) {
-                let Some((pieces, _)) = fewest[start] else { continue };
-                let better = fewest[end].is_none_or(|(best, _)| pieces + 1 < best);
-                if better && pieces < MAX_SOUNDING_PIECES && !readings_of(start, end).is_empty() {
-                    fewest[end] = Some((pieces + 1, start));
-                }
-            }
-        }
-        let mut pieces = Vec::new();
-        let mut end = folded.len();
-        while end > 0 {
-            let (_, start) = fewest[end]?;
-            pieces.push(readings_of(start, end));
-            end = start;
-        }
-        // Every way of reading the pieces, the commonest first.
-        let mut spellings = vec![String::new()];
-        for readings in pieces.iter().rev() {
-            spellings = spellings
-                .iter()
-                .flat_map(|spelled| readings.iter().map(move |reading| format!("{spelled}{reading}")))
-                .take(limit)
-                .collect();
-        }
-        Some(spellings)
     }
 }
 
