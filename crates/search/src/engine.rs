@@ -67,7 +67,7 @@ const NEARBY_WORDS: usize = 5;
 /// One search request, already validated.
 #[derive(Debug, Clone)]
 pub struct SearchRequest<'a> {
-    /// The query as typed.
+    /// The query as typed; empty to browse every item within the filters.
     pub query: &'a str,
     /// Hits per page.
     pub limit: usize,
@@ -223,6 +223,39 @@ impl Filter {
         let mut clauses = vec![(Occur::Must, query)];
         clauses.extend(filters.iter().map(|filter| (Occur::Must, filter.box_clone())));
         Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+/// A request's filters, one per facet of [`FACET_FIELDS`], in that order.
+///
+/// Each facet is counted within every filter but its own, so that a value
+/// it offers finds as many items as it says, with the other choices kept,
+/// and the values beside the chosen one stay on offer.
+#[derive(Default)]
+struct Filters([Option<Box<dyn Query>>; 3]);
+
+impl Filters {
+    /// Every filter, or none when nothing is chosen.
+    fn all(&self) -> Option<Filter> {
+        self.within(None)
+    }
+
+    /// Every filter but facet `facet`'s: what that facet's values are counted within.
+    fn but(&self, facet: usize) -> Option<Filter> {
+        self.within(Some(facet))
+    }
+
+    fn within(&self, leaving_out: Option<usize>) -> Option<Filter> {
+        let kept: Vec<Box<dyn Query>> = (self.0.iter().enumerate())
+            .filter(|(facet, _)| Some(*facet) != leaving_out)
+            .filter_map(|(_, filter)| filter.as_ref().map(|filter| filter.box_clone()))
+            .collect();
+        (!kept.is_empty()).then_some(Filter(kept))
+    }
+
+    /// Whether facet `facet` has a value chosen.
+    fn chooses(&self, facet: usize) -> bool {
+        self.0[facet].is_some()
     }
 }
 
@@ -390,10 +423,11 @@ impl SearchEngine {
         self.catalog().municipalities.clone()
     }
 
-    /// The filter of a request, or none; an error for a department or
-    /// municipality the index does not hold.
-    fn filter(&self, request: &SearchRequest<'_>) -> Result<Option<Filter>> {
-        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+    /// The filters of a request; an error for a department or municipality
+    /// the index does not hold.
+    fn filters(&self, request: &SearchRequest<'_>) -> Result<Filters> {
+        let mut filters = Filters::default();
+        let [department_filter, year_filter, municipality_filter] = &mut filters.0;
         let exact = |term: Term| -> Box<dyn Query> {
             Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0))
         };
@@ -401,13 +435,14 @@ impl SearchEngine {
             if !self.catalog().departments.iter().any(|known| known == department) {
                 return Err(SearchError::UnknownDepartment(department.to_string()));
             }
-            filters.push(exact(Term::from_facet(self.fields.department_facet, &section_facet(department, None))));
+            *department_filter =
+                Some(exact(Term::from_facet(self.fields.department_facet, &section_facet(department, None))));
         }
         if let Some(municipality) = request.municipality {
             if !self.catalog().municipalities.iter().any(|known| known == municipality) {
                 return Err(SearchError::UnknownMunicipality(municipality.to_string()));
             }
-            filters.push(exact(Term::from_field_text(self.fields.municipality, municipality)));
+            *municipality_filter = Some(exact(Term::from_field_text(self.fields.municipality, municipality)));
         }
         if request.fiscal_years != (None, None) {
             let bound = |year: Option<u64>| match year {
@@ -416,16 +451,16 @@ impl SearchEngine {
             };
             let (from, to) = request.fiscal_years;
             let range = RangeQuery::new(bound(from), bound(to));
-            filters.push(Box::new(ConstScoreQuery::new(Box::new(range), 0.0)));
+            *year_filter = Some(Box::new(ConstScoreQuery::new(Box::new(range), 0.0)));
         }
-        Ok((!filters.is_empty()).then_some(Filter(filters)))
+        Ok(filters)
     }
 
     /// Runs a search, as stages: words (`lexical`), meaning (`semantic`),
     /// their fusion (see [`crate::fusion`]) and the page (`present`).
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let started = Instant::now();
-        let filter = self.filter(request)?;
+        let filters = self.filters(request)?;
         let clauses = parse_clauses(request.query);
         // The catalog's searcher, not the reader's: a refresh loads the next
         // generation before its statistics are ready.
@@ -441,8 +476,8 @@ impl SearchEngine {
             true => Paging { offset: 0, limit: (page.offset + page.limit).max(MEANING_DEPTH), sort: page.sort },
             false => page,
         };
-        let lexical = self.lexical(&generation, clauses, filter.as_ref(), request.mode, lexical_page)?;
-        let semantic = self.semantic(&generation, &vectors, request, &lexical, filter.as_ref())?;
+        let lexical = self.lexical(&generation, clauses, &filters, request.mode, lexical_page)?;
+        let semantic = self.semantic(&generation, &vectors, request, &lexical, &filters)?;
         let words = lexical.ranking();
         let hits: Vec<Fused> = match (&semantic, by_relevance) {
             (Some(semantic), true) => {
@@ -468,13 +503,14 @@ impl SearchEngine {
 
     /// The lexical stage: plans the query, escalates it when it finds
     /// nothing as typed, runs the strict pass and the relaxed one when the
-    /// strict finds few, within `filter`, and counts the facets without it.
-    /// In semantic mode it only plans, for the snippets.
+    /// strict finds few, within `filters`, and counts each facet within the
+    /// others' filters. With nothing typed every item matches, in id order:
+    /// a browse. In semantic mode it only plans, for the snippets.
     fn lexical(
         &self,
         generation: &Generation,
         clauses: Vec<Clause>,
-        filter: Option<&Filter>,
+        filters: &Filters,
         mode: SearchMode,
         page: Paging,
     ) -> Result<Lexical> {
@@ -483,8 +519,11 @@ impl SearchEngine {
         let leaves = LeafWeights::default();
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan, &leaves);
+        if clauses.is_empty() {
+            queries.strict = Box::new(AllQuery);
+        }
         if mode == SearchMode::Semantic {
-            return Ok(Lexical { clauses, plan, queries, matches: None, unfiltered: None });
+            return Ok(Lexical { clauses, plan, queries, matches: None, unfiltered: None, facets: Default::default() });
         }
         let mut strict = Pass::run(generation, queries.strict.box_clone(), page)?;
         // Every required clause matches the strict matches, so only a query
@@ -507,16 +546,26 @@ impl SearchEngine {
         }
         // Relaxed only now, for the plan that is kept: an escalated plan relaxes differently.
         let unfiltered = Self::relax(generation, strict, &queries, page, None, None)?;
-        // The facets count the whole query's matches, whichever values are
-        // chosen, and the filtered matches relax as far as those did.
-        let (matches, unfiltered) = match filter {
-            Some(filter) => {
-                let relaxed_to = unfiltered.relaxed.as_ref().map(|(_, relaxation)| relaxation.minimum_matched);
-                (Self::matches(generation, &queries, page, filter, relaxed_to)?, Some(unfiltered))
-            }
-            None => (unfiltered, None),
+        // Filtered matches relax as far as the unfiltered ones did, so that
+        // choosing a value never changes which words are required.
+        let relaxed_to = unfiltered.relaxed.as_ref().map(|(_, relaxation)| relaxation.minimum_matched);
+        let Some(filter) = filters.all() else {
+            let facets = [0, 1, 2].map(|facet| unfiltered.facet_counts(facet));
+            return Ok(Lexical { clauses, plan, queries, matches: Some(unfiltered), unfiltered: None, facets });
         };
-        Ok(Lexical { clauses, plan, queries, matches: Some(matches), unfiltered })
+        let matches = Self::matches(generation, &queries, page, &filter, relaxed_to)?;
+        let mut facets: [Vec<ValueCounts>; 3] = Default::default();
+        for (facet, counts) in facets.iter_mut().enumerate() {
+            *counts = match (filters.chooses(facet), filters.but(facet)) {
+                (false, _) => matches.facet_counts(facet),
+                (true, None) => unfiltered.facet_counts(facet),
+                (true, Some(others)) => {
+                    let counted_only = Paging { offset: 0, limit: 0, sort: page.sort };
+                    Self::matches(generation, &queries, counted_only, &others, relaxed_to)?.facet_counts(facet)
+                }
+            };
+        }
+        Ok(Lexical { clauses, plan, queries, matches: Some(matches), unfiltered: Some(unfiltered), facets })
     }
 
     /// The semantic stage, when the mode asks for it, the model is there and,
@@ -533,7 +582,7 @@ impl SearchEngine {
         vectors: &ItemVectors,
         request: &SearchRequest<'_>,
         lexical: &Lexical,
-        filter: Option<&Filter>,
+        filters: &Filters,
     ) -> Result<Option<Semantic>> {
         let Some(meaning) = &self.meaning else { return Ok(None) };
         // Judged without the filters, so that choosing a facet value never
@@ -559,8 +608,8 @@ impl SearchEngine {
             let excluded = lexical.queries.excluded.iter().map(|query| (Occur::Should, query.box_clone())).collect();
             nearest = matching(searcher, &nearest, Box::new(BooleanQuery::new(excluded)), false)?;
         }
-        let found = match filter {
-            Some(filter) => matching(searcher, &nearest, Filter::applied(Some(filter), Box::new(AllQuery)), true)?,
+        let found = match filters.all() {
+            Some(filter) => matching(searcher, &nearest, Filter::applied(Some(&filter), Box::new(AllQuery)), true)?,
             None => nearest.clone(),
         };
         let among = |matches: Option<&Matches>, found: &[(f32, DocAddress)]| {
@@ -568,13 +617,13 @@ impl SearchEngine {
         };
         let words = among(lexical.matches.as_ref(), &found)?;
         let unfiltered_words = among(unfiltered, &nearest)?;
-        let counted = only_meaning(&nearest, &unfiltered_words);
-        let [departments, years, municipalities] = &generation.facets;
-        let (departments, years, municipalities) = generation.search(
-            &AddressQuery::new(searcher, &counted),
-            &(departments.counter(), years.counter(), municipalities.counter()),
-        )?;
-        Ok(Some(Semantic { found, words, facets: [departments, years, municipalities] }))
+        let counted = AddressQuery::new(searcher, &only_meaning(&nearest, &unfiltered_words));
+        let mut facets: [ValueCounts; 3] = Default::default();
+        for (facet, counts) in facets.iter_mut().enumerate() {
+            let query = Filter::applied(filters.but(facet).as_ref(), Box::new(counted.clone()));
+            *counts = generation.search(query.as_ref(), &generation.facets[facet].counter())?;
+        }
+        Ok(Some(Semantic { found, words, facets }))
     }
 
     /// The page of `hits`, with snippets, what relaxed hits miss, how each
@@ -640,6 +689,8 @@ impl SearchEngine {
                     None
                 };
                 let matched_by = match hit.words {
+                    // A browse: nothing typed, nothing matched.
+                    _ if lexical.clauses.is_empty() => None,
                     Some(words) if words.relaxed => Some(MatchedBy::MostWords),
                     Some(_) => Some(MatchedBy::Words),
                     None => None,
@@ -763,7 +814,7 @@ impl SearchEngine {
     /// semantic search is off.
     pub fn similar(&self, id: &str, request: &SearchRequest<'_>) -> Result<Vec<Similar>> {
         let Some(meaning) = &self.meaning else { return Err(SearchError::MeaningOff) };
-        let filter = self.filter(request)?;
+        let filter = self.filters(request)?.all();
         let (generation, vectors) = {
             let catalog = self.catalog();
             (Arc::clone(&catalog.generation), Arc::clone(&catalog.vectors))
@@ -864,7 +915,7 @@ impl SearchEngine {
     pub fn expansions(&self, text: &str) -> Result<Vec<Expansion>> {
         let generation = Arc::clone(&self.catalog().generation);
         let page = Paging { offset: 0, limit: 1, sort: SortOrder::Relevance };
-        let lexical = self.lexical(&generation, parse_clauses(text), None, SearchMode::Lexical, page)?;
+        let lexical = self.lexical(&generation, parse_clauses(text), &Filters::default(), SearchMode::Lexical, page)?;
         Ok(lexical.queries.expansions.into_iter().map(|(expansion, _)| expansion).collect())
     }
 
@@ -975,6 +1026,12 @@ impl Pass {
 }
 
 impl Matches {
+    /// The counts of facet `facet` of the strict matches and the relaxed ones.
+    fn facet_counts(&self, facet: usize) -> Vec<ValueCounts> {
+        let passes = std::iter::once(&self.strict).chain(self.relaxed.iter().map(|(relaxed, _)| relaxed));
+        passes.map(|pass| pass.facets[facet].clone()).collect()
+    }
+
     /// Which of `found` match the words, strictly or relaxed.
     fn words_among(&self, searcher: &Searcher, found: &[(f32, DocAddress)]) -> Result<HashSet<DocAddress>> {
         let mut passes = vec![(Occur::Should, self.strict.query.box_clone())];
@@ -1030,6 +1087,9 @@ struct Lexical {
     matches: Option<Matches>,
     /// The matches without the filters, when there are filters.
     unfiltered: Option<Matches>,
+    /// Per facet of [`FACET_FIELDS`], the counts of the strict and relaxed
+    /// matches within the other facets' filters.
+    facets: [Vec<ValueCounts>; 3],
 }
 
 impl Lexical {
@@ -1057,16 +1117,10 @@ impl Lexical {
         })
     }
 
-    /// Matching items per facet value, without the filters: strict, relaxed
-    /// and those only meaning found.
+    /// Matching items per facet value, each facet within the other facets'
+    /// filters: strict, relaxed and those only meaning found.
     fn facets(&self, semantic: Option<&Semantic>) -> Facets {
-        let matches = self.unfiltered.as_ref().or(self.matches.as_ref());
-        let passes = matches.into_iter().flat_map(|matches| {
-            std::iter::once(&matches.strict).chain(matches.relaxed.iter().map(|(relaxed, _)| relaxed))
-        });
-        let mut tallies: Vec<&[ValueCounts; 3]> = passes.map(|pass| &pass.facets).collect();
-        tallies.extend(semantic.map(|semantic| &semantic.facets));
-        let tallied = |facet: usize| facet_list(tallies.iter().map(|counts| &counts[facet]));
+        let tallied = |facet: usize| facet_list(self.facets[facet].iter().chain(semantic.map(|s| &s.facets[facet])));
         let mut fiscal_year: Vec<YearCount> = tallied(1)
             .into_iter()
             .filter_map(|facet| Some(YearCount { value: facet.value.parse().ok()?, count: facet.count }))
@@ -1083,7 +1137,7 @@ struct Semantic {
     /// Those of them the words found too.
     words: HashSet<DocAddress>,
     /// Per facet of [`FACET_FIELDS`], the counts of the items only meaning
-    /// found, without the filters.
+    /// found, within the other facets' filters.
     facets: [ValueCounts; 3],
 }
 

@@ -63,7 +63,8 @@ pub struct Hit {
     pub explanation: Option<serde_json::Value>,
     /// How the item was found: `words` (every word of the query),
     /// `most_words` (a relaxed match), `meaning` (near the query in meaning,
-    /// see `similarity`); both ways when the words and meaning found it.
+    /// see `similarity`); both ways when the words and meaning found it;
+    /// none when nothing was typed (a browse).
     pub matched_by: Vec<MatchedBy>,
     /// When meaning found the item: the cosine similarity of its text to the query.
     #[serde(skip_serializing_if = "Option::is_none")]

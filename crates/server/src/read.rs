@@ -2,7 +2,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /api/search?q=…&limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…&sort=relevance&mode=hybrid&explain=false` | `hoshin_search::SearchResults` |
+//! | `GET /api/search?q=…&limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…&sort=relevance&mode=hybrid&explain=false` | `hoshin_search::SearchResults`; without `q`, a browse of the filtered items |
 //! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
 //! | `GET /api/documents/{id}/siblings` | [`Siblings`]: the other items under its heading |
 //! | `GET /api/documents/{id}/similar?limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…` | [`SimilarItems`]: the items nearest it in meaning, or 503 without a model |
@@ -37,8 +37,8 @@ use crate::workers::IndexWorkers;
 /// Searches the items: ranked, highlighted, faceted.
 #[utoipa::path(get, path = "/api/search", tag = "search",
     params(
-        ("q" = String, Query, min_length = 1, max_length = 1000, pattern = r"\S",
-            description = "Words (all must match), \"phrases\", -exclusions; at most 1,000 characters"),
+        ("q" = Option<String>, Query, min_length = 1, max_length = 1000, pattern = r"\S",
+            description = "Words (all must match), \"phrases\", -exclusions; at most 1,000 characters. Left out, the search browses: every item within the filters, in the order the documents list them (by `relevance`) or by year"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits per page (default 10)"),
         ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Hits to skip (default 0)"),
         ("department" = Option<String>, Query, description = "Only this department"),
@@ -62,7 +62,10 @@ pub(crate) async fn search(
     State(workers): State<IndexWorkers>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
-    let query = checked_text(params.q)?;
+    let query = match params.q {
+        Some(query) => checked_text(Some(query))?,
+        None => String::new(),
+    };
     let page = params.page.checked()?;
     let explain = flag("explain", params.explain.as_deref())?;
     let sort = sort_order(params.sort.as_deref())?;
