@@ -669,6 +669,87 @@ async fn on_a_phone_results_are_large_tap_targets_and_the_first_result_is_on_the
     browser.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_browses_without_a_query_and_reads_how_a_search_was_widened() {
+    let server = Server::start();
+    let browser = Browser::start(1280, 900).await;
+    let client = browser.client();
+
+    // The home page offers every department and year, with item counts.
+    client.goto(&format!("{}/", server.base)).await.unwrap();
+    browser.wait_for("document.querySelectorAll('#home-view a.facet').length > 5").await;
+    let offered = browser
+        .eval("[...document.querySelectorAll('#home-view section')].map((group) => group.querySelector('h2').textContent)")
+        .await;
+    assert_eq!(offered, json!(["部署から探す", "年度から探す"]), "one municipality: nothing to choose");
+    let welfare = "[...document.querySelectorAll('#home-view a.facet')].find((link) => link.textContent.startsWith('福祉保健部'))";
+    let count = browser.eval(&format!("{welfare}.querySelector('.count').textContent")).await;
+    browser.assert_accessible("home").await;
+    browser.screenshot("home.png").await;
+
+    // A department's items, in the documents' order, paged, with nothing marked.
+    browser.eval(&format!("{welfare}.click()")).await;
+    browser.wait_for(&format!("location.search.includes('department=') && {HITS}.length === 10")).await;
+    assert_eq!(browser.text("page-heading").await, "福祉保健部の項目");
+    let status = browser.text("status").await;
+    assert!(status.as_str().unwrap().contains(&format!("全{}", count.as_str().unwrap())), "{status} vs {count}");
+    assert!(!browser.eval("location.search.includes('q=')").await.as_bool().unwrap());
+    assert_eq!(browser.eval("document.querySelectorAll('#results mark').length").await, 0);
+    assert_eq!(browser.eval("document.querySelector('#refine-sort option').textContent").await, "掲載順");
+    client.find(Locator::XPath("//nav[@id='pager']//a[.='2']")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("location.search.includes('page=2') && {HITS}.length > 0")).await;
+    browser.assert_accessible("a department browsed").await;
+    // Its facet panel leads back to every department, which is the home page.
+    client
+        .find(Locator::XPath("//nav[@id='facets']//a[contains(., 'すべての部署')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("location.search === '' && !document.getElementById('home-view').hidden").await;
+
+    // A widened search says how, and offers the words exactly as typed, and back.
+    client.goto(&format!("{}/?q={}", server.base, encode("子育て"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length > 0 && !document.getElementById('notice').hidden")).await;
+    let notice = browser.text("notice").await;
+    assert!(notice.as_str().unwrap().contains("「子育て」と同じ意味の「育児」も含めて検索しました。"), "{notice}");
+    browser.screenshot("widened.png").await;
+    client.find(Locator::LinkText("入力どおり「子育て」で検索する")).await.unwrap().click().await.unwrap();
+    browser.wait_for("location.search.includes('exact=true') && document.getElementById('notice').textContent.includes('入力どおりに検索しました')").await;
+    browser.assert_accessible("a search as typed").await;
+    client.find(Locator::LinkText("同じ意味の語なども含めて検索する")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            "!location.search.includes('exact') && document.getElementById('notice').textContent.includes('育児')",
+        )
+        .await;
+    // A correction is said as one.
+    client.goto(&format!("{}/?q={}", server.base, encode("往民"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length > 0 && !document.getElementById('notice').hidden")).await;
+    let notice = browser.text("notice").await;
+    assert!(notice.as_str().unwrap().contains("「往民」を「住民」として検索しました。"), "{notice}");
+
+    // A very long query is repeated shortened, its words once, and the first result is on the first screen.
+    let long: String = "図書館 公園 ".repeat(80).chars().take(500).collect();
+    client.goto(&format!("{}/?q={}", server.base, encode(&long))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length > 0")).await;
+    let heading = browser.text("page-heading").await;
+    assert!(heading.as_str().unwrap().chars().count() < 60, "{heading}");
+    let notice = browser.text("notice").await;
+    assert!(notice.as_str().unwrap().contains("（図書館・公園）"), "{notice}");
+    assert_eq!(
+        browser.eval(&format!("{HITS}[0].getBoundingClientRect().top < window.innerHeight")).await,
+        Value::Bool(true)
+    );
+
+    // Years that hold nothing offer no department that would then give nothing.
+    client.goto(&format!("{}/?q={}&year_from=2030", server.base, encode("防災"))).await.unwrap();
+    browser.wait_for("document.getElementById('status').textContent.includes('見つかりませんでした')").await;
+    assert_eq!(browser.eval("document.getElementById('facets-panel').hidden").await, Value::Bool(true));
+    browser.close().await;
+}
+
 /// For each hit of the results shown, whether it carries the found-by-meaning badge.
 const MARKED: &str =
     "[...document.querySelectorAll('#results li.hit')].map((hit) => hit.querySelector('.hit-title .badge') !== null)";

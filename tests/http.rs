@@ -407,3 +407,20 @@ fn suggestions_read_words_as_they_stand_in_the_text_and_leave_out_kana_fragments
     assert_eq!(offered("こま").first().map(|(text, _)| text.as_str()), Some("狛江"));
     assert!(!offered("こま").iter().any(|(text, _)| text == "こま"), "{:?}", offered("こま"));
 }
+
+#[test]
+fn exact_searches_the_words_as_typed_and_nothing_they_were_widened_with() {
+    let server = &seed().app;
+    // A synonym, then corrections of words that find nothing as typed.
+    for (query, found_as_typed) in [("子育て", true), ("kosodate", false), ("往民", false)] {
+        let widened = server.search(&format!("q={}&mode=lexical", encode(query)));
+        let expansions = widened["expansions"].as_array().map_or(0, Vec::len);
+        assert!(expansions > 0 && widened["total"].as_u64() > Some(0), "{query} is widened: {widened}");
+        let exact = server.search(&format!("q={}&mode=lexical&exact=true", encode(query)));
+        assert_eq!(exact["expansions"], Value::Null, "{query}: {exact}");
+        let total = exact["total"].as_u64().unwrap();
+        assert_eq!(total > 0, found_as_typed, "{query}: {exact}");
+        assert!(Some(total) <= widened["total"].as_u64(), "{query}: {exact}");
+    }
+    assert_error(server, "/api/search?q=a&exact=yes", 400, "invalid_flag");
+}

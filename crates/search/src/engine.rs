@@ -86,6 +86,9 @@ pub struct SearchRequest<'a> {
     pub explain: bool,
     /// Whether words, meaning or both find the items.
     pub mode: SearchMode,
+    /// Only the words as typed: no synonym, related word or correction
+    /// widens them (the page's "search exactly as typed").
+    pub exact: bool,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -101,6 +104,7 @@ impl<'a> SearchRequest<'a> {
             sort: SortOrder::Relevance,
             explain: false,
             mode: SearchMode::Hybrid,
+            exact: false,
         }
     }
 }
@@ -476,7 +480,7 @@ impl SearchEngine {
             true => Paging { offset: 0, limit: (page.offset + page.limit).max(MEANING_DEPTH), sort: page.sort },
             false => page,
         };
-        let lexical = self.lexical(&generation, clauses, &filters, request.mode, lexical_page)?;
+        let lexical = self.lexical(&generation, clauses, &filters, request.mode, request.exact, lexical_page)?;
         let semantic = self.semantic(&generation, &vectors, request, &lexical, &filters)?;
         let words = lexical.ranking();
         let hits: Vec<Fused> = match (&semantic, by_relevance) {
@@ -501,8 +505,8 @@ impl SearchEngine {
         self.present(request, &generation, &lexical, semantic.as_ref(), &hits, started)
     }
 
-    /// The lexical stage: plans the query, escalates it when it finds
-    /// nothing as typed, runs the strict pass and the relaxed one when the
+    /// The lexical stage: plans the query (`exact`: as typed, neither
+    /// swapped nor escalated), escalates it when it finds nothing as typed, runs the strict pass and the relaxed one when the
     /// strict finds few, within `filters`, and counts each facet within the
     /// others' filters. With nothing typed every item matches, in id order:
     /// a browse. In semantic mode it only plans, for the snippets.
@@ -512,10 +516,12 @@ impl SearchEngine {
         clauses: Vec<Clause>,
         filters: &Filters,
         mode: SearchMode,
+        exact: bool,
         page: Paging,
     ) -> Result<Lexical> {
         let searcher = generation.searcher();
         let planner = Planner::new(&self.analyzers, &self.weights, &self.lists);
+        let planner = if exact { planner.as_typed() } else { planner };
         let leaves = LeafWeights::default();
         let mut plan = planner.plan(&clauses, Escalation::Off);
         let mut queries = PlanQueries::of(&plan, &leaves);
@@ -530,7 +536,7 @@ impl SearchEngine {
         // that found nothing has clauses worth asking about; one that found
         // some escalates only with near misses.
         let found_some = strict.total > 0;
-        if strict.total < RELAX_BELOW && (!found_some || plan.near_misses) {
+        if !exact && strict.total < RELAX_BELOW && (!found_some || plan.near_misses) {
             let finds_nothing =
                 |tree: &QueryTree| !found_some && !matches_any(searcher, tree.to_query(&leaves).as_ref());
             let escalated = {
@@ -915,7 +921,8 @@ impl SearchEngine {
     pub fn expansions(&self, text: &str) -> Result<Vec<Expansion>> {
         let generation = Arc::clone(&self.catalog().generation);
         let page = Paging { offset: 0, limit: 1, sort: SortOrder::Relevance };
-        let lexical = self.lexical(&generation, parse_clauses(text), &Filters::default(), SearchMode::Lexical, page)?;
+        let lexical =
+            self.lexical(&generation, parse_clauses(text), &Filters::default(), SearchMode::Lexical, false, page)?;
         Ok(lexical.queries.expansions.into_iter().map(|(expansion, _)| expansion).collect())
     }
 

@@ -35,6 +35,8 @@ pub struct SearchParams {
     pub sort: Option<String>,
     /// `true` or `false`.
     pub explain: Option<String>,
+    /// `true` or `false`.
+    pub exact: Option<String>,
     /// `hybrid`, `lexical` or `semantic`.
     pub mode: Option<String>,
 }

@@ -2,7 +2,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /api/search?q=…&limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…&sort=relevance&mode=hybrid&explain=false` | `hoshin_search::SearchResults`; without `q`, a browse of the filtered items |
+//! | `GET /api/search?q=…&limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…&sort=relevance&mode=hybrid&explain=false&exact=false` | `hoshin_search::SearchResults`; without `q`, a browse of the filtered items |
 //! | `GET /api/documents/{id}` | the `PolicyItem`, or 404 |
 //! | `GET /api/documents/{id}/siblings` | [`Siblings`]: the other items under its heading |
 //! | `GET /api/documents/{id}/similar?limit=10&offset=0&department=…&municipality=…&year_from=…&year_to=…` | [`SimilarItems`]: the items nearest it in meaning, or 503 without a model |
@@ -52,6 +52,8 @@ use crate::workers::IndexWorkers;
         ("mode" = Option<String>, Query, pattern = "^(hybrid|lexical|semantic)$",
             description = "What finds the items: `hybrid` (default: words, and meaning where words find few), `lexical` (words only) or `semantic` (meaning only)"),
         ("explain" = Option<bool>, Query, description = "Attach score explanations"),
+        ("exact" = Option<bool>, Query,
+            description = "Only the words exactly as typed: no synonym, related word, reading it may have meant or other widening (default false)"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResults),
@@ -68,9 +70,11 @@ pub(crate) async fn search(
     };
     let page = params.page.checked()?;
     let explain = flag("explain", params.explain.as_deref())?;
+    let exact = flag("exact", params.exact.as_deref())?;
     let sort = sort_order(params.sort.as_deref())?;
     let mode = search_mode(params.mode.as_deref())?;
-    workers.run(move || engine.search(&SearchRequest { sort, explain, mode, ..page.request(&query) })).await.map(Json)
+    let request = move || engine.search(&SearchRequest { sort, explain, mode, exact, ..page.request(&query) });
+    workers.run(request).await.map(Json)
 }
 
 /// One item by id.

@@ -1,7 +1,9 @@
 // hoshin's search page. The address is the state: /?q=…&department=…&page=…
-// (and municipality, year_from, year_to, sort) shows results, /items/{id} shows
-// one item, any other address says there is no such page (the server answers
-// it 404), so links can be shared and the back button works. Everything from
+// (and municipality, year_from, year_to, sort, exact) shows results, the same
+// without q browses the chosen department, year or municipality, / alone offers
+// them to browse, /items/{id} shows one item, any other address says there is
+// no such page (the server answers it 404), so links can be shared and the
+// back button works. Everything from
 // the API is inserted as text, except the snippets, which the server escapes and
 // marks up with <mark> only. Every render belongs to the latest address: a newer
 // one aborts the requests of the older and discards whatever they bring.
@@ -23,6 +25,22 @@ const LEAD_CHARS = 24;
 const MAX_SIMILAR_ASKED = 100;
 const FILTERS = ["department", "municipality", "year_from", "year_to", "sort"];
 const SORTS = [["relevance", "関連度順"], ["newest", "新しい年度順"], ["oldest", "古い年度順"]];
+// A browse has no relevance: its first order is the documents' own.
+const BROWSE_SORTS = [["relevance", "掲載順"], ["newest", "新しい年度順"], ["oldest", "古い年度順"]];
+// Characters of a query the heading, status and notices repeat; the search box keeps it whole.
+const SHOWN_QUERY_CHARS = 40;
+// Words of a relaxed query named in its notice, and words a widening is named with.
+const NAMED_WORDS = 10;
+const NAMED_WIDENINGS = 3;
+// How the notice says each kind of the API's `expansions` widened a word.
+const WIDENINGS = {
+  synonym: (from, to) => `「${from}」と同じ意味の${to}も含めて検索しました。`,
+  phrase: (from, to) => `「${from}」の言い換えとして${to}も含めて検索しました。`,
+  related: (from, to) => `「${from}」に関連する${to}も含めて検索しました。`,
+  sound_alike: (from, to) => `「${from}」を${to}と読んで検索しました。`,
+  clipped: (from, to) => `「${from}」を${to}の略として検索しました。`,
+  lookalike: (from, to) => `「${from}」を${to}として検索しました。`,
+};
 
 // What the resident reads for each error code of the API.
 const MESSAGES = {
@@ -79,17 +97,34 @@ async function api(path, signal) {
 // The search the address asks for.
 function searchState() {
   const params = new URLSearchParams(location.search);
-  const state = { q: params.get("q") || "", page: Math.max(1, parseInt(params.get("page") || "1", 10) || 1) };
+  const state = {
+    q: (params.get("q") || "").trim(),
+    page: Math.max(1, parseInt(params.get("page") || "1", 10) || 1),
+    exact: params.get("exact") === "true",
+  };
   for (const name of FILTERS) state[name] = params.get(name) || "";
   return state;
 }
 
 function searchUrl(state, changes = {}) {
-  const next = { ...state, page: 1, ...changes };
-  const params = new URLSearchParams({ q: next.q });
+  const next = { exact: false, ...state, page: 1, ...changes };
+  const params = new URLSearchParams();
+  if (next.q) params.set("q", next.q);
   for (const name of FILTERS) if (next[name]) params.set(name, next[name]);
+  if (next.q && next.exact) params.set("exact", "true");
   if (next.page > 1) params.set("page", String(next.page));
-  return "/?" + params.toString();
+  const query = params.toString();
+  return query ? "/?" + query : "/";
+}
+
+// Whether a department, a municipality or years are chosen.
+function narrows(state) {
+  return FILTERS.some((name) => name !== "sort" && state[name]);
+}
+
+// A query as the page repeats it: a long one shortened.
+function shown(query) {
+  return excerpt(query, SHOWN_QUERY_CHARS);
 }
 
 // Whether this page has pushed history entries of its own, so "back" stays here.
@@ -157,6 +192,7 @@ async function render(how) {
 }
 
 function showView(name) {
+  $("home-view").hidden = name !== "home";
   $("results-view").hidden = name !== "results";
   $("message-view").hidden = name !== "message";
   $("item-view").hidden = name !== "item";
@@ -171,31 +207,30 @@ function showMessage(heading, code) {
   const ways = element("p", {}, [element("a", { href: "/", text: "トップページへ戻る" })]);
   // A page the API does not serve still has a first page to go to.
   const state = searchState();
-  if ((code === "invalid_offset" || code === "invalid_limit") && state.q.trim()) {
+  if ((code === "invalid_offset" || code === "invalid_limit") && (state.q || narrows(state))) {
     ways.prepend(element("a", { href: searchUrl(state), "data-nav": "", text: "最初のページへ" }), "　");
   }
   $("message-view").replaceChildren(element("p", { class: "message", text: MESSAGES[code] || GENERIC_MESSAGE }), ways);
 }
 
+// Results for a query, or without one the chosen items to browse; with
+// nothing chosen either, what there is to browse.
 async function renderSearch(state, current) {
   $("q").value = state.q;
-  if (!state.q.trim()) {
-    showView("none");
-    $("page-heading").textContent = "方針検索";
-    document.title = "方針検索";
-    $("status").textContent = "キーワードを入力して検索してください。";
-    return;
-  }
-  $("status").textContent = "検索しています…";
-  const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), offset: String((state.page - 1) * PAGE_SIZE) });
+  if (!state.q && !narrows(state)) return renderHome(current);
+  $("status").textContent = state.q ? "検索しています…" : "読み込んでいます…";
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String((state.page - 1) * PAGE_SIZE) });
+  if (state.q) params.set("q", state.q);
+  if (state.q && state.exact) params.set("exact", "true");
   for (const name of FILTERS) if (state[name]) params.set(name, state[name]);
   const results = await api("/api/search?" + params.toString(), current.signal);
   if (!current.isLatest()) return;
   showView("results");
-  $("page-heading").textContent = `「${state.q}」の検索結果`;
-  document.title = `「${state.q}」の検索結果 - 方針検索`;
+  const heading = state.q ? `「${shown(state.q)}」の検索結果` : `${describeChoice(state)}の項目`;
+  $("page-heading").textContent = heading;
+  document.title = `${heading} - 方針検索`;
   $("status").textContent = describeCount(results, state);
-  renderNotice(results);
+  renderNotice(results, state);
   renderRefinements(results, state);
   renderFacets(results, state);
   if (results.total === 0) renderHelp(results, state);
@@ -204,22 +239,62 @@ async function renderSearch(state, current) {
   renderPager(results.total, state);
 }
 
+// The home page: every department, fiscal year and (when there are several)
+// municipality, each with its item count, to browse without a query.
+async function renderHome(current) {
+  const everything = await api("/api/search?limit=1", current.signal);
+  if (!current.isLatest()) return;
+  showView("home");
+  $("page-heading").textContent = "方針検索";
+  document.title = "方針検索";
+  $("status").textContent = `${everything.total}件の項目を、キーワードで検索するか、部署・年度から探せます。`;
+  const { department, fiscal_year: years, municipality } = everything.facets;
+  const groups = [
+    ["browse-departments", "部署から探す", department.map((facet) => [facet.value, facet.count, { department: facet.value }])],
+    ["browse-years", "年度から探す", years.map((year) => {
+      const value = String(year.value);
+      return [`${value}年度`, year.count, { year_from: value, year_to: value }];
+    })],
+  ];
+  if (municipality.length > 1) {
+    groups.push(["browse-municipalities", "自治体から探す", municipality.map((facet) => [facet.value, facet.count, { municipality: facet.value }])]);
+  }
+  $("home-view").replaceChildren(...groups.filter(([, , entries]) => entries.length > 0).map(([id, title, entries]) => {
+    const list = element("ul", { class: "browse-list" });
+    for (const [label, count, choice] of entries) {
+      list.append(element("li", {}, [
+        element("a", { href: searchUrl({ q: "" }, choice), "data-nav": "", class: "facet" }, [
+          element("span", { text: label }),
+          element("span", { class: "count", text: `${count}件` }),
+        ]),
+      ]));
+    }
+    return element("section", { "aria-labelledby": id }, [element("h2", { id, text: title }), list]);
+  }));
+}
+
+// The department, municipality and years chosen: 「教育部・2022年度」.
+function describeChoice(state) {
+  return [state.department, state.municipality, describeYears(state)].filter(Boolean).join("・");
+}
+
 // 「11〜20件目／全134件」, with the filters that narrowed them.
 function describeCount(results, state) {
-  const narrowed = [state.department, state.municipality, describeYears(state)].filter(Boolean).join("・");
+  const narrowed = describeChoice(state);
   const scope = narrowed ? `（${narrowed}）` : "";
-  if (results.total === 0) return `「${state.q}」${scope}に一致する項目は見つかりませんでした。`;
-  if (results.hits.length === 0) return `「${state.q}」${scope}の検索結果は全${results.total}件で、このページには項目がありません。`;
+  const what = state.q ? `「${shown(state.q)}」${scope}` : narrowed;
+  if (results.total === 0) return state.q ? `${what}に一致する項目は見つかりませんでした。` : `${what}の項目はありません。`;
+  if (results.hits.length === 0) return `${what}の項目は全${results.total}件で、このページには項目がありません。`;
   const first = (state.page - 1) * PAGE_SIZE + 1;
   const last = first + results.hits.length - 1;
   const range = `${first}〜${last}件目／全${results.total}件`;
   const byMeaning = results.meaning_total || 0;
   if (byMeaning >= results.total) {
-    return `「${state.q}」${scope}に言葉の一致する項目はありませんでした。意味の近い項目を表示しています（${range}）`;
+    return `${what}に言葉の一致する項目はありませんでした。意味の近い項目を表示しています（${range}）`;
   }
   const aside = byMeaning > 0 ? `（うち意味の近い項目${byMeaning}件）` : "";
   // The heading above already says whose results these are.
-  return `${narrowed ? `${narrowed}で絞り込み：` : ""}${range}${aside}`;
+  return `${state.q && narrowed ? `${narrowed}で絞り込み：` : ""}${range}${aside}`;
 }
 
 // A hit only meaning found: none of its words matched the query's.
@@ -234,16 +309,51 @@ function describeYears(state) {
   return "";
 }
 
-function renderNotice(results) {
-  const notice = $("notice");
-  const relaxation = results.relaxation;
-  notice.hidden = !relaxation;
-  if (relaxation) {
-    const words = relaxation.words.join("・");
-    notice.textContent = relaxation.exact_total === 0
-      ? `すべての語（${words}）を含む項目はありませんでした。一部の語を含む項目を表示しています。`
-      : `すべての語（${words}）を含む項目は${relaxation.exact_total}件です。その後に、一部の語を含む項目も表示しています。`;
+// What the search did beyond the words as typed: how it widened them, with a
+// way to search them exactly as typed (and back), and which it stopped requiring.
+function renderNotice(results, state) {
+  const lines = [];
+  const widened = describeWidenings(results.expansions || []);
+  const asTyped = `入力どおり「${shown(state.q)}」で検索する`;
+  if (widened.length > 0) {
+    const exactly = element("a", { href: searchUrl(state, { exact: true }), "data-nav": "", text: asTyped });
+    lines.push(element("p", {}, [widened.join(""), " ", exactly]));
+  } else if (state.q && state.exact) {
+    const widely = element("a", { href: searchUrl(state, { exact: false }), "data-nav": "", text: "同じ意味の語なども含めて検索する" });
+    lines.push(element("p", {}, [`「${shown(state.q)}」を入力どおりに検索しました。`, " ", widely]));
   }
+  const relaxation = results.relaxation;
+  if (relaxation) {
+    const words = nameWords(relaxation.words);
+    lines.push(element("p", {
+      text: relaxation.exact_total === 0
+        ? `すべての語（${words}）を含む項目はありませんでした。一部の語を含む項目を表示しています。`
+        : `すべての語（${words}）を含む項目は${relaxation.exact_total}件です。その後に、一部の語を含む項目も表示しています。`,
+    }));
+  }
+  $("notice").replaceChildren(...lines);
+  $("notice").hidden = lines.length === 0;
+}
+
+// One sentence per word widened and way it was: 「子育て」と同じ意味の「育児」も含めて検索しました。
+function describeWidenings(expansions) {
+  const grouped = new Map();
+  for (const { kind, from, to } of expansions) {
+    const key = `${kind}\u0000${from}`;
+    if (!grouped.has(key)) grouped.set(key, { kind, from, to: [] });
+    if (!grouped.get(key).to.includes(to)) grouped.get(key).to.push(to);
+  }
+  return [...grouped.values()].map(({ kind, from, to }) => {
+    const named = to.slice(0, NAMED_WIDENINGS).map((word) => `「${word}」`).join("") + (to.length > NAMED_WIDENINGS ? "など" : "");
+    return (WIDENINGS[kind] || WIDENINGS.synonym)(shown(from), named);
+  });
+}
+
+// Words, each once, the first few of a long list: 「図書館・子育て ほか12語」.
+function nameWords(words) {
+  const once = [...new Set(words)];
+  const named = once.slice(0, NAMED_WORDS).map(shown).join("・");
+  return once.length > NAMED_WORDS ? `${named} ほか${once.length - NAMED_WORDS}語` : named;
 }
 
 // Fiscal years, municipality and order, as selects whose change is a new address.
@@ -272,7 +382,8 @@ function renderRefinements(results, state) {
     select("municipality", "自治体", [["", "すべて"], ...municipalities.map((name) => [name, name])]);
   }
   // Nothing to order with fewer than two results.
-  if (results.total > 1) select("sort", "並び順", SORTS.map(([value, text]) => [value === "relevance" ? "" : value, text]));
+  const sorts = state.q ? SORTS : BROWSE_SORTS;
+  if (results.total > 1) select("sort", "並び順", sorts.map(([value, text]) => [value === "relevance" ? "" : value, text]));
 }
 
 function renderFacets(results, state) {
@@ -350,11 +461,14 @@ function renderPastTheEnd(results, state) {
 
 // Nothing found: what to try, the index's words near the query, and the filters to drop.
 function renderHelp(results, state) {
-  const tips = element("ul", { class: "tips" }, [
-    element("li", { text: "語の数を減らすか、短い語にしてみてください。" }),
-    element("li", { text: "漢字がわからないときは、ひらがなで入力できます（例：としょかん）。" }),
-  ]);
-  if (FILTERS.some((name) => name !== "sort" && state[name])) {
+  const tips = element("ul", { class: "tips" });
+  if (state.q) {
+    tips.append(
+      element("li", { text: "語の数を減らすか、短い語にしてみてください。" }),
+      element("li", { text: "漢字がわからないときは、ひらがなで入力できます（例：としょかん）。" }),
+    );
+  }
+  if (narrows(state)) {
     const unfiltered = { department: "", municipality: "", year_from: "", year_to: "" };
     tips.append(element("li", {}, [element("a", { href: searchUrl(state, unfiltered), "data-nav": "", text: "絞り込みを解除して探す" })]));
   }

@@ -46,6 +46,10 @@ const POLICY: &str =
 /// Characters of an item's text its page description keeps.
 const DESCRIPTION_CHARS: usize = 120;
 
+/// Characters of a query a title repeats (the script's `SHOWN_QUERY_CHARS`
+/// says the same of the heading it draws).
+const SHOWN_QUERY_CHARS: usize = 40;
+
 /// The `<title>` and description of a page, as the server knows them before
 /// the script runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +70,7 @@ impl PageHead {
                 description: "市の各部の方針・施政方針・計画の項目を、キーワードで検索できます。".to_string(),
             };
         }
+        let query = shortened(query, SHOWN_QUERY_CHARS);
         PageHead {
             title: format!("「{query}」の検索結果 - {SITE}"),
             description: format!("「{query}」に一致する市の方針の項目です。"),
@@ -74,10 +79,7 @@ impl PageHead {
 
     /// An item's page: its heading and department, and its text's beginning.
     pub fn item(policy: &str, department: &str, text: &str) -> PageHead {
-        let mut description: String = text.chars().take(DESCRIPTION_CHARS).collect();
-        if text.chars().count() > DESCRIPTION_CHARS {
-            description.push('…');
-        }
+        let description = shortened(text, DESCRIPTION_CHARS);
         PageHead { title: format!("{policy}（{department}） - {SITE}"), description }
     }
 
@@ -111,6 +113,15 @@ pub fn router() -> Router {
 /// The shell with `head` filled in, answered with `status`.
 pub fn page(status: StatusCode, head: &PageHead) -> Response {
     (status, asset("text/html; charset=utf-8", shell_with(head))).into_response()
+}
+
+/// The first `length` characters of `text`, with an ellipsis when it goes on.
+fn shortened(text: &str, length: usize) -> String {
+    let mut kept: String = text.chars().take(length).collect();
+    if text.chars().count() > length {
+        kept.push('…');
+    }
+    kept
 }
 
 fn shell_with(head: &PageHead) -> String {
@@ -155,6 +166,15 @@ mod tests {
         assert!(html.contains("<title>&lt;b&gt;公園&lt;/b&gt;の整備（都市\"整備\"部） - 方針検索</title>"), "{html}");
         assert!(html.contains("content=\"公園を整備します。\""));
         assert!(!html.contains("{{"));
+    }
+
+    #[test]
+    fn a_long_query_is_shortened_in_the_title() {
+        let query = "図書館".repeat(100);
+        let head = PageHead::search(&query);
+        assert!(head
+            .title
+            .starts_with(&format!("「{}…」", &query.chars().take(SHOWN_QUERY_CHARS).collect::<String>())));
     }
 
     #[test]

@@ -159,6 +159,9 @@ pub struct Planner<'a> {
     /// How many more items look-ups clippings and lookalike spellings may
     /// make in this plan (see [`WIDENING_LOOKUPS`]).
     widening_lookups: Cell<usize>,
+    /// Whether clauses are widened with swaps; not when a resident asks for
+    /// their words exactly as typed.
+    swaps_words: bool,
 }
 
 /// Most look-ups (does any item hold this?) one plan spends on clippings and
@@ -180,7 +183,15 @@ impl<'a> Planner<'a> {
             lists,
             analysed: RefCell::default(),
             widening_lookups: Cell::new(WIDENING_LOOKUPS),
+            swaps_words: true,
         }
+    }
+
+    /// This planner, planning the words exactly as typed: no synonym,
+    /// phrase or related word is swapped in. (Escalation is the engine's to
+    /// leave out.)
+    pub fn as_typed(self) -> Self {
+        Planner { swaps_words: false, ..self }
     }
 
     /// Plans the query for `clauses`, escalated or not.
@@ -200,7 +211,10 @@ impl<'a> Planner<'a> {
         let mut pending: VecDeque<Clause> = clauses.iter().cloned().collect();
         while let Some(clause) = pending.pop_front() {
             let analysed = self.analyse(&clause.text);
-            let mut swaps = swaps(&clause.text, &analysed, self.lists, None);
+            let mut swaps = match self.swaps_words {
+                true => swaps(&clause.text, &analysed, self.lists, None),
+                false => Vec::new(),
+            };
             let mut swapped = self.analyse_swaps(&swaps);
             let Some(mut query) = self.alternatives.clause(&analysed, &swapped, clause.kind) else {
                 continue;
