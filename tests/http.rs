@@ -368,13 +368,21 @@ fn item_pages_are_titled_by_the_server_and_unknown_items_answer_404() {
     assert!(String::from_utf8(body).unwrap().contains("<title>「&lt;図書館&gt;」の検索結果"));
 }
 
+/// The addresses the page's shell loads its script and stylesheet from.
+fn asset_paths(server: &TestApp) -> [String; 2] {
+    let shell = String::from_utf8(get_page(server, "/", None).2).unwrap();
+    let after = |marker: &str| shell.split(marker).nth(1).unwrap().split('"').next().unwrap().to_string();
+    [after("<script src=\""), after("<link rel=\"stylesheet\" href=\"")]
+}
+
 #[test]
 fn pages_scripts_and_answers_are_compressed_when_the_client_accepts_it() {
     let server = &seed().app;
+    let [script, style] = asset_paths(server);
     for (path, encoding) in [
         ("/", "gzip"),
-        ("/assets/app.js", "br"),
-        ("/assets/app.css", "gzip"),
+        (script.as_str(), "br"),
+        (style.as_str(), "gzip"),
         ("/api/search?q=%E5%9B%B3%E6%9B%B8%E9%A4%A8", "br"),
     ] {
         let (status, headers, _) = get_page(server, path, Some(encoding));
@@ -423,4 +431,30 @@ fn exact_searches_the_words_as_typed_and_nothing_they_were_widened_with() {
         assert!(Some(total) <= widened["total"].as_u64(), "{query}: {exact}");
     }
     assert_error(server, "/api/search?q=a&exact=yes", 400, "invalid_flag");
+}
+
+#[test]
+fn assets_are_kept_by_content_name_and_the_shell_and_icon_are_revalidated() {
+    let server = &seed().app;
+    for path in asset_paths(server) {
+        assert!(path.starts_with("/assets/app.") && path.len() > "/assets/app.js".len() + 8, "{path}");
+        let (status, headers, body) = get_page(server, &path, None);
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.is_empty());
+        assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable", "{path}");
+    }
+    // A name no asset of this release has is not an asset.
+    for path in ["/assets/app.js", "/assets/app.0000000000000000.js"] {
+        assert_eq!(get_page(server, path, None).0, 404, "{path}");
+    }
+    for path in ["/", "/favicon.svg"] {
+        let (status, headers, _) = get_page(server, path, None);
+        assert_eq!((status, &headers["cache-control"]), (200, &"no-cache".parse::<axum::http::HeaderValue>().unwrap()));
+        let tag = headers["etag"].to_str().unwrap().to_string();
+        let again = axum::http::Request::builder().uri(path).header("if-none-match", &tag);
+        let (status, headers, body) = server.call(again.body(axum::body::Body::empty()).unwrap());
+        assert_eq!((status, headers["etag"].to_str().unwrap(), body.len()), (304, tag.as_str(), 0), "{path}");
+    }
+    let other = axum::http::Request::builder().uri("/").header("if-none-match", "W/\"0000\"");
+    assert_eq!(server.call(other.body(axum::body::Body::empty()).unwrap()).0, 200, "another tag is another shell");
 }

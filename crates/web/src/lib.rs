@@ -9,6 +9,11 @@
 //! Content-Security-Policy that only allows this origin, so the page cannot
 //! load, or be made to load, anything from another host.
 //!
+//! The script and stylesheet are named by a digest of their content
+//! (`/assets/app.3f9c….js`), so a browser keeps them for a year without
+//! asking and a new release is fetched under its new name; the shell and the
+//! icon, whose addresses cannot change, are revalidated by `ETag`.
+//!
 //! `hoshin_server::app` merges these routes with the API and serves item pages
 //! through [`page`], since only it knows which items exist:
 //!
@@ -22,19 +27,39 @@
 //! # drop((app, missing));
 //! ```
 
+use std::sync::LazyLock;
+
 use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 const SHELL: &str = include_str!("../assets/index.html");
 const SCRIPT: &str = include_str!("../assets/app.js");
 const STYLE: &str = include_str!("../assets/app.css");
 const ICON: &str = include_str!("../assets/icon.svg");
+
+/// The script and stylesheet under their content-named addresses.
+static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+    [
+        Asset::named("app", "js", "text/javascript; charset=utf-8", SCRIPT),
+        Asset::named("app", "css", "text/css; charset=utf-8", STYLE),
+    ]
+});
+
+/// Hex digits of a digest that name an asset or tag an answer: enough that
+/// two releases never share one.
+const DIGEST_CHARS: usize = 16;
+
+/// How long a browser keeps a content-named asset without asking.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The site's name, ending every title.
 const SITE: &str = "方針検索";
@@ -100,19 +125,40 @@ impl PageHead {
     }
 }
 
+/// A script or stylesheet and the address its content names.
+struct Asset {
+    path: String,
+    content_type: &'static str,
+    body: &'static str,
+}
+
+impl Asset {
+    fn named(stem: &str, extension: &str, content_type: &'static str, body: &'static str) -> Asset {
+        Asset { path: format!("/assets/{stem}.{}.{extension}", digest(body)), content_type, body }
+    }
+}
+
 /// The page's routes but item pages, to merge with the API router.
 pub fn router() -> Router {
     Router::new()
         .route("/", get(search_page))
-        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
-        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", STYLE) }))
-        .route("/favicon.svg", get(|| async { asset("image/svg+xml", ICON) }))
-        .route("/favicon.ico", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/assets/{file}", get(content_named))
+        .route("/favicon.svg", get(|headers: HeaderMap| async move { revalidated(&headers, "image/svg+xml", ICON) }))
+        .route("/favicon.ico", get(|headers: HeaderMap| async move { revalidated(&headers, "image/svg+xml", ICON) }))
 }
 
 /// The shell with `head` filled in, answered with `status`.
 pub fn page(status: StatusCode, head: &PageHead) -> Response {
-    (status, asset("text/html; charset=utf-8", shell_with(head))).into_response()
+    (status, answer("text/html; charset=utf-8", "no-cache", shell_with(head))).into_response()
+}
+
+/// A script or stylesheet by its content-named address, kept a year; an
+/// address no asset of this release has is the missing page.
+async fn content_named(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|asset| asset.path.strip_prefix("/assets/") == Some(file.as_str())) {
+        Some(asset) => answer(asset.content_type, IMMUTABLE, asset.body),
+        None => page(StatusCode::NOT_FOUND, &PageHead::missing_page()),
+    }
 }
 
 /// The first `length` characters of `text`, with an ellipsis when it goes on.
@@ -125,7 +171,10 @@ fn shortened(text: &str, length: usize) -> String {
 }
 
 fn shell_with(head: &PageHead) -> String {
+    let [script, style] = &*ASSETS;
     SHELL
+        .replace("{{script}}", &script.path)
+        .replace("{{style}}", &style.path)
         .replace("{{title}}", &html_escape::encode_text(&head.title))
         .replace("{{description}}", &html_escape::encode_double_quoted_attribute(&head.description))
 }
@@ -137,22 +186,42 @@ struct SearchAddress {
 }
 
 /// An address the page cannot read still gets the page, which then says what is wrong.
-async fn search_page(address: Result<Query<SearchAddress>, QueryRejection>) -> Response {
+async fn search_page(headers: HeaderMap, address: Result<Query<SearchAddress>, QueryRejection>) -> Response {
     let query = address.map(|Query(address)| address.q).unwrap_or_default();
-    page(StatusCode::OK, &PageHead::search(&query))
+    revalidated(&headers, "text/html; charset=utf-8", shell_with(&PageHead::search(&query)))
 }
 
-fn asset(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {
+/// `body`, tagged by its digest, or 304 when the browser holds the same:
+/// for answers whose address cannot change with their content. The tag is
+/// weak, since the same body is sent compressed one way or another.
+fn revalidated(headers: &HeaderMap, content_type: &'static str, body: impl AsRef<str>) -> Response {
+    let tag = format!("W/\"{}\"", digest(body.as_ref()));
+    let held = headers.get_all(IF_NONE_MATCH).iter().filter_map(|value| value.to_str().ok());
+    if held.flat_map(|value| value.split(',')).any(|held| held.trim() == tag || held.trim() == "*") {
+        return (StatusCode::NOT_MODIFIED, [(ETAG, tag)]).into_response();
+    }
+    let mut response = answer(content_type, "no-cache", body.as_ref().to_string());
+    response.headers_mut().insert(ETAG, tag.parse().expect("a digest is a valid header value"));
+    response
+}
+
+fn answer(content_type: &'static str, caching: &'static str, body: impl Into<axum::body::Body>) -> Response {
     (
         [
             (CONTENT_TYPE, content_type),
             (CONTENT_SECURITY_POLICY, POLICY),
             (X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (CACHE_CONTROL, "no-cache"),
+            (CACHE_CONTROL, caching),
         ],
         body.into(),
     )
         .into_response()
+}
+
+/// The first [`DIGEST_CHARS`] hex digits of `text`'s SHA-256.
+fn digest(text: &str) -> String {
+    let hex: String = Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    hex[..DIGEST_CHARS].to_string()
 }
 
 #[cfg(test)]
