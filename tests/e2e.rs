@@ -737,7 +737,7 @@ async fn a_resident_browses_without_a_query_and_reads_how_a_search_was_widened()
     let heading = browser.text("page-heading").await;
     assert!(heading.as_str().unwrap().chars().count() < 60, "{heading}");
     let notice = browser.text("notice").await;
-    assert!(notice.as_str().unwrap().contains("（図書館・公園）"), "{notice}");
+    assert!(notice.as_str().unwrap().contains("「図書館・公園」をすべて含む項目はないため、"), "{notice}");
     assert_eq!(
         browser.eval(&format!("{HITS}[0].getBoundingClientRect().top < window.innerHeight")).await,
         Value::Bool(true)

@@ -325,10 +325,11 @@ function renderNotice(results, state) {
   const relaxation = results.relaxation;
   if (relaxation) {
     const words = nameWords(relaxation.words);
+    const some = relaxation.minimum_matched <= 1 ? "いずれかの語" : `${relaxation.minimum_matched}語以上`;
     lines.push(element("p", {
       text: relaxation.exact_total === 0
-        ? `すべての語（${words}）を含む項目はありませんでした。一部の語を含む項目を表示しています。`
-        : `すべての語（${words}）を含む項目は${relaxation.exact_total}件です。その後に、一部の語を含む項目も表示しています。`,
+        ? `「${words}」をすべて含む項目はないため、${some}を含む項目を表示しています。各項目に、含まない語を示しています。`
+        : `「${words}」をすべて含む項目は${relaxation.exact_total}件です。続けて、${some}を含む項目も表示しています。`,
     }));
   }
   $("notice").replaceChildren(...lines);
