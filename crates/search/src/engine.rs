@@ -17,8 +17,9 @@
 //! tallied by facet and paged in one pass over the index. In hybrid mode the
 //! same few strict matches let meaning in: items near the query join the
 //! relaxed ones behind the strict matches, and `total` counts them too. The
-//! facets count every match of the query whatever the filters, so a client
-//! can show what choosing another value would give. This is plain synchronous
+//! facets count each facet's matches within the other facets' filters, so a
+//! client can show what choosing another value would give, the other choices
+//! kept. With no query every item matches: a browse. This is plain synchronous
 //! code, for a caller to run wherever blocking is fine.
 
 use std::collections::{BTreeMap, HashSet};
