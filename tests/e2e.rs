@@ -131,6 +131,13 @@ impl Browser {
         self.client().issue_cmd(command).await.unwrap();
     }
 
+    /// Asks Chromium to lay the page out as for a resident whose system prefers `scheme` colours.
+    async fn emulate_color_scheme(&self, scheme: &str) {
+        let features = json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] });
+        let command = ChromeDevTools { command: "Emulation.setEmulatedMedia", parameters: features };
+        self.client().issue_cmd(command).await.unwrap();
+    }
+
     /// Lays the page out as a phone `width` pixels wide does, touch screen
     /// and pixel ratio included, in the same session.
     async fn emulate_phone(&self, width: u32, height: u32) {
@@ -742,6 +749,16 @@ async fn a_resident_browses_without_a_query_and_reads_how_a_search_was_widened()
         browser.eval(&format!("{HITS}[0].getBoundingClientRect().top < window.innerHeight")).await,
         Value::Bool(true)
     );
+
+    // Dark when the resident's system is, every contrast kept.
+    browser.emulate_color_scheme("dark").await;
+    client.goto(&format!("{}/?q={}", server.base, encode("子育て 図書館 防災"))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length > 0 && !document.getElementById('notice').hidden")).await;
+    let background = browser.eval("getComputedStyle(document.documentElement).backgroundColor").await;
+    assert_eq!(background, "rgb(20, 20, 20)");
+    browser.assert_accessible("results in dark colours").await;
+    browser.screenshot("dark.png").await;
+    browser.emulate_color_scheme("light").await;
 
     // Years that hold nothing offer no department that would then give nothing.
     client.goto(&format!("{}/?q={}&year_from=2030", server.base, encode("防災"))).await.unwrap();

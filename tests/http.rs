@@ -434,7 +434,7 @@ fn exact_searches_the_words_as_typed_and_nothing_they_were_widened_with() {
 }
 
 #[test]
-fn assets_are_kept_by_content_name_and_the_shell_and_icon_are_revalidated() {
+fn assets_are_kept_by_content_name_the_shell_revalidated_and_says_it_needs_javascript() {
     let server = &seed().app;
     for path in asset_paths(server) {
         assert!(path.starts_with("/assets/app.") && path.len() > "/assets/app.js".len() + 8, "{path}");
@@ -455,6 +455,8 @@ fn assets_are_kept_by_content_name_and_the_shell_and_icon_are_revalidated() {
         let (status, headers, body) = server.call(again.body(axum::body::Body::empty()).unwrap());
         assert_eq!((status, headers["etag"].to_str().unwrap(), body.len()), (304, tag.as_str(), 0), "{path}");
     }
+    let shell = String::from_utf8(get_page(server, "/", None).2).unwrap();
+    assert!(shell.contains("<noscript><p class=\"message\">この検索ページはJavaScriptを使います。"), "{shell}");
     let other = axum::http::Request::builder().uri("/").header("if-none-match", "W/\"0000\"");
     assert_eq!(server.call(other.body(axum::body::Body::empty()).unwrap()).0, 200, "another tag is another shell");
 }

@@ -51,6 +51,7 @@ fn every_route_is_described_and_real_answers_match_the_schemas() {
     assert!(search.get("relaxation").is_some());
     assert_matches(&spec, "SearchResults", &search);
     assert_matches(&spec, "SearchResults", &server.search(&format!("q={}", encode("存在しない語句"))));
+    assert_matches(&spec, "SearchResults", &server.search(&format!("department={}", encode("教育部"))));
     assert_matches(&spec, "PolicyItem", &server.get("/api/documents/komae-2022-policies-001").1);
     assert_matches(&spec, "Siblings", &server.get("/api/documents/komae-2022-policies-001/siblings").1);
     assert_matches(&spec, "Suggestions", &server.get(&format!("/api/suggest?q={}", encode("としょ"))).1);
@@ -64,7 +65,7 @@ fn every_route_is_described_and_real_answers_match_the_schemas() {
     assert_eq!(status, 200, "{reloaded}");
     assert_matches(&spec, "Reloaded", &reloaded);
     for error in [
-        server.get("/api/search").1,
+        server.get("/api/search?q=").1,
         server.get("/api/search?q=a&limit=0").1,
         server.get("/api/documents/nothing").1,
         server.get("/api/nowhere").1,
