@@ -750,6 +750,11 @@ async fn a_resident_browses_without_a_query_and_reads_how_a_search_was_widened()
         Value::Bool(true)
     );
 
+    // A phrase found in a heading is marked there.
+    client.goto(&format!("{}/?q={}", server.base, encode("\"DX戦略\""))).await.unwrap();
+    browser.wait_for(&format!("{HITS}.length > 0")).await;
+    assert_eq!(browser.eval("document.querySelector('#results a.hit-link mark').textContent").await, "DX戦略");
+
     // Dark when the resident's system is, every contrast kept.
     browser.emulate_color_scheme("dark").await;
     client.goto(&format!("{}/?q={}", server.base, encode("子育て 図書館 防災"))).await.unwrap();

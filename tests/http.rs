@@ -460,3 +460,19 @@ fn assets_are_kept_by_content_name_the_shell_revalidated_and_says_it_needs_javas
     let other = axum::http::Request::builder().uri("/").header("if-none-match", "W/\"0000\"");
     assert_eq!(server.call(other.body(axum::body::Body::empty()).unwrap()).0, 200, "another tag is another shell");
 }
+
+#[test]
+fn a_phrase_found_only_in_the_heading_is_marked_there() {
+    let server = &seed().app;
+    let results = server.search(&format!("q={}&mode=lexical", encode("\"DX戦略\"")));
+    let hits = results["hits"].as_array().unwrap();
+    let only_in_heading: Vec<&Value> =
+        hits.iter().filter(|hit| !hit["text"].as_str().unwrap().contains("DX戦略")).collect();
+    assert!(!only_in_heading.is_empty(), "{results}");
+    for hit in only_in_heading {
+        assert_eq!(hit["policy_snippet"], "狛江市<mark>DX戦略</mark>の推進", "{hit}");
+    }
+    // A heading with nothing matched carries no copy of itself.
+    let library = server.search(&format!("q={}", encode("図書館")));
+    assert!(library["hits"].as_array().unwrap().iter().all(|hit| hit.get("policy_snippet").is_none()), "{library}");
+}

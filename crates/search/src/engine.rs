@@ -670,6 +670,10 @@ impl SearchEngine {
                 let marks = TextMarks::from_document(&document, &self.fields, !plan.highlight.readings.is_empty())
                     .unwrap_or_else(|| AnalysedText::new(&item.text, &self.analyzers).marks);
                 let snippet = render(&item.text, &matched_ranges(&item.text, &marks, &plan.highlight));
+                // Headings are short and shared by few items: analysed here rather than stored.
+                let heading_marks = AnalysedText::new(&item.policy, &self.analyzers).marks;
+                let heading_matches = matched_ranges(&item.policy, &heading_marks, &plan.highlight);
+                let policy_snippet = (!heading_matches.is_empty()).then(|| render(&item.policy, &heading_matches));
                 let is_relaxed = hit.words.is_some_and(|words| words.relaxed);
                 let missing_words = match is_relaxed {
                     true => missing_words.next().unwrap_or_default().into_iter().cloned().collect(),
@@ -704,7 +708,16 @@ impl SearchEngine {
                 };
                 let matched_by = matched_by.into_iter().chain(hit.similarity.map(|_| MatchedBy::Meaning)).collect();
                 let score = hit.words.map_or(hit.similarity.unwrap_or_default(), |words| words.score);
-                Ok(Hit { item, score, snippet, missing_words, explanation, matched_by, similarity: hit.similarity })
+                Ok(Hit {
+                    item,
+                    score,
+                    snippet,
+                    policy_snippet,
+                    missing_words,
+                    explanation,
+                    matched_by,
+                    similarity: hit.similarity,
+                })
             })
             .collect::<Result<Vec<Hit>>>()?;
         let lexical_total = lexical.total();

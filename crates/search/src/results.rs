@@ -52,6 +52,11 @@ pub struct Hit {
     pub score: f32,
     /// HTML-escaped excerpt of the text with `<mark>` around the matched parts.
     pub snippet: String,
+    /// The heading (`policy`), HTML-escaped with `<mark>` around the matched
+    /// parts, when some of it matched: a phrase found only in the heading
+    /// still shows where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_snippet: Option<String>,
     /// For a hit found by relaxing the query: the query words it does not match.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_words: Vec<String>,

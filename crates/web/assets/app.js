@@ -428,6 +428,8 @@ function renderHits(results) {
     const snippet = element("p", { class: "snippet" });
     snippet.innerHTML = hit.snippet; // escaped by the server; only <mark> is markup
     const link = element("a", { href: `/items/${encodeURIComponent(hit.id)}`, "data-nav": "", class: "hit-link", text: hit.policy });
+    // Where the heading matched, it is marked as the snippet is (escaped by the server; only <mark> is markup).
+    if (hit.policy_snippet) link.innerHTML = hit.policy_snippet;
     // Items under one heading would be links of one name: each also says how it begins.
     if (headings.indexOf(hit.policy) !== headings.lastIndexOf(hit.policy)) {
       link.append(element("span", { class: "hit-lead", text: `：${excerpt(hit.text, LEAD_CHARS)}` }));
