@@ -476,3 +476,35 @@ fn a_phrase_found_only_in_the_heading_is_marked_there() {
     let library = server.search(&format!("q={}", encode("図書館")));
     assert!(library["hits"].as_array().unwrap().iter().all(|hit| hit.get("policy_snippet").is_none()), "{library}");
 }
+
+#[test]
+fn metrics_count_requests_by_route_errors_by_code_and_tell_what_the_node_holds() {
+    // An application of its own, so that no other test's requests are counted.
+    let server = TestApp::new(seed().state.clone(), &hoshin_server::HttpConfig::default());
+    for query in ["図書館", "公園", "防災"] {
+        server.search(&format!("q={}", encode(query)));
+    }
+    server.get("/api/documents/komae-2022-policies-001");
+    server.get("/api/search?q=");
+    server.get("/api/nowhere");
+    let (status, headers, body) =
+        server.call(axum::http::Request::builder().uri("/metrics").body(axum::body::Body::empty()).unwrap());
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = String::from_utf8(body).unwrap();
+    let value = |series: &str| -> f64 {
+        let line = text.lines().find(|line| line.starts_with(series)).unwrap_or_else(|| panic!("{series}:\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(value("hoshin_http_requests_total{method=\"GET\",route=\"/api/search\",status=\"200\"}"), 3.0);
+    assert_eq!(value("hoshin_http_requests_total{method=\"GET\",route=\"/api/documents/{id}\",status=\"200\"}"), 1.0);
+    assert_eq!(value("hoshin_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"), 1.0);
+    assert_eq!(value("hoshin_http_errors_total{code=\"empty_query\"}"), 1.0);
+    assert_eq!(value("hoshin_http_errors_total{code=\"not_found\"}"), 1.0);
+    assert_eq!(value("hoshin_http_request_duration_seconds_count{route=\"/api/search\"}"), 4.0);
+    let documents = server.get("/api/health").1["documents"].as_f64().unwrap();
+    assert_eq!(value("hoshin_documents "), documents);
+    assert!(value("hoshin_index_bytes ") > 100_000.0);
+    assert_eq!(value("hoshin_lag "), 0.0);
+    assert_eq!(value("hoshin_rebuilds{outcome=\"failed\"}"), 0.0);
+}

@@ -184,6 +184,11 @@ impl ServedGeneration {
     pub fn name(&self) -> &str {
         self.hold.name()
     }
+
+    /// Bytes its files take on disk.
+    pub fn size_bytes(&self) -> u64 {
+        directory_size(self.hold.directory())
+    }
 }
 
 fn open_generation(directory: &Path, analyzers: &Analyzers) -> Result<Index> {

@@ -1,6 +1,6 @@
 //! What every request passes through before a handler: a request id, a bound on
 //! how many requests run at once, a time limit, and one log line with the
-//! latency when it is answered.
+//! latency when it is answered, which the [`Metrics`] count too.
 //!
 //! A request that finds every slot taken waits up to [`AdmissionLimits::queue_wait`]
 //! for one and is then refused with 503 and `Retry-After`, so overload is answered
@@ -18,7 +18,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::metrics::{Metrics, Route};
 
 /// The header carrying the request id, taken from the client when it sends a
 /// sensible one and generated otherwise.
@@ -50,12 +51,14 @@ pub struct Admission {
     limits: AdmissionLimits,
     slots: Semaphore,
     next_id: AtomicU64,
+    metrics: Arc<Metrics>,
 }
 
 impl Admission {
-    /// Admission under `limits`.
-    pub fn new(limits: AdmissionLimits) -> Arc<Admission> {
-        Arc::new(Admission { limits, slots: Semaphore::new(limits.max_in_flight), next_id: AtomicU64::new(1) })
+    /// Admission under `limits`, counting what it answers in `metrics`.
+    pub fn new(limits: AdmissionLimits, metrics: Arc<Metrics>) -> Arc<Admission> {
+        let slots = Semaphore::new(limits.max_in_flight);
+        Arc::new(Admission { limits, slots, next_id: AtomicU64::new(1), metrics })
     }
 
     fn request_id(&self, request: &Request) -> String {
@@ -126,14 +129,12 @@ pub async fn admit(State(admission): State<Arc<Admission>>, mut request: Request
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    tracing::info!(
-        request_id,
-        %method,
-        path,
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1e3,
-        "request"
-    );
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    tracing::info!(request_id, %method, path, status, latency_ms = took.as_secs_f64() * 1e3, "request");
+    let route = response.extensions().get::<Route>().map(Route::as_str);
+    let error = response.extensions().get::<ErrorCode>().map(|ErrorCode(code)| *code);
+    admission.metrics.observe(method.as_str(), route, status, error, took);
     response
 }
 
@@ -156,7 +157,7 @@ mod tests {
                     "done"
                 }),
             )
-            .layer(axum::middleware::from_fn_with_state(Admission::new(limits), admit))
+            .layer(axum::middleware::from_fn_with_state(Admission::new(limits, Metrics::new()), admit))
     }
 
     fn request() -> Request {
@@ -195,7 +196,7 @@ mod tests {
         };
         let app = Router::new()
             .route("/", get(handler))
-            .layer(axum::middleware::from_fn_with_state(Admission::new(TIGHT), admit));
+            .layer(axum::middleware::from_fn_with_state(Admission::new(TIGHT, Metrics::new()), admit));
         (app, writes)
     }
 

@@ -322,6 +322,10 @@ pub(crate) enum WriteErrors {
     Internal(ErrorBody),
 }
 
+/// The code of an error answer, kept with the response for whatever counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode(pub &'static str);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -334,6 +338,8 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message } };
         let mut response = (status, Json(body)).into_response();
+        // For the metrics, which count errors by code.
+        response.extensions_mut().insert(ErrorCode(code));
         match self {
             ApiError::Overloaded => {
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));

@@ -41,6 +41,7 @@ pub mod documents;
 mod error;
 mod extract;
 pub mod live;
+pub mod metrics;
 mod openapi;
 pub mod params;
 mod read;
@@ -67,6 +68,7 @@ pub use vectors::{MeaningConfig, DEFAULT_QUERY_VECTORS};
 
 use admission::{admit, Admission};
 use hoshin_web::{page, PageHead};
+use metrics::Metrics;
 use params::MAX_BODY_BYTES;
 use state::{Imports, RouterState};
 use workers::IndexWorkers;
@@ -75,6 +77,7 @@ use workers::IndexWorkers;
 /// access as configured, answers compressed (gzip or Brotli) when the client
 /// accepts it, every request behind admission control.
 pub fn app(state: AppState, config: &HttpConfig) -> Router {
+    let metrics = Metrics::new();
     let api = Router::new()
         .route("/api/search", get(read::search))
         .route("/api/documents", post(write::post_documents))
@@ -87,6 +90,7 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
         .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/health", get(read::health))
         .route("/api/admin/reload", post(admin::reload))
+        .route("/metrics", get(metrics::metrics))
         .route("/items/{id}", get(read::item_page))
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
@@ -95,8 +99,10 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
             app: state,
             workers: IndexWorkers::new(config.index_workers),
             imports: Imports::new(config.import_limits),
+            metrics: metrics.clone(),
         })
-        .merge(hoshin_web::router());
+        .merge(hoshin_web::router())
+        .route_layer(middleware::from_fn(metrics::mark_route));
     let app = if config.cors_origins.is_empty() {
         api
     } else {
@@ -107,7 +113,8 @@ pub fn app(state: AppState, config: &HttpConfig) -> Router {
                 .allow_headers([CONTENT_TYPE, AUTHORIZATION]),
         )
     };
-    app.layer(CompressionLayer::new()).layer(middleware::from_fn_with_state(Admission::new(config.limits), admit))
+    let admission = Admission::new(config.limits, metrics);
+    app.layer(CompressionLayer::new()).layer(middleware::from_fn_with_state(admission, admit))
 }
 
 /// An address nothing serves: the API's JSON error under `/api/`, where

@@ -33,6 +33,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hoshin_analysis::synonym_dictionary::{synonym_dictionary_path, SynonymDictionary};
 use hoshin_analysis::PreparedAnalysis;
+use hoshin_indexer::writer::applied_journal_bytes;
 use hoshin_indexer::{build_if_stale, build_index, Batch, BuildInputs, DocumentWriter, IndexLayout, ServedGeneration};
 use hoshin_search::{Meaning, QueryLists, SearchEngine};
 use sha2::{Digest, Sha256};
@@ -93,14 +94,31 @@ pub struct LiveStatus {
     pub word_lists_loaded_at: SystemTime,
     /// Whether a reload is rebuilding the index.
     pub rebuild: RebuildState,
+    /// Rebuilds since the server started, by outcome.
+    pub rebuilds: Rebuilds,
     /// Where semantic search stands.
     pub vectors: VectorStatus,
+    /// Bytes the served generation takes on disk.
+    pub index_bytes: u64,
+    /// How far into the journal the served generation is: its length in
+    /// bytes when everything written is searchable.
+    pub applied: u64,
+}
+
+/// Rebuilds since the server started, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rebuilds {
+    /// Rebuilds whose generation is served now or was until the next.
+    pub succeeded: u64,
+    /// Rebuilds that failed, the previous generation still served.
+    pub failed: u64,
 }
 
 struct Status {
     word_lists: DataFiles,
     word_lists_loaded_at: SystemTime,
     rebuild: RebuildState,
+    rebuilds: Rebuilds,
     /// A generation published elsewhere that could not be served, not to be
     /// retried (and logged) every second.
     refused_generation: Option<String>,
@@ -137,6 +155,7 @@ impl Live {
             word_lists,
             word_lists_loaded_at: SystemTime::now(),
             rebuild: RebuildState::Idle,
+            rebuilds: Rebuilds::default(),
             refused_generation: None,
         };
         let live = Arc::new(Live {
@@ -165,10 +184,22 @@ impl Live {
     /// The generation served, the word lists' age and the rebuild's state.
     pub fn status(&self) -> LiveStatus {
         let serving = self.serving();
-        let generation = serving.generation.served.name().to_string();
+        let served = &serving.generation.served;
+        let generation = served.name().to_string();
         let vectors = self.vectors.status(&serving);
+        // An unreadable commit counts as nothing applied; the next write says why.
+        let applied = applied_journal_bytes(&served.index).unwrap_or(0);
+        let index_bytes = served.size_bytes();
         let status = self.lock_status();
-        LiveStatus { generation, word_lists_loaded_at: status.word_lists_loaded_at, rebuild: status.rebuild, vectors }
+        LiveStatus {
+            generation,
+            word_lists_loaded_at: status.word_lists_loaded_at,
+            rebuild: status.rebuild,
+            rebuilds: status.rebuilds,
+            vectors,
+            index_bytes,
+            applied,
+        }
     }
 
     /// Writes a batch into the live generation and makes it searchable (see
@@ -247,9 +278,13 @@ impl Live {
             .and_then(|_| self.switch_to_published(&analysis));
         let mut status = self.lock_status();
         status.rebuild = match outcome {
-            Ok(()) => RebuildState::Idle,
+            Ok(()) => {
+                status.rebuilds.succeeded += 1;
+                RebuildState::Idle
+            }
             Err(error) => {
                 tracing::error!(%error, "rebuild failed; the previous generation is still served");
+                status.rebuilds.failed += 1;
                 RebuildState::Failed
             }
         };

@@ -11,6 +11,7 @@ use crate::admission::AdmissionLimits;
 use crate::auth::ApiTokens;
 use crate::connections::ConnectionLimits;
 use crate::live::{Live, Serving};
+use crate::metrics::Metrics;
 use crate::workers::IndexWorkers;
 
 /// How the HTTP side is configured.
@@ -77,6 +78,7 @@ pub(crate) struct RouterState {
     pub(crate) app: AppState,
     pub(crate) workers: IndexWorkers,
     pub(crate) imports: Imports,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 /// Imports take turns, one at a time, each within the same limits: so the
@@ -115,6 +117,12 @@ impl FromRef<RouterState> for Arc<Live> {
 impl FromRef<RouterState> for Arc<ApiTokens> {
     fn from_ref(state: &RouterState) -> Self {
         state.app.tokens.clone()
+    }
+}
+
+impl FromRef<RouterState> for Arc<Metrics> {
+    fn from_ref(state: &RouterState) -> Self {
+        state.metrics.clone()
     }
 }
 

@@ -155,7 +155,7 @@ pub(crate) async fn delete_document(
         WriteErrors,
     ))]
 pub(crate) async fn import(
-    State(RouterState { app: state, workers, imports }): State<RouterState>,
+    State(RouterState { app: state, workers, imports, .. }): State<RouterState>,
     Extension(commitment): Extension<WriteCommitment>,
     _: Authorized,
     headers: HeaderMap,
