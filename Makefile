@@ -21,7 +21,7 @@ index:
 ## doc tests, schemathesis against the running server's OpenAPI document, then
 ## the format and lint checks.
 test:
-	@scripts/install-system-deps serve import ocr test
+	@scripts/install-system-deps serve import ocr test store
 	@scripts/install-axe-core
 	@scripts/install-sudachi-synonyms
 	@scripts/install-e5-model
