@@ -37,6 +37,8 @@ enum CommandFlags {
         paths: PathFlags,
         #[command(flatten)]
         http: HttpFlags,
+        #[command(flatten)]
+        store: StoreFlags,
         /// Queries whose vectors are kept, so that a query asked again is not
         /// embedded again; 0 embeds every query anew.
         #[arg(long, default_value_t = DEFAULT_QUERY_VECTORS)]
@@ -46,6 +48,8 @@ enum CommandFlags {
     Index {
         #[command(flatten)]
         paths: PathFlags,
+        #[command(flatten)]
+        store: StoreFlags,
     },
     /// Write a deterministic corpus of any size in the seed format, recombined
     /// from the seeds, for benchmarks.
@@ -186,6 +190,52 @@ struct HttpFlags {
 }
 
 #[derive(Debug, Args)]
+struct StoreFlags {
+    /// PostgreSQL keeping what the API writes, for a fleet of nodes that each
+    /// follow it, instead of the index root's journal:
+    /// postgres://USER@HOST:PORT[,HOST:PORT…]/DATABASE[?target_session_attrs=read-write].
+    /// No password in it: see --store-password-file.
+    #[arg(long, env = "HOSHIN_STORE")]
+    store: Option<String>,
+    /// File whose first line is the store's password [default: PGPASSWORD from the environment].
+    #[arg(long, env = "HOSHIN_STORE_PASSWORD_FILE")]
+    store_password_file: Option<PathBuf>,
+}
+
+/// A store to follow: its address and password.
+#[derive(Clone)]
+pub struct StoreConfig {
+    /// The address, without a password.
+    pub url: String,
+    /// The password, when the store asks for one.
+    pub password: Option<String>,
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("StoreConfig").field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl StoreFlags {
+    fn config(self) -> anyhow::Result<Option<StoreConfig>> {
+        let Some(url) = self.store else {
+            anyhow::ensure!(self.store_password_file.is_none(), "--store-password-file without --store");
+            return Ok(None);
+        };
+        let password = match &self.store_password_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                Some(text.lines().next().unwrap_or_default().to_string())
+            }
+            None => std::env::var("PGPASSWORD").ok(),
+        };
+        Ok(Some(StoreConfig { url, password }))
+    }
+}
+
+#[derive(Debug, Args)]
 struct PathFlags {
     /// Index root directory: the index generations, CURRENT naming the live one, and the journal.
     #[arg(long, default_value = "index")]
@@ -236,11 +286,15 @@ pub enum Config {
         tokens: Arc<ApiTokens>,
         /// Queries whose vectors are kept.
         query_vectors: usize,
+        /// The store a node of a fleet follows.
+        store: Option<StoreConfig>,
     },
     /// Rebuild the index.
     Index {
         /// Paths.
         paths: Paths,
+        /// The store whose batches the build replays.
+        store: Option<StoreConfig>,
     },
     /// Generate a corpus.
     Generate {
@@ -279,11 +333,12 @@ impl TryFrom<Flags> for Config {
 
     fn try_from(flags: Flags) -> anyhow::Result<Self> {
         Ok(match flags.command {
-            CommandFlags::Serve { addr, paths, http, query_vectors } => {
+            CommandFlags::Serve { addr, paths, http, store, query_vectors } => {
                 let tokens = Arc::new(http.tokens()?);
-                Config::Serve { addr, paths: paths.into(), http: http.try_into()?, tokens, query_vectors }
+                let store = store.config()?;
+                Config::Serve { addr, paths: paths.into(), http: http.try_into()?, tokens, query_vectors, store }
             }
-            CommandFlags::Index { paths } => Config::Index { paths: paths.into() },
+            CommandFlags::Index { paths, store } => Config::Index { paths: paths.into(), store: store.config()? },
             CommandFlags::Generate { items, seed, out, seeds } => Config::Generate { items, seed, out, seeds },
             CommandFlags::Export { seeds } => Config::Export { seeds },
             CommandFlags::Journal { action: JournalFlags::Check { journal } } => Config::JournalCheck { journal },

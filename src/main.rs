@@ -19,8 +19,10 @@ use hoshin_indexer::generate::generate_corpus;
 use hoshin_indexer::journal::{Damage, Journal};
 use hoshin_indexer::progress::Progress;
 use hoshin_indexer::seed::read_seeds_dir;
-use hoshin_indexer::{build_index, vectors, BuildInputs, IndexLayout};
-use hoshin_server::{app, connections, follow_published, AppState, HttpConfig, Live, MeaningConfig, Sources};
+use hoshin_indexer::{build_index, vectors, BuildInputs, IndexLayout, Replay};
+use hoshin_server::{
+    app, connections, follow_published, follow_store, AppState, Following, HttpConfig, Live, MeaningConfig, Sources,
+};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Flags};
@@ -47,11 +49,21 @@ fn main() -> std::process::ExitCode {
 
 fn run(config: Config) -> anyhow::Result<()> {
     match config {
-        Config::Index { paths } => {
+        Config::Index { paths, store } => {
             without_transparent_huge_pages();
+            // A store's connections live on a runtime the build blocks on from this thread.
+            let runtime = tokio::runtime::Runtime::new()?;
+            let following = match &store {
+                Some(store) => Some(runtime.block_on(Following::connect(&store.url, store.password.as_deref()))?),
+                None => None,
+            };
             // Only the build's inputs hold the analyzers, so it releases the
             // dictionary before its final merge.
             let inputs = BuildInputs::new(&paths.seeds, &PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?);
+            let inputs = match &following {
+                Some(following) => inputs.replaying(Replay::Store(following.as_ref())),
+                None => inputs,
+            };
             let layout = IndexLayout::new(&paths.index);
             let report = build_index(&layout, inputs)?;
             println!(
@@ -101,21 +113,31 @@ fn run(config: Config) -> anyhow::Result<()> {
             }
             Ok(out.flush()?)
         }
-        Config::Serve { addr, paths, http, tokens, query_vectors } => {
+        Config::Serve { addr, paths, http, tokens, query_vectors, store } => {
             let analysis = PreparedAnalysis::prepare(&paths.dictionary, &paths.data)?;
+            let runtime = http.runtime()?;
+            let following = match &store {
+                Some(store) => Some(
+                    runtime
+                        .block_on(Following::connect(&store.url, store.password.as_deref()))
+                        .context("connecting to the store")?,
+                ),
+                None => None,
+            };
             let sources = Sources {
                 layout: IndexLayout::new(&paths.index),
                 seeds: paths.seeds,
                 dictionary: paths.dictionary,
                 data: paths.data,
                 meaning: MeaningConfig::Load { model: paths.model, query_vectors },
+                store: following,
             };
             let live = Live::open(sources, &analysis).context("opening the index")?;
             if tokens.is_empty() {
                 tracing::warn!("no API tokens configured: writing and reloading through the API are refused");
             }
             let state = AppState { live, tokens };
-            http.runtime()?.block_on(serve(addr, state, http))
+            runtime.block_on(serve(addr, state, http))
         }
     }
 }
@@ -204,6 +226,7 @@ async fn serve(addr: SocketAddr, state: AppState, http: HttpConfig) -> anyhow::R
     let local = listener.local_addr()?;
     tracing::info!(%local, documents, generation = %state.live.status().generation, "serving");
     tokio::spawn(follow_published(state.live.clone()));
+    tokio::spawn(follow_store(state.live.clone()));
     tokio::spawn(reload_on_hangup(state.live.clone()));
     // Tests and scripts read this line to learn the port when asked for port 0.
     println!("hoshin listening on http://{local}");

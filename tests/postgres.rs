@@ -126,6 +126,12 @@ impl Cluster {
         self.run("pg_ctl", &["-D", &self.data().display().to_string(), "-l", &log, "-w", "-t", "60", "start"]);
     }
 
+    /// Stops the server: `fast` (clients cut, a clean shutdown) or
+    /// `immediate` (as if it crashed).
+    pub fn stop_server(&self, mode: &str) {
+        self.run("pg_ctl", &["-D", &self.data().display().to_string(), "-m", mode, "-w", "stop"]);
+    }
+
     /// Runs one of the server's programs as the user the server runs as.
     pub fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
         let output = server_command(program).args(args).current_dir(self.directory.path()).output().unwrap();

@@ -4,6 +4,7 @@
 mod bounds;
 mod e2e;
 mod eval;
+mod fleet;
 mod hostile;
 mod http;
 mod import;

@@ -139,6 +139,7 @@ pub fn sources(index_root: &Path, seeds: &Path, data: &Path) -> Sources {
         dictionary: dictionary_dir(),
         data: data.to_path_buf(),
         meaning: MeaningConfig::Off,
+        store: None,
     }
 }
 

@@ -21,11 +21,12 @@ use tantivy::indexer::{IndexWriterOptions, NoMergePolicy};
 use tantivy::{Index, IndexSettings, IndexWriter, SegmentMeta};
 
 use crate::error::{IndexerError, Result};
+use crate::journal::Batch;
 use crate::journal::{ensure_journal_covers, Journal};
 use crate::layout::{GenerationHold, IndexLayout};
 use crate::pipeline::BoundedWriter;
 use crate::seed::{for_each_seed_file, metadata_path, seed_files};
-use crate::writer::{applied_journal_bytes, apply, commit};
+use crate::writer::{applied_journal_bytes, apply, commit, Applied};
 
 const MANIFEST_FILE: &str = "hoshin-manifest.json";
 
@@ -105,7 +106,28 @@ pub struct BuildInputs<'a> {
     pub analyzers: Analyzers,
     /// Changes whenever `analyzers` would analyse differently; recorded in the manifest.
     pub analysis_fingerprint: String,
+    /// The documents written through the API that the build replays on top of the seeds.
+    pub replay: Replay<'a>,
 }
+
+/// Where a build finds the documents written through the API.
+#[derive(Clone, Copy)]
+pub enum Replay<'a> {
+    /// The index root's journal (one machine).
+    Journal,
+    /// A store's log (a node of a fleet): the generation records how far in it is.
+    Store(&'a dyn StoredLog),
+}
+
+/// A store's log of batches as a build reads it, in order.
+pub trait StoredLog {
+    /// Up to `limit` batches after `applied`, in order, each with how far
+    /// the log is once it is applied.
+    fn after(&self, applied: &Applied, limit: usize) -> Result<Vec<(Batch, Applied)>>;
+}
+
+/// Batches a build reads from a store at a time.
+const STORED_BATCHES_PER_READ: usize = 1000;
 
 impl<'a> BuildInputs<'a> {
     /// The seeds of `seeds_dir` through a prepared analysis.
@@ -114,7 +136,13 @@ impl<'a> BuildInputs<'a> {
             seeds_dir,
             analyzers: analysis.analyzers.clone(),
             analysis_fingerprint: analysis.fingerprint.clone(),
+            replay: Replay::Journal,
         }
+    }
+
+    /// These inputs, replaying `replay` instead of the journal.
+    pub fn replaying(self, replay: Replay<'a>) -> BuildInputs<'a> {
+        BuildInputs { replay, ..self }
     }
 }
 
@@ -281,11 +309,28 @@ fn index_documents(
         Ok(())
     })?;
     // Documents written through the API outlive rebuilds: replay them on top.
-    let (entries, _) = Journal::read(journal)?;
-    for entry in &entries {
-        apply(&writer, &fields, analyzers, &entry.batch);
+    match inputs.replay {
+        Replay::Journal => {
+            let (entries, _) = Journal::read(journal)?;
+            for entry in &entries {
+                apply(&writer, &fields, analyzers, &entry.batch);
+            }
+            commit(&mut writer, entries.last().map_or(0, |entry| entry.end))?;
+        }
+        Replay::Store(log) => {
+            let mut applied = Applied::default();
+            loop {
+                let batches = log.after(&applied, STORED_BATCHES_PER_READ)?;
+                let Some((_, reached)) = batches.last() else { break };
+                let reached = reached.clone();
+                for (batch, _) in &batches {
+                    apply(&writer, &fields, analyzers, batch);
+                }
+                applied = reached;
+            }
+            writer.commit(&applied.payload())?;
+        }
     }
-    commit(&mut writer, entries.last().map_or(0, |entry| entry.end))?;
     writer.wait_merging_threads()?;
     Ok(departments)
 }

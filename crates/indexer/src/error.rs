@@ -83,6 +83,13 @@ pub enum IndexerError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A store's log could not be read for a build.
+    #[error("reading the store: {0}")]
+    Store(String),
+    /// A journal and a store's log were mixed: a journaled index asked to
+    /// follow a store, or the reverse.
+    #[error("{0}")]
+    MixedLog(String),
     /// A batch larger than the bounds every batch keeps (`hoshin_analysis::bounds`);
     /// nothing of it was journaled.
     #[error("{0}")]

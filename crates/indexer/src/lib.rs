@@ -32,7 +32,8 @@ pub mod vectors;
 pub mod writer;
 
 pub use builder::{
-    build_if_stale, build_index, open_current, open_or_build, BuildInputs, BuildReport, Manifest, ServedGeneration,
+    build_if_stale, build_index, open_current, open_or_build, BuildInputs, BuildReport, Manifest, Replay,
+    ServedGeneration, StoredLog,
 };
 pub use error::{IndexerError, Result, UnplacedLine};
 pub use journal::{Batch, Operation};

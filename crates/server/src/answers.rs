@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 /// `GET /api/health`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HealthStatus {
-    /// Always `ok` when the server answers.
+    /// `ok` when the node serves everything written, `catching_up` (answered
+    /// with 503, so a load balancer sends it nothing) while a node of a fleet
+    /// has not yet applied what its store held when it started.
     pub status: &'static str,
     /// Items in the index.
     pub documents: u64,
@@ -28,6 +30,25 @@ pub struct HealthStatus {
     pub rebuild: RebuildState,
     /// Where semantic search stands.
     pub vectors: VectorStatus,
+    /// What keeps the writes: `journal` (one machine, `index/journal.jsonl`)
+    /// or `postgres` (a node of a fleet), and whether it can be reached.
+    pub store: StoreStatus,
+    /// How far the served index is: the journal's length in bytes, or the
+    /// store's position; a write's `position` is searchable here once this
+    /// has reached it.
+    pub applied: u64,
+    /// Positions the store holds that this node has not applied yet (0 on one machine).
+    pub lag: u64,
+}
+
+/// What keeps a node's writes, in `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StoreStatus {
+    /// `journal` or `postgres`.
+    pub kind: &'static str,
+    /// `available`, or `unavailable` when the store cannot be reached: searches
+    /// go on from the local index, writes answer 503.
+    pub state: &'static str,
 }
 
 /// Where semantic search stands, in `GET /api/health`. Searches answer by
@@ -146,6 +167,9 @@ pub struct AnalyzeResult {
 pub struct Written {
     /// Documents written.
     pub written: usize,
+    /// The position the write reached: a search with `after` set to it sees
+    /// the write on any node (one machine: the journal's length in bytes).
+    pub position: u64,
 }
 
 /// The answer to an import: what was read, and how many items were written.
@@ -153,6 +177,8 @@ pub struct Written {
 pub struct Imported {
     /// Items written.
     pub written: usize,
+    /// The position the write reached (see [`Written::position`]).
+    pub position: u64,
     /// The file name the ids were made from.
     pub file: String,
     /// The document's title as read.
@@ -176,4 +202,6 @@ pub struct Imported {
 pub struct Deleted {
     /// The id that was deleted.
     pub deleted: String,
+    /// The position the write reached (see [`Written::position`]).
+    pub position: u64,
 }

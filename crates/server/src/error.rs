@@ -50,6 +50,9 @@ pub enum ApiError {
         /// What was given.
         given: String,
     },
+    /// `after` is not a position (a whole number a write answered).
+    #[error("`after` must be a position a write answered (a whole number), got `{0}`")]
+    InvalidAfter(String),
     /// `department` names no department in the index.
     #[error("unknown department `{0}`")]
     UnknownDepartment(String),
@@ -149,6 +152,17 @@ pub enum ApiError {
     /// Every request slot is taken; the client should retry shortly.
     #[error("the server is busy; retry in a second")]
     Overloaded,
+    /// A node of a fleet cannot reach its store: nothing was written.
+    #[error("the store cannot be reached, so nothing was written; retry in a second ({0})")]
+    StoreUnavailable(String),
+    /// A search asked to see a position this node has not applied yet.
+    #[error("this node has applied the writes up to position {applied}, not yet {wanted}; retry in a second or ask another node")]
+    Behind {
+        /// The position the node has applied.
+        applied: u64,
+        /// The position asked for.
+        wanted: u64,
+    },
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -230,6 +244,7 @@ impl ApiError {
             ApiError::InvalidLimit { .. } => (StatusCode::BAD_REQUEST, "invalid_limit"),
             ApiError::InvalidOffset { .. } => (StatusCode::BAD_REQUEST, "invalid_offset"),
             ApiError::InvalidFlag { .. } => (StatusCode::BAD_REQUEST, "invalid_flag"),
+            ApiError::InvalidAfter(_) => (StatusCode::BAD_REQUEST, "invalid_after"),
             ApiError::UnknownDepartment(_) => (StatusCode::BAD_REQUEST, "unknown_department"),
             ApiError::UnknownMunicipality(_) => (StatusCode::BAD_REQUEST, "unknown_municipality"),
             ApiError::InvalidYear { .. } => (StatusCode::BAD_REQUEST, "invalid_year"),
@@ -254,6 +269,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+            ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            ApiError::Behind { .. } => (StatusCode::SERVICE_UNAVAILABLE, "behind"),
             ApiError::RebuildRunning => (StatusCode::CONFLICT, "rebuild_running"),
             ApiError::InvalidWordList(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_word_list"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -287,8 +304,11 @@ pub(crate) enum ReadErrors {
     /// Admitted but too slow.
     #[response(status = 408, description = "The request took too long")]
     Timeout(ErrorBody),
-    /// No slot free within a second.
-    #[response(status = 503, description = "Overloaded; retry after a second")]
+    /// No slot free within a second, or the node has not applied `after` yet.
+    #[response(
+        status = 503,
+        description = "Overloaded (`overloaded`), or this node has not yet applied the position `after` asks for (`behind`); retry after a second"
+    )]
     Overloaded(ErrorBody),
     /// The index failed; the message says no more, the server log does.
     #[response(status = 500, description = "Internal error, logged by the server")]
@@ -311,8 +331,11 @@ pub(crate) enum WriteErrors {
     /// Body over the byte limit, or a batch over the bounds of a batch.
     #[response(status = 413, description = "Body over 8 MiB, or a document over the bounds of an item")]
     TooLarge(ErrorBody),
-    /// No slot free within a second.
-    #[response(status = 503, description = "Overloaded; retry after a second")]
+    /// No slot free within a second, or the store cannot be reached.
+    #[response(
+        status = 503,
+        description = "Overloaded (`overloaded`), or a node of a fleet cannot reach its store (`store_unavailable`): nothing was written; retry after a second"
+    )]
     Overloaded(ErrorBody),
     /// The disk is full.
     #[response(status = 507, description = "The disk under the index is full; nothing was written")]
@@ -341,7 +364,7 @@ impl IntoResponse for ApiError {
         // For the metrics, which count errors by code.
         response.extensions_mut().insert(ErrorCode(code));
         match self {
-            ApiError::Overloaded => {
+            ApiError::Overloaded | ApiError::StoreUnavailable(_) | ApiError::Behind { .. } => {
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             }
             ApiError::Unauthorized(_) => {

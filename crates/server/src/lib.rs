@@ -5,8 +5,9 @@
 //! checks on what they receive, [`auth`] the bearer tokens, [`admin`] the
 //! reload of the word lists and [`openapi`] the document describing it all.
 //! [`Live`] is what is served (generation, writer, engine) and how it changes
-//! while serving. Every request passes through [`admission`] (request id,
-//! slots, time limit, log line); index work runs on the [`workers`] pool;
+//! while serving; a node of a fleet follows its store ([`following`]) instead
+//! of keeping a journal. Every request passes through [`admission`] (request id,
+//! slots, time limit, log line, [`metrics`]); index work runs on the [`workers`] pool;
 //! [`connections`] accepts them, with a deadline on headers and a cap.
 //! Every error, unknown routes and methods included, is one [`ApiError`]
 //! answered as `{"error": {"code", "message"}}`.
@@ -22,7 +23,9 @@
 //!
 //! let analysis = PreparedAnalysis::prepare(&dictionary, &data)?;
 //! let meaning = MeaningConfig::default();
-//! let sources = Sources { layout: IndexLayout::new(index_root.path()), seeds, dictionary, data, meaning };
+//! // One machine: the index root's journal keeps what the API writes.
+//! let store = None;
+//! let sources = Sources { layout: IndexLayout::new(index_root.path()), seeds, dictionary, data, meaning, store };
 //! let state = AppState {
 //!     live: Live::open(sources, &analysis)?,
 //!     tokens: Arc::new(ApiTokens::new(["a-secret-token"])),
@@ -40,6 +43,7 @@ pub mod connections;
 pub mod documents;
 mod error;
 mod extract;
+pub mod following;
 pub mod live;
 pub mod metrics;
 mod openapi;
@@ -62,6 +66,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use auth::ApiTokens;
 pub use error::{ApiError, ErrorBody, Result};
+pub use following::{follow_store, Following};
 pub use live::{follow_published, Live, Serving, Sources};
 pub use state::{AppState, HttpConfig};
 pub use vectors::{MeaningConfig, DEFAULT_QUERY_VECTORS};

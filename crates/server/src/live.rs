@@ -15,12 +15,15 @@
 //!   until it ends.
 //! - **A generation published by another process** (`hoshin index`):
 //!   [`follow_published`] reads `CURRENT` every second and serves what it names.
-//! - **Writes** go to the live generation and refresh its engine.
+//! - **Writes** go to the live generation and refresh its engine. A node of
+//!   a fleet (`--store`) writes to its store instead, and applies the store's
+//!   batches as they come (`following.rs`).
 //!
 //! Writes and switches of generation exclude each other. A switch opens the
 //! new generation's writer, which replays the journal entries its build did
-//! not see (they went to the old generation meanwhile), and no write can reach
-//! the old generation after that, so nothing written is lost. Searches go on
+//! not see (they went to the old generation meanwhile), or, for a node of a
+//! fleet, applies the store's batches it lacks, and no write can reach the
+//! old generation after that, so nothing written is lost. Searches go on
 //! throughout, on whichever engine was live when they started. Every generation
 //! served stays held (see `hoshin_indexer::GenerationHold`) until the last
 //! request using it ends, so no build removes it under the server.
@@ -33,14 +36,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hoshin_analysis::synonym_dictionary::{synonym_dictionary_path, SynonymDictionary};
 use hoshin_analysis::PreparedAnalysis;
-use hoshin_indexer::writer::applied_journal_bytes;
-use hoshin_indexer::{build_if_stale, build_index, Batch, BuildInputs, DocumentWriter, IndexLayout, ServedGeneration};
+use hoshin_indexer::writer::{applied_from_store, applied_journal_bytes, Applied};
+use hoshin_indexer::{
+    build_if_stale, build_index, Batch, BuildInputs, DocumentWriter, IndexLayout, IndexerError, Replay,
+    ServedGeneration,
+};
 use hoshin_search::{Meaning, QueryLists, SearchEngine};
 use sha2::{Digest, Sha256};
 
 use crate::answers::{IndexChange, RebuildState, Reloaded, VectorStatus};
 use crate::error::{ApiError, Result};
+use crate::following::{reached_by, Following, StoreProgress};
 use crate::vectors::{MeaningConfig, Vectors};
+use hoshin_store::StoredBatch;
 
 /// How often [`follow_published`] looks for a generation published by another process.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
@@ -58,6 +66,9 @@ pub struct Sources {
     pub data: PathBuf,
     /// The model semantic search embeds with.
     pub meaning: MeaningConfig,
+    /// The store a node of a fleet follows; none on one machine, where the
+    /// index root's journal keeps what the API writes.
+    pub store: Option<Arc<Following>>,
 }
 
 /// A generation opened for serving, and its one writer.
@@ -66,6 +77,8 @@ struct Generation {
     // its files when it goes, and only then may the hold go.
     writer: DocumentWriter,
     served: ServedGeneration,
+    /// How far a node of a fleet's generation has applied the store.
+    applied: Mutex<Applied>,
 }
 
 /// What a request uses from its start to its end: the engine live when it
@@ -100,9 +113,11 @@ pub struct LiveStatus {
     pub vectors: VectorStatus,
     /// Bytes the served generation takes on disk.
     pub index_bytes: u64,
-    /// How far into the journal the served generation is: its length in
-    /// bytes when everything written is searchable.
+    /// How far the served generation is: the journal's length in bytes when
+    /// everything written is searchable, or a node of a fleet's store position.
     pub applied: u64,
+    /// A node of a fleet's progress through its store.
+    pub store: Option<StoreProgress>,
 }
 
 /// Rebuilds since the server started, by outcome.
@@ -145,12 +160,22 @@ impl Live {
     /// (which must come from `sources`' dictionary and data directory), and
     /// starts computing the vectors it lacks in the background.
     pub fn open(sources: Sources, analysis: &PreparedAnalysis) -> Result<Arc<Live>> {
+        let journal = sources.layout.journal_path();
+        if sources.store.is_some() && std::fs::metadata(&journal).is_ok_and(|metadata| metadata.len() > 0) {
+            return Err(ApiError::from(IndexerError::MixedLog(format!(
+                "{} holds writes of its own; a node that follows a store starts from an index root without a journal",
+                journal.display()
+            ))));
+        }
         let word_lists = DataFiles::read(&sources.data);
         let synonym_dictionary = Arc::new(SynonymDictionary::load(&synonym_dictionary_path())?);
         build_if_stale(&sources.layout, BuildInputs::new(&sources.seeds, analysis))?;
         let vectors = Vectors::load(&sources.meaning, &sources.layout);
-        let generation = open_generation(&sources.layout, analysis)?;
+        let generation = open_generation(&sources.layout, analysis, sources.store.is_some())?;
         let engine = open_engine(&generation.served, analysis, &synonym_dictionary, vectors.meaning())?;
+        if let Some(following) = &sources.store {
+            following.applied(generation.lock_applied().position);
+        }
         let status = Status {
             word_lists,
             word_lists_loaded_at: SystemTime::now(),
@@ -187,8 +212,12 @@ impl Live {
         let served = &serving.generation.served;
         let generation = served.name().to_string();
         let vectors = self.vectors.status(&serving);
+        let store = self.sources.store.as_ref().map(|following| following.progress());
         // An unreadable commit counts as nothing applied; the next write says why.
-        let applied = applied_journal_bytes(&served.index).unwrap_or(0);
+        let applied = match store {
+            Some(progress) => progress.applied,
+            None => applied_journal_bytes(&served.index).unwrap_or(0),
+        };
         let index_bytes = served.size_bytes();
         let status = self.lock_status();
         LiveStatus {
@@ -199,18 +228,84 @@ impl Live {
             vectors,
             index_bytes,
             applied,
+            store,
+        }
+    }
+
+    /// Waits until the served generation has applied `position` (a write's
+    /// answer), at most `patience`; [`ApiError::Behind`] when it has not.
+    pub async fn wait_applied(&self, position: u64, patience: Duration) -> Result<()> {
+        let applied = match self.following() {
+            Some(following) if following.wait_applied(position, patience).await => return Ok(()),
+            Some(following) => following.progress().applied,
+            // One machine applies every write before answering it.
+            None => applied_journal_bytes(&self.serving().generation.served.index)?,
+        };
+        match applied >= position {
+            true => Ok(()),
+            false => Err(ApiError::Behind { applied, wanted: position }),
+        }
+    }
+
+    /// The store a node of a fleet follows.
+    pub fn following(&self) -> Option<&Arc<Following>> {
+        self.sources.store.as_ref()
+    }
+
+    /// How far the served generation has applied the store.
+    pub fn applied_from_store(&self) -> Applied {
+        self.serving().generation.lock_applied().clone()
+    }
+
+    /// Applies batches read from the store after `applied` to the served
+    /// generation and makes them searchable, unless the generation served now
+    /// is no longer at `applied` (a switch caught it up meanwhile).
+    pub fn apply_stored(&self, applied: &Applied, batches: &[StoredBatch]) -> Result<()> {
+        let (Some(following), Some(reached)) = (self.following(), reached_by(batches)) else { return Ok(()) };
+        let _gate = self.lock_writes();
+        let serving = self.serving();
+        let mut generation_applied = serving.generation.lock_applied();
+        if *generation_applied != *applied {
+            return Ok(());
+        }
+        serving.generation.writer.apply_stored(batches.iter().map(|stored| &stored.batch), &reached)?;
+        let position = reached.position;
+        *generation_applied = reached;
+        drop(generation_applied);
+        serving.engine.refresh()?;
+        following.applied(position);
+        self.vectors.wake();
+        Ok(())
+    }
+
+    /// Builds a generation from the seeds and serves it once it has applied
+    /// everything the store holds: for a node whose history the store no
+    /// longer has.
+    pub fn rebuild_from_store(&self) -> Result<()> {
+        let analysis = PreparedAnalysis::prepare(&self.sources.dictionary, &self.sources.data)?;
+        build_index(&self.sources.layout, self.build_inputs(&analysis))?;
+        self.switch_to_published(&analysis)
+    }
+
+    /// What a build of this server reads: the seeds analysed as `analysis`
+    /// analyses, and the journal or, for a node of a fleet, the store.
+    fn build_inputs<'a>(&'a self, analysis: &PreparedAnalysis) -> BuildInputs<'a> {
+        let inputs = BuildInputs::new(&self.sources.seeds, analysis);
+        match self.following() {
+            Some(following) => inputs.replaying(Replay::Store(following.as_ref())),
+            None => inputs,
         }
     }
 
     /// Writes a batch into the live generation and makes it searchable (see
-    /// `hoshin_indexer::writer`).
-    pub fn write(&self, batch: &Batch) -> Result<()> {
+    /// `hoshin_indexer::writer`): the journal's length after it.
+    pub fn write(&self, batch: &Batch) -> Result<u64> {
         let _gate = self.lock_writes();
         let serving = self.serving();
-        serving.generation.writer.write(batch)?;
+        let position = serving.generation.writer.write(batch)?;
         serving.engine.refresh()?;
         self.vectors.wake();
-        Ok(())
+        Ok(position)
     }
 
     /// Reads the word lists again and puts them in force, rebuilding the
@@ -273,7 +368,7 @@ impl Live {
 
     fn rebuild(&self, analysis: PreparedAnalysis) {
         tracing::info!("rebuilding the index with the reloaded word lists");
-        let outcome = build_index(&self.sources.layout, BuildInputs::new(&self.sources.seeds, &analysis))
+        let outcome = build_index(&self.sources.layout, self.build_inputs(&analysis))
             .map_err(ApiError::from)
             .and_then(|_| self.switch_to_published(&analysis));
         let mut status = self.lock_status();
@@ -335,7 +430,12 @@ impl Live {
         if self.sources.layout.current_name().as_deref() == Some(current.generation.served.name()) {
             return Ok(());
         }
-        let generation = open_generation(&self.sources.layout, analysis)?;
+        let generation = open_generation(&self.sources.layout, analysis, self.following().is_some())?;
+        if let Some(following) = self.following() {
+            let mut applied = generation.lock_applied();
+            *applied = following.catch_up(&generation.writer, applied.clone())?;
+            following.applied(applied.position);
+        }
         let engine = open_engine(&generation.served, analysis, &self.synonym_dictionary, self.vectors.meaning())?;
         let name = generation.served.name().to_string();
         let documents = engine.document_count();
@@ -382,11 +482,23 @@ fn refuse_during_rebuild(status: &Status) -> Result<()> {
 }
 
 /// Holds and opens the live generation, and its writer, which replays the
-/// journal entries the generation lacks.
-fn open_generation(layout: &IndexLayout, analysis: &PreparedAnalysis) -> Result<Generation> {
+/// journal entries the generation lacks, or for a node that `follows` a
+/// store, applies nothing yet and knows where in the store it is.
+fn open_generation(layout: &IndexLayout, analysis: &PreparedAnalysis, follows: bool) -> Result<Generation> {
     let served = ServedGeneration::open_current(layout, analysis)?;
-    let writer = DocumentWriter::open(&served.index, &analysis.analyzers, &layout.journal_path())?;
-    Ok(Generation { served, writer })
+    let (writer, applied) = match follows {
+        true => (DocumentWriter::following(&served.index, &analysis.analyzers)?, applied_from_store(&served.index)?),
+        false => {
+            (DocumentWriter::open(&served.index, &analysis.analyzers, &layout.journal_path())?, Applied::default())
+        }
+    };
+    Ok(Generation { served, writer, applied: Mutex::new(applied) })
+}
+
+impl Generation {
+    fn lock_applied(&self) -> MutexGuard<'_, Applied> {
+        self.applied.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// The one place an engine is made: over a generation's index (and the

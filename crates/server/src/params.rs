@@ -39,6 +39,8 @@ pub struct SearchParams {
     pub exact: Option<String>,
     /// `hybrid`, `lexical` or `semantic`.
     pub mode: Option<String>,
+    /// A position a write answered, to see at least.
+    pub after: Option<String>,
 }
 
 /// The page and filters of a list of items, as received: `/api/search` and
@@ -161,6 +163,11 @@ pub fn page_size(given: Option<&str>, default: usize, max: usize) -> Result<usiz
 /// An `offset` parameter: 0 to [`MAX_OFFSET`], 0 when absent.
 pub fn offset(given: Option<&str>) -> Result<usize> {
     parse_bounded(given, 0, 0, MAX_OFFSET).map_err(|given| ApiError::InvalidOffset { given, max: MAX_OFFSET })
+}
+
+/// An `after` parameter: a position a write answered, none when absent.
+pub fn position(given: Option<&str>) -> Result<Option<u64>> {
+    given.map(|text| text.trim().parse::<u64>().map_err(|_| ApiError::InvalidAfter(text.to_string()))).transpose()
 }
 
 /// A true/false parameter, false when absent.

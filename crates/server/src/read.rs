@@ -24,15 +24,18 @@ use hoshin_analysis::PolicyItem;
 use hoshin_search::{SearchRequest, SearchResults};
 use hoshin_web::{page, PageHead};
 
-use crate::answers::{AnalyzeResult, HealthStatus, Siblings, SimilarItems, Suggestions};
+use crate::answers::{AnalyzeResult, HealthStatus, Siblings, SimilarItems, StoreStatus, Suggestions};
 use crate::error::{ApiError, ErrorBody, ReadErrors, Result};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::live::{unix_seconds, Live, Serving};
 use crate::params::{
-    checked_text, flag, page_size, search_mode, sort_order, AnalyzeParams, PageParams, SearchParams, SuggestParams,
-    DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS,
+    checked_text, flag, page_size, position, search_mode, sort_order, AnalyzeParams, PageParams, SearchParams,
+    SuggestParams, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS,
 };
 use crate::workers::IndexWorkers;
+
+/// How long a search with `after` waits for this node to apply that position.
+const AFTER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Searches the items: ranked, highlighted, faceted.
 #[utoipa::path(get, path = "/api/search", tag = "search",
@@ -54,16 +57,23 @@ use crate::workers::IndexWorkers;
         ("explain" = Option<bool>, Query, description = "Attach score explanations"),
         ("exact" = Option<bool>, Query,
             description = "Only the words exactly as typed: no synonym, related word, reading it may have meant or other widening (default false)"),
+        ("after" = Option<u64>, Query, minimum = 0,
+            description = "A `position` a write answered: the search waits up to 2 s for this node to have applied it, then answers 503 `behind` (read your writes on any node)"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResults),
         ReadErrors,
     ))]
 pub(crate) async fn search(
-    State(engine): State<Serving>,
+    State(live): State<Arc<Live>>,
     State(workers): State<IndexWorkers>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>> {
+    if let Some(position) = position(params.after.as_deref())? {
+        live.wait_applied(position, AFTER_PATIENCE).await?;
+    }
+    // The engine after the wait, which has applied the position.
+    let engine = live.serving();
     let query = match params.q {
         Some(query) => checked_text(Some(query))?,
         None => String::new(),
@@ -198,17 +208,31 @@ pub(crate) async fn analyze(
 
 /// Whether the server is up, and what it holds.
 #[utoipa::path(get, path = "/api/health", tag = "operations",
-    responses((status = 200, description = "Up", body = HealthStatus)))]
-pub(crate) async fn health(State(live): State<Arc<Live>>) -> Json<HealthStatus> {
+    responses(
+        (status = 200, description = "Up, serving everything written", body = HealthStatus),
+        (status = 503, description = "A node of a fleet still catching up with its store", body = HealthStatus),
+    ))]
+pub(crate) async fn health(State(live): State<Arc<Live>>) -> (StatusCode, Json<HealthStatus>) {
     let engine = live.serving();
     let status = live.status();
-    Json(HealthStatus {
-        status: "ok",
+    let (store, lag, ready) = match status.store {
+        None => (StoreStatus { kind: "journal", state: "available" }, 0, true),
+        Some(progress) => {
+            let state = if progress.reachable { "available" } else { "unavailable" };
+            (StoreStatus { kind: "postgres", state }, progress.head - progress.applied, progress.caught_up)
+        }
+    };
+    let answer = HealthStatus {
+        status: if ready { "ok" } else { "catching_up" },
         documents: engine.document_count(),
         last_commit: unix_seconds(engine.loaded_at()),
         generation: status.generation,
         word_lists_loaded_at: unix_seconds(status.word_lists_loaded_at),
         rebuild: status.rebuild,
         vectors: status.vectors,
-    })
+        store,
+        applied: status.applied,
+        lag,
+    };
+    (if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(answer))
 }

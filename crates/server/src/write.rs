@@ -10,7 +10,10 @@
 //!
 //! Without a configured token the answer is 401 and nothing changes. A batch
 //! is journaled, committed and made searchable whole or not at all (see
-//! `hoshin_indexer::writer`) before the answer is sent. A write begins only
+//! `hoshin_indexer::writer`) before the answer is sent; on a node of a fleet,
+//! committed to the store, then applied by this node (see `following.rs`).
+//! Every answer says the `position` the write reached, which a search on any
+//! node can ask to see (`after`). A write begins only
 //! if its request has not timed out, and once begun it answers its outcome
 //! ([`WriteCommitment`]): a 408 means nothing was written.
 //!
@@ -21,6 +24,7 @@
 //! to replace that document.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -41,24 +45,37 @@ use crate::params::{flag, ImportParams};
 use crate::state::{AppState, RouterState};
 use crate::workers::IndexWorkers;
 
+/// How long a write through a node of a fleet waits, once the store has
+/// committed it, for this node to have applied it before answering anyway.
+const APPLY_PATIENCE: Duration = Duration::from_secs(5);
+
 /// Journals and commits a batch, then makes it searchable, unless the
-/// request timed out before the write could begin.
+/// request timed out before the write could begin: the position it reached.
 async fn write_batch(
     state: AppState,
     workers: &IndexWorkers,
     commitment: WriteCommitment,
     batch: Batch,
-) -> Result<usize> {
-    let written = batch.len();
+) -> Result<u64> {
+    let not_begun = || ApiError::Internal("the request timed out before its write began".to_string());
+    if let Some(following) = state.live.following() {
+        if !commitment.begin() {
+            return Err(not_begun());
+        }
+        let position = following.append(&batch).await?;
+        // Committed: the answer is a success whether or not this node has
+        // applied it within the patience, and says where to look for it.
+        following.wait_applied(position, APPLY_PATIENCE).await;
+        return Ok(position);
+    }
     workers
         .run(move || {
             if !commitment.begin() {
-                return Err(ApiError::Internal("the request timed out before its write began".to_string()));
+                return Err(not_begun());
             }
             state.live.write(&batch)
         })
-        .await?;
-    Ok(written)
+        .await
 }
 
 /// Writes one document, replacing any with its id.
@@ -79,8 +96,8 @@ pub(crate) async fn put_document(
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> Result<Json<Written>> {
     let batch = vec![Operation::Put(item_from_input(&id, input)?)];
-    let written = write_batch(state, &workers, commitment, batch).await?;
-    Ok(Json(Written { written }))
+    let position = write_batch(state, &workers, commitment, batch).await?;
+    Ok(Json(Written { written: 1, position }))
 }
 
 /// Writes a batch of documents, all or none.
@@ -98,8 +115,10 @@ pub(crate) async fn post_documents(
     _: Authorized,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> Result<Json<Written>> {
-    let written = write_batch(state, &workers, commitment, batch_from_input(input)?).await?;
-    Ok(Json(Written { written }))
+    let batch = batch_from_input(input)?;
+    let written = batch.len();
+    let position = write_batch(state, &workers, commitment, batch).await?;
+    Ok(Json(Written { written, position }))
 }
 
 /// Deletes one document.
@@ -121,8 +140,8 @@ pub(crate) async fn delete_document(
     let engine = state.live.serving();
     let looked_up = id.clone();
     workers.run(move || engine.document(&looked_up)).await?;
-    write_batch(state, &workers, commitment, vec![Operation::Delete(id.clone())]).await?;
-    Ok(Json(Deleted { deleted: id }))
+    let position = write_batch(state, &workers, commitment, vec![Operation::Delete(id.clone())]).await?;
+    Ok(Json(Deleted { deleted: id, position }))
 }
 
 /// Imports a document as a city publishes it: its outline becomes items
@@ -179,9 +198,11 @@ pub(crate) async fn import(
     let stem = document.id_prefix.clone();
     let earlier = workers.run(move || engine.documents_numbered_under(&stem)).await?;
     let (batch, replaced) = replacing(batch, earlier, &document.file, replace_other)?;
-    let written = write_batch(state, &workers, commitment, batch).await? - replaced.stale;
+    let written = batch.len() - replaced.stale;
+    let position = write_batch(state, &workers, commitment, batch).await?;
     Ok(Json(Imported {
         written,
+        position,
         file: document.file,
         title: document.title,
         year: document.year.written,

@@ -47,6 +47,12 @@ impl From<tokio_postgres::Error> for StoreError {
         // A statement PostgreSQL answered with an error has a SQLSTATE; anything
         // else (refused, reset, closed, timed out) is the connection's.
         match error.as_db_error() {
+            // Connection failures, a server shutting down or recovering, and a
+            // server that only reads (a standby, before or without promotion):
+            // the store as a whole is not there to write to now.
+            Some(db) if matches!(&db.code().code()[..2], "08" | "57") || db.code().code() == "25006" => {
+                StoreError::Unavailable(format!("{} ({})", db.message(), db.code().code()))
+            }
             Some(db) => StoreError::Refused(format!("{} ({})", db.message(), db.code().code())),
             None => StoreError::Unavailable(error.to_string()),
         }

@@ -35,6 +35,7 @@ use tokio::sync::{mpsc, Mutex, MutexGuard};
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
 
 pub use error::{Result, StoreError};
+pub use hoshin_indexer::writer::Applied;
 
 /// The channel every append notifies.
 const CHANNEL: &str = "hoshin_batches";
@@ -53,16 +54,6 @@ pub struct StoredBatch {
     /// The operations.
     pub batch: Batch,
     /// The hash chain up to and including it.
-    pub chain: Vec<u8>,
-}
-
-/// How far a node has applied the log: the position and chain of the last
-/// batch applied (position 0 and an empty chain: none).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Applied {
-    /// The last position applied.
-    pub position: u64,
-    /// Its chain.
     pub chain: Vec<u8>,
 }
 
