@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::postgres::{shared, Cluster, PASSWORD};
+use crate::postgres::{shared, Cluster, PASSWORD, ROLE};
 use crate::util::{encode, seeds_dir, Client, Server};
 
 const TOKEN: &str = "fleet-token-7a41";
@@ -213,4 +213,237 @@ fn while_the_store_is_away_searches_go_on_and_writes_answer_503() {
     };
     assert_eq!(again, first + 1, "the refused write was never written");
     assert_eq!(found(&node, "ラクダ", again), ["away-2"]);
+}
+
+/// Writes one document through `node`: the status and the answer, whatever they are.
+fn try_put(node: &Server, id: &str, text: &str) -> (u16, Value) {
+    node.send_json("PUT", &format!("/api/documents/{id}"), Some(TOKEN), &document(id, text))
+}
+
+#[test]
+fn the_store_fails_over_to_its_standby_and_no_acknowledged_write_is_lost() {
+    let primary = Cluster::start();
+    let database = primary.database().rsplit('/').next().unwrap().to_string();
+    let standby = Cluster::standby_of(&primary);
+    // From now on every commit waits for the standby, so whatever a write acknowledged is on it.
+    primary.sql("postgres", "ALTER SYSTEM SET synchronous_standby_names = '*'");
+    primary.sql("postgres", "SELECT pg_reload_conf()");
+    let started = Instant::now();
+    while primary.sql("postgres", "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") != "1" {
+        assert!(started.elapsed() < PATIENCE, "the standby never streams");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!(
+        "postgres://{ROLE}@127.0.0.1:{},127.0.0.1:{}/{database}?target_session_attrs=read-write",
+        primary.port, standby.port
+    );
+    let store = StoreAccess::new(url);
+    let nodes = [store.node(), store.node()];
+    nodes.iter().for_each(|node| drop(wait_ready(node)));
+    let mut acknowledged = Vec::new();
+    for write in 0..5 {
+        let id = format!("before-{write}");
+        put(&nodes[write % 2], &id, "フェイルオーバー試験の項目です。");
+        acknowledged.push(id);
+    }
+
+    let killed = Instant::now();
+    primary.stop_server("immediate");
+    // Until a standby is promoted, no write may claim success.
+    let mut refused = 0;
+    while killed.elapsed() < Duration::from_secs(2) {
+        let (status, answer) = try_put(&nodes[1], &format!("outage-{refused}"), "フェイルオーバー試験の項目です。");
+        assert_eq!((status, answer["error"]["code"].as_str()), (503, Some("store_unavailable")), "{answer}");
+        refused += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(nodes[0].search(&format!("q={}", encode("フェイルオーバー試験")))["total"], 5, "searches go on");
+    standby.promote();
+    let promoted = Instant::now();
+    let mut attempt = 0;
+    let resumed = loop {
+        let id = format!("after-{attempt}");
+        let (status, answer) = try_put(&nodes[attempt % 2], &id, "フェイルオーバー試験の項目です。");
+        attempt += 1;
+        if status == 200 {
+            acknowledged.push(id);
+            break Instant::now();
+        }
+        assert_eq!((status, answer["error"]["code"].as_str()), (503, Some("store_unavailable")), "{answer}");
+        assert!(promoted.elapsed() < PATIENCE, "writes never resume after the promotion");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut last = 0;
+    for write in 0..5 {
+        let id = format!("resumed-{write}");
+        last = put(&nodes[write % 2], &id, "フェイルオーバー試験の項目です。");
+        acknowledged.push(id);
+    }
+    acknowledged.sort();
+    for node in &nodes {
+        assert_eq!(found(node, "フェイルオーバー試験", last), acknowledged, "{}", node.base);
+    }
+    eprintln!(
+        "failover: writes resumed {:.2} s after the primary was killed, {:.2} s after the standby was promoted; {refused} writes refused meanwhile, none acknowledged",
+        (resumed - killed).as_secs_f64(),
+        (resumed - promoted).as_secs_f64()
+    );
+}
+
+/// HAProxy in front of nodes, checking each one's `/api/health`; stopped when dropped.
+struct Balancer {
+    process: std::process::Child,
+    base: String,
+    _directory: tempfile::TempDir,
+}
+
+impl Balancer {
+    fn start(nodes: &[&Server]) -> Balancer {
+        let directory = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let servers: String = nodes
+            .iter()
+            .enumerate()
+            .map(|(number, node)| {
+                format!("    server node{number} {} check\n", node.base.trim_start_matches("http://"))
+            })
+            .collect();
+        let config = format!(
+            "global\n    maxconn 512\n\
+             defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n\
+             \x20   retries 3\n    option redispatch 1\n    retry-on conn-failure empty-response\n\
+             frontend searches\n    bind 127.0.0.1:{port}\n    default_backend nodes\n\
+             backend nodes\n    balance roundrobin\n    option httpchk GET /api/health\n    http-check expect status 200\n\
+             \x20   default-server inter 200ms fall 1 rise 2\n{servers}"
+        );
+        let path = directory.path().join("haproxy.cfg");
+        std::fs::write(&path, config).unwrap();
+        let process = std::process::Command::new("haproxy")
+            .arg("-db")
+            .arg("-f")
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("haproxy: run `make test`, which installs it (scripts/install-system-deps store)");
+        let balancer = Balancer { process, base: format!("http://127.0.0.1:{port}"), _directory: directory };
+        let started = Instant::now();
+        while ureq::get(&format!("{}/api/health", balancer.base)).call().is_err() {
+            assert!(started.elapsed() < PATIENCE, "haproxy never answers");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        balancer
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[test]
+fn behind_a_balancer_a_node_dying_under_load_costs_no_search() {
+    let store = StoreAccess::shared();
+    let nodes = [store.node(), store.node()];
+    nodes.iter().for_each(|node| drop(wait_ready(node)));
+    let [first, second] = nodes;
+    let balancer = Balancer::start(&[&first, &second]);
+    const CLIENTS: usize = 4;
+    const SEARCHES_EACH: usize = 150;
+    let answered = std::sync::atomic::AtomicUsize::new(0);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|client| {
+                let (base, answered) = (&balancer.base, &answered);
+                scope.spawn(move || {
+                    let words = ["図書館", "公園", "防災", "子育て", "DX"];
+                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+                    (0..SEARCHES_EACH)
+                        .filter_map(|search| {
+                            let word = words[(client + search) % words.len()];
+                            let url = format!("{base}/api/search?q={}&mode=lexical", encode(word));
+                            let outcome = agent.get(&url).call();
+                            answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            match outcome {
+                                Ok(response) if response.status() == 200 => None,
+                                Ok(response) => Some(format!("{word}: {}", response.status())),
+                                Err(error) => Some(format!("{word}: {error}")),
+                            }
+                        })
+                        .collect::<Vec<String>>()
+                })
+            })
+            .collect();
+        // One node dies (SIGKILL) a third of the way through.
+        while answered.load(std::sync::atomic::Ordering::Relaxed) < CLIENTS * SEARCHES_EACH / 3 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(second);
+        clients.into_iter().flat_map(|client| client.join().unwrap()).collect()
+    });
+    assert_eq!(failures, Vec::<String>::new(), "searches failed while a node died");
+    drop(first);
+}
+
+#[test]
+fn a_store_restored_from_pg_dump_rebuilds_the_same_index() {
+    let store = StoreAccess::shared();
+    let node = store.node();
+    wait_ready(&node);
+    put(&node, "dump-1", "バックアップ試験の一件目です。");
+    put(&node, "dump-2", "バックアップ試験の二件目です。");
+    let (status, _) = node.send_json("DELETE", "/api/documents/komae-2022-policies-001", Some(TOKEN), &json!({}));
+    assert_eq!(status, 200);
+    let dump = tempfile::NamedTempFile::new().unwrap();
+    let database = store.url.rsplit('/').next().unwrap();
+    let output = std::process::Command::new("pg_dump")
+        .args(["-h", "127.0.0.1", "-p", &shared().port.to_string(), "-U", ROLE, "-d", database])
+        .arg("-f")
+        .arg(dump.path())
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "pg_dump: {}", String::from_utf8_lossy(&output.stderr));
+    let restored = StoreAccess::shared();
+    let restored_database = restored.url.rsplit('/').next().unwrap().to_string();
+    shared().sql(&restored_database, &format!("\\i {}", dump.path().display()));
+
+    // `hoshin index --store` builds the seeds and the restored store into a new index root.
+    let root = tempfile::tempdir().unwrap();
+    let index = root.path().display().to_string();
+    let password = restored.password_file.path().display().to_string();
+    let output = crate::util::hoshin(&[
+        "index",
+        "--index",
+        &index,
+        "--dictionary",
+        &crate::util::dictionary_dir().display().to_string(),
+        "--seeds",
+        &seeds_dir().display().to_string(),
+        "--store",
+        &restored.url,
+        "--store-password-file",
+        &password,
+    ]);
+    assert!(output.status.success(), "hoshin index: {}", String::from_utf8_lossy(&output.stderr));
+    let rebuilt = restored.node_at(root.path());
+    assert_eq!(wait_ready(&rebuilt)["documents"], node.get("/api/health").1["documents"]);
+    assert_eq!(every_item(&rebuilt), every_item(&node));
+}
+
+/// Every item a node serves, id and text, browsed in id order.
+fn every_item(node: &Server) -> Vec<(String, String)> {
+    let mut items = Vec::new();
+    loop {
+        let page = node.search(&format!("limit=100&offset={}", items.len()));
+        let hits = page["hits"].as_array().unwrap();
+        if hits.is_empty() {
+            return items;
+        }
+        items.extend(
+            hits.iter().map(|hit| (hit["id"].as_str().unwrap().to_string(), hit["text"].as_str().unwrap().to_string())),
+        );
+    }
 }

@@ -65,6 +65,45 @@ impl Cluster {
         cluster
     }
 
+    /// A streaming-replication standby of `primary`, copied by
+    /// `pg_basebackup` and started; promoted, it asks no standby of its own.
+    pub fn standby_of(primary: &Cluster) -> Cluster {
+        let standby = Cluster::empty();
+        let data = standby.data().display().to_string();
+        let port = primary.port.to_string();
+        let args = [
+            "-D",
+            &data,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            ROLE,
+            "-R",
+            "-X",
+            "stream",
+            "--no-sync",
+            "--checkpoint=fast",
+        ];
+        let output = server_command("pg_basebackup")
+            .args(args)
+            .env("PGPASSWORD", PASSWORD)
+            .current_dir(standby.directory.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&output.stderr));
+        standby.configure("synchronous_standby_names = ''");
+        standby.start_server();
+        standby.stop_after_this_process();
+        standby
+    }
+
+    /// Promotes a standby to a primary that takes writes.
+    pub fn promote(&self) {
+        self.run("pg_ctl", &["-D", &self.data().display().to_string(), "-w", "promote"]);
+    }
+
     /// A cluster in a static is never dropped: a watcher stops its server and
     /// removes its directory once this test process is gone.
     pub fn stop_after_this_process(&self) {
