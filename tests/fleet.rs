@@ -447,3 +447,25 @@ fn every_item(node: &Server) -> Vec<(String, String)> {
         );
     }
 }
+
+#[test]
+fn a_node_whose_history_the_store_lost_rebuilds_from_the_store() {
+    let store = StoreAccess::shared();
+    let node = store.node();
+    wait_ready(&node);
+    put(&node, "kept-1", "イルカ水槽を整備します。");
+    let lost = put(&node, "lost-2", "シャチ水槽を整備します。");
+    assert_eq!(found(&node, "シャチ", lost), ["lost-2"]);
+    // As after a failover to a standby that never received batch 2, which then took another.
+    let database = store.url.rsplit('/').next().unwrap().to_string();
+    shared().sql(&database, &format!("DELETE FROM hoshin_batches WHERE position = {lost}"));
+    let other = put(&node, "other-2", "ラッコ水槽を整備します。");
+    assert_eq!(other, lost, "the store numbers the next batch where the lost one was");
+    let started = Instant::now();
+    while found(&node, "ラッコ", 0).is_empty() || !found(&node, "シャチ", 0).is_empty() {
+        assert!(started.elapsed() < PATIENCE, "the node never left the lost history");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(found(&node, "イルカ", other), ["kept-1"]);
+    assert_eq!(wait_ready(&node)["applied"].as_u64(), Some(other));
+}
