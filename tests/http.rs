@@ -176,6 +176,11 @@ fn bad_parameters_are_4xx_json_errors() {
         assert_error(server, &format!("/api/search?q=a&offset={offset}"), 400, "invalid_offset");
     }
     assert_error(server, &format!("/api/search?q=a&department={}", encode("宇宙部")), 400, "unknown_department");
+    // One machine has applied every write it answered: a later position is none of them.
+    for after in ["abc", "-1", "9223372036854775808"] {
+        assert_error(server, &format!("/api/search?q=a&after={after}"), 400, "invalid_after");
+    }
+    server.search("q=a&after=0");
     let too_long = "あ".repeat(1001);
     assert_error(server, &format!("/api/search?q={}", encode(&too_long)), 400, "query_too_long");
     let longest = "あ".repeat(1000);

@@ -126,7 +126,7 @@ impl Following {
     }
 
     /// Records that the served generation has applied `position`.
-    pub(crate) fn applied(&self, position: u64) {
+    pub(crate) fn mark_applied(&self, position: u64) {
         self.applied.send_replace(position);
     }
 

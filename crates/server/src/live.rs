@@ -174,7 +174,7 @@ impl Live {
         let generation = open_generation(&sources.layout, analysis, sources.store.is_some())?;
         let engine = open_engine(&generation.served, analysis, &synonym_dictionary, vectors.meaning())?;
         if let Some(following) = &sources.store {
-            following.applied(generation.lock_applied().position);
+            following.mark_applied(generation.lock_applied().position);
         }
         let status = Status {
             word_lists,
@@ -234,16 +234,19 @@ impl Live {
 
     /// Waits until the served generation has applied `position` (a write's
     /// answer), at most `patience`; [`ApiError::Behind`] when it has not.
+    /// On one machine, which applies every write before answering it, a
+    /// position past the journal's end is one no write answered.
     pub async fn wait_applied(&self, position: u64, patience: Duration) -> Result<()> {
-        let applied = match self.following() {
-            Some(following) if following.wait_applied(position, patience).await => return Ok(()),
-            Some(following) => following.progress().applied,
-            // One machine applies every write before answering it.
-            None => applied_journal_bytes(&self.serving().generation.served.index)?,
+        let Some(following) = self.following() else {
+            let applied = applied_journal_bytes(&self.serving().generation.served.index)?;
+            return match applied >= position {
+                true => Ok(()),
+                false => Err(ApiError::InvalidAfter(format!("{position} (no write here has reached it)"))),
+            };
         };
-        match applied >= position {
+        match following.wait_applied(position, patience).await {
             true => Ok(()),
-            false => Err(ApiError::Behind { applied, wanted: position }),
+            false => Err(ApiError::Behind { applied: following.progress().applied, wanted: position }),
         }
     }
 
@@ -273,7 +276,7 @@ impl Live {
         *generation_applied = reached;
         drop(generation_applied);
         serving.engine.refresh()?;
-        following.applied(position);
+        following.mark_applied(position);
         self.vectors.wake();
         Ok(())
     }
@@ -434,7 +437,7 @@ impl Live {
         if let Some(following) = self.following() {
             let mut applied = generation.lock_applied();
             *applied = following.catch_up(&generation.writer, applied.clone())?;
-            following.applied(applied.position);
+            following.mark_applied(applied.position);
         }
         let engine = open_engine(&generation.served, analysis, &self.synonym_dictionary, self.vectors.meaning())?;
         let name = generation.served.name().to_string();

@@ -58,7 +58,7 @@ const AFTER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
         ("exact" = Option<bool>, Query,
             description = "Only the words exactly as typed: no synonym, related word, reading it may have meant or other widening (default false)"),
         ("after" = Option<u64>, Query, minimum = 0,
-            description = "A `position` a write answered: the search waits up to 2 s for this node to have applied it, then answers 503 `behind` (read your writes on any node)"),
+            description = "A `position` a write answered: the search waits up to 2 s for this node to have applied it, then answers 503 `behind` (read your writes on any node of a fleet); on one machine, a position no write reached is 400 `invalid_after`"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResults),
