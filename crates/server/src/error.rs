@@ -155,6 +155,9 @@ pub enum ApiError {
     /// A node of a fleet cannot reach its store: nothing was written.
     #[error("the store cannot be reached, so nothing was written; retry in a second ({0})")]
     StoreUnavailable(String),
+    /// The store went away while committing a write: it may or may not be made.
+    #[error("the store went away while committing, so the write may or may not have been made; write it again (a put replaces by id) ({0})")]
+    WriteOutcomeUnknown(String),
     /// A search asked to see a position this node has not applied yet.
     #[error("this node has applied the writes up to position {applied}, not yet {wanted}; retry in a second or ask another node")]
     Behind {
@@ -270,6 +273,7 @@ impl ApiError {
             ApiError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            ApiError::WriteOutcomeUnknown(_) => (StatusCode::SERVICE_UNAVAILABLE, "outcome_unknown"),
             ApiError::Behind { .. } => (StatusCode::SERVICE_UNAVAILABLE, "behind"),
             ApiError::RebuildRunning => (StatusCode::CONFLICT, "rebuild_running"),
             ApiError::InvalidWordList(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_word_list"),
@@ -334,7 +338,7 @@ pub(crate) enum WriteErrors {
     /// No slot free within a second, or the store cannot be reached.
     #[response(
         status = 503,
-        description = "Overloaded (`overloaded`), or a node of a fleet cannot reach its store (`store_unavailable`): nothing was written; retry after a second"
+        description = "Overloaded (`overloaded`); a node of a fleet cannot reach its store (`store_unavailable`: nothing was written), lost it while committing (`outcome_unknown`: write again), or has not applied what the store holds (`behind`, a delete or an import); retry after a second"
     )]
     Overloaded(ErrorBody),
     /// The disk is full.
@@ -364,7 +368,10 @@ impl IntoResponse for ApiError {
         // For the metrics, which count errors by code.
         response.extensions_mut().insert(ErrorCode(code));
         match self {
-            ApiError::Overloaded | ApiError::StoreUnavailable(_) | ApiError::Behind { .. } => {
+            ApiError::Overloaded
+            | ApiError::StoreUnavailable(_)
+            | ApiError::WriteOutcomeUnknown(_)
+            | ApiError::Behind { .. } => {
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             }
             ApiError::Unauthorized(_) => {

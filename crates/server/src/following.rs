@@ -105,6 +105,19 @@ impl Following {
         Ok(position)
     }
 
+    /// Waits until the served generation has applied everything the store
+    /// holds now, at most `patience`: for a write that decides by what the
+    /// index holds (a delete of what exists, an import replacing earlier
+    /// items), which must not decide by what another node wrote before.
+    pub(crate) async fn wait_caught_up(&self, patience: Duration) -> Result<()> {
+        let head = self.store.head().await.inspect_err(|error| self.note(error))?;
+        self.head.fetch_max(head, Ordering::Relaxed);
+        match self.wait_applied(head, patience).await {
+            true => Ok(()),
+            false => Err(ApiError::Behind { applied: *self.applied.borrow(), wanted: head }),
+        }
+    }
+
     /// Waits until the served generation has applied `position`, at most
     /// `patience`: whether it has.
     pub(crate) async fn wait_applied(&self, position: u64, patience: Duration) -> bool {
@@ -142,11 +155,16 @@ impl Following {
         }
     }
 
-    /// Keeps what an error says of the store's reachability, and logs it.
+    /// Keeps what an error says of the store's reachability, and logs it:
+    /// the store going away once, anything else every time.
     fn note(&self, error: &StoreError) {
-        let unavailable = matches!(error, StoreError::Unavailable(_));
-        if unavailable && self.reachable.swap(false, Ordering::Relaxed) {
-            tracing::warn!(store = self.store.described(), %error, "the store is unavailable; searching goes on, writes are refused");
+        match error {
+            StoreError::Unavailable(_) | StoreError::OutcomeUnknown(_) => {
+                if self.reachable.swap(false, Ordering::Relaxed) {
+                    tracing::warn!(store = self.store.described(), %error, "the store is unavailable; searching goes on, writes are refused");
+                }
+            }
+            other => tracing::error!(store = self.store.described(), error = %other, "the store refused"),
         }
     }
 
@@ -188,12 +206,18 @@ pub async fn follow_store(live: Arc<Live>) {
             }
             Ok(batches) => {
                 following.reached();
-                following.head.fetch_max(batches.last().map_or(0, |last| last.position), Ordering::Relaxed);
+                // Behind: how far, for /api/health and the metrics.
+                let head = following.store.head().await.unwrap_or_default();
+                following.head.fetch_max(head.max(batches.last().map_or(0, |last| last.position)), Ordering::Relaxed);
                 let live = live.clone();
-                let applying = tokio::task::spawn_blocking(move || live.apply_stored(&applied, &batches)).await;
-                if let Ok(Err(error)) = applying {
-                    tracing::error!(%error, "applying the store's batches failed; retrying");
-                    tokio::time::sleep(RETRY_AFTER).await;
+                match tokio::task::spawn_blocking(move || live.apply_stored(&applied, &batches)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => {
+                        tracing::error!(%error, "applying the store's batches failed; retrying");
+                        tokio::time::sleep(RETRY_AFTER).await;
+                    }
+                    // A panic, already printed.
+                    Err(_) => tokio::time::sleep(RETRY_AFTER).await,
                 }
             }
             Err(StoreError::Diverged { position }) => {
@@ -234,6 +258,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(reason) => ApiError::StoreUnavailable(reason),
+            StoreError::OutcomeUnknown(reason) => ApiError::WriteOutcomeUnknown(reason),
             other => ApiError::Internal(other.to_string()),
         }
     }

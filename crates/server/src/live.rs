@@ -418,6 +418,10 @@ impl Live {
                 status.word_lists_loaded_at = SystemTime::now();
                 status.refused_generation = None;
             }
+            // A store away for a moment is asked again at the next look.
+            Err(error @ ApiError::StoreUnavailable(_)) => {
+                tracing::warn!(%error, generation = ?published, "not serving a newly published generation yet");
+            }
             Err(error) => {
                 tracing::error!(%error, generation = ?published, "not serving a newly published generation");
                 status.refused_generation = published;
@@ -437,12 +441,16 @@ impl Live {
         if let Some(following) = self.following() {
             let mut applied = generation.lock_applied();
             *applied = following.catch_up(&generation.writer, applied.clone())?;
-            following.mark_applied(applied.position);
         }
         let engine = open_engine(&generation.served, analysis, &self.synonym_dictionary, self.vectors.meaning())?;
         let name = generation.served.name().to_string();
         let documents = engine.document_count();
+        let position = generation.lock_applied().position;
         let previous = self.replace(Serving { generation: Arc::new(generation), engine: Arc::new(engine) });
+        // Only once served: a search waiting for a position searches what has it.
+        if let Some(following) = self.following() {
+            following.mark_applied(position);
+        }
         drop(gate);
         self.vectors.wake();
         tracing::info!(generation = %name, previous = %previous.generation.served.name(), documents, "switched generations");

@@ -64,7 +64,7 @@ async fn write_batch(
         }
         let position = following.append(&batch).await?;
         // Committed: the answer is a success whether or not this node has
-        // applied it within the patience, and says where to look for it.
+        // applied it within the patience (then `after` finds it once it has).
         following.wait_applied(position, APPLY_PATIENCE).await;
         return Ok(position);
     }
@@ -137,6 +137,9 @@ pub(crate) async fn delete_document(
     _: Authorized,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Deleted>> {
+    if let Some(following) = state.live.following() {
+        following.wait_caught_up(APPLY_PATIENCE).await?;
+    }
     let engine = state.live.serving();
     let looked_up = id.clone();
     workers.run(move || engine.document(&looked_up)).await?;
@@ -194,6 +197,9 @@ pub(crate) async fn import(
     let limits = imports.limits;
     // Reading runs a PDF through pdftotext: blocking work, bounded like a search.
     let (batch, document) = workers.run(move || batch_from_import(&request, &body, &limits)).await?;
+    if let Some(following) = state.live.following() {
+        following.wait_caught_up(APPLY_PATIENCE).await?;
+    }
     let engine = state.live.serving();
     let stem = document.id_prefix.clone();
     let earlier = workers.run(move || engine.documents_numbered_under(&stem)).await?;

@@ -7,6 +7,10 @@ pub enum StoreError {
     /// known to be written, and asking again later may succeed.
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
+    /// The connection broke while the store committed a batch: it may or
+    /// may not be written. Writing it again is safe (a put replaces by id).
+    #[error("the store went away while committing: the write may or may not have been made ({0})")]
+    OutcomeUnknown(String),
     /// The store's address or credentials are not usable as given.
     #[error("store configuration: {0}")]
     Config(String),
@@ -47,10 +51,11 @@ impl From<tokio_postgres::Error> for StoreError {
         // A statement PostgreSQL answered with an error has a SQLSTATE; anything
         // else (refused, reset, closed, timed out) is the connection's.
         match error.as_db_error() {
-            // Connection failures, a server shutting down or recovering, and a
-            // server that only reads (a standby, before or without promotion):
-            // the store as a whole is not there to write to now.
-            Some(db) if matches!(&db.code().code()[..2], "08" | "57") || db.code().code() == "25006" => {
+            // Connection failures, a server out of connections or memory,
+            // shutting down or recovering, and a server that only reads (a
+            // standby, before or without promotion): the store as a whole is
+            // not there to write to now.
+            Some(db) if matches!(&db.code().code()[..2], "08" | "53" | "57") || db.code().code() == "25006" => {
                 StoreError::Unavailable(format!("{} ({})", db.message(), db.code().code()))
             }
             Some(db) => StoreError::Refused(format!("{} ({})", db.message(), db.code().code())),

@@ -31,8 +31,10 @@ pub mod schema;
 use futures_util::StreamExt;
 use hoshin_indexer::Batch;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 use tokio::sync::{mpsc, Mutex, MutexGuard};
-use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+
+use tokio_postgres::{AsyncMessage, Client, Config, IsolationLevel, NoTls};
 
 pub use error::{Result, StoreError};
 pub use hoshin_indexer::writer::Applied;
@@ -44,7 +46,15 @@ const CHANNEL: &str = "hoshin_batches";
 const APPEND_LOCK: i64 = 0x0062_6174_6368_6573;
 
 /// How long connecting may take before the store counts as unavailable.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long one append or read may take: a store that accepted the
+/// connection but no longer answers (a synchronous standby gone, a half-open
+/// connection) is unavailable, not a wait without end.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Idle time after which TCP keepalives probe the connection.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
 
 /// A batch as the store holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +95,7 @@ impl Store {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        config.keepalives_idle(KEEPALIVE_IDLE);
         let described = describe(&config);
         let store = Store { config, described, appender: Mutex::new(None), reader: Mutex::new(None) };
         let mut reader = store.reader.lock().await;
@@ -100,19 +111,21 @@ impl Store {
 
     /// Appends `batch` to the log, committed before this returns: its position.
     pub async fn append(&self, batch: &Batch) -> Result<u64> {
-        let body = serde_json::to_value(batch).map_err(|error| StoreError::Config(error.to_string()))?;
-        let canonical = body.to_string();
+        let body = serde_json::to_string(batch).map_err(|error| StoreError::Config(error.to_string()))?;
         let mut appender = self.appender.lock().await;
         let client = self.connected(&mut appender).await?;
-        let appended = async {
-            let transaction = client.transaction().await?;
+        let mut committing = false;
+        let appended = tokio::time::timeout(STATEMENT_TIMEOUT, async {
+            // Read committed whatever the database's default: the number is
+            // read after the lock is granted, so it sees the last append.
+            let transaction = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().await?;
             transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK]).await?;
             let last = transaction
                 .query_opt("SELECT position, chain FROM hoshin_batches ORDER BY position DESC LIMIT 1", &[])
                 .await?;
             let (last, previous) = last.map_or((0, Vec::new()), |row| (row.get::<_, i64>(0), row.get::<_, Vec<u8>>(1)));
             let position = last + 1;
-            let chain = chained(&previous, &canonical);
+            let chain = chained(&previous, &body);
             transaction
                 .execute(
                     "INSERT INTO hoshin_batches (position, batch, chain) VALUES ($1, $2, $3)",
@@ -120,28 +133,36 @@ impl Store {
                 )
                 .await?;
             transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &position.to_string()]).await?;
+            committing = true;
             transaction.commit().await?;
-            Ok(position as u64)
-        }
+            Ok::<u64, StoreError>(position as u64)
+        })
         .await;
-        forget_if_broken(&mut appender);
-        appended
+        let failure = match appended {
+            Ok(Ok(position)) => return Ok(position),
+            Ok(Err(error)) => error,
+            Err(_) => StoreError::Unavailable(format!("no answer within {} s", STATEMENT_TIMEOUT.as_secs())),
+        };
+        // Whatever failed, the next append starts on a fresh connection: this
+        // one may be broken, mid-transaction or to a server that only reads.
+        *appender = None;
+        Err(match (committing, failure) {
+            (true, StoreError::Unavailable(reason)) => StoreError::OutcomeUnknown(reason),
+            (_, error) => error,
+        })
     }
 
     /// Up to `limit` batches after `applied`, in order; [`StoreError::Diverged`]
     /// when the store's batch at `applied.position` is not the one applied.
     pub async fn after(&self, applied: &Applied, limit: usize) -> Result<Vec<StoredBatch>> {
-        let mut reader = self.reader.lock().await;
-        let client = self.connected(&mut reader).await?;
         let from = applied.position as i64;
         // The applied batch too, when there is one, to check its chain.
-        let rows = client
-            .query(
+        let rows = self
+            .read(
                 "SELECT position, batch, chain FROM hoshin_batches WHERE position >= $1 ORDER BY position LIMIT $2",
                 &[&from.max(1), &(limit as i64 + 1)],
             )
             .await;
-        forget_if_broken(&mut reader);
         let mut rows = rows?.into_iter().peekable();
         if applied.position > 0 {
             // The batch applied last must still be the store's at its position.
@@ -155,7 +176,7 @@ impl Store {
         rows.take(limit)
             .map(|row| {
                 let position = row.get::<_, i64>(0) as u64;
-                let batch = serde_json::from_value(row.get(1))
+                let batch = serde_json::from_str(row.get(1))
                     .map_err(|error| StoreError::Unreadable { position, reason: error.to_string() })?;
                 Ok(StoredBatch { position, batch, chain: row.get(2) })
             })
@@ -164,11 +185,26 @@ impl Store {
 
     /// The last position in the log; 0 when it is empty.
     pub async fn head(&self) -> Result<u64> {
+        let rows = self.read("SELECT coalesce(max(position), 0) FROM hoshin_batches", &[]).await?;
+        Ok(rows.first().map_or(0, |row| row.get::<_, i64>(0) as u64))
+    }
+
+    /// Runs a read on the reading connection, within [`STATEMENT_TIMEOUT`];
+    /// after a failed one the connection is made afresh.
+    async fn read(
+        &self,
+        statement: &str,
+        parameters: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>> {
         let mut reader = self.reader.lock().await;
         let client = self.connected(&mut reader).await?;
-        let row = client.query_one("SELECT coalesce(max(position), 0) FROM hoshin_batches", &[]).await;
-        forget_if_broken(&mut reader);
-        Ok(row?.get::<_, i64>(0) as u64)
+        let failure = match tokio::time::timeout(STATEMENT_TIMEOUT, client.query(statement, parameters)).await {
+            Ok(Ok(rows)) => return Ok(rows),
+            Ok(Err(error)) => StoreError::from(error),
+            Err(_) => StoreError::Unavailable(format!("no answer within {} s", STATEMENT_TIMEOUT.as_secs())),
+        };
+        *reader = None;
+        Err(failure)
     }
 
     /// A connection of its own that hears every append.
@@ -216,13 +252,6 @@ impl Listener {
         // Several appends heard at once are one wake-up.
         while self.hearing.try_recv().is_ok() {}
         heard
-    }
-}
-
-/// Drops the connection in `slot` when it broke, so the next use reconnects.
-fn forget_if_broken(slot: &mut Option<Client>) {
-    if slot.as_ref().is_some_and(Client::is_closed) {
-        *slot = None;
     }
 }
 

@@ -9,12 +9,14 @@ use crate::error::{Result, StoreError};
 /// Every migration, in order; version N is the Nth. Append only: a store
 /// migrated by an older hoshin is brought up to date by a newer one.
 const MIGRATIONS: &[&str] = &[
-    // 1: the log. `chain` is the SHA-256 of the previous chain and this batch,
-    // so a node can tell that the batch it last applied is still the store's
-    // at that position (a failover to a standby that lacked it would not be).
+    // 1: the log. A batch is its JSON as written, text rather than jsonb,
+    // which refuses what JSON allows (a NUL character in a text). `chain` is
+    // the SHA-256 of the previous chain and this batch, so a node can tell
+    // that the batch it last applied is still the store's at that position
+    // (a failover to a standby that lacked it would not be).
     "CREATE TABLE hoshin_batches (
          position bigint PRIMARY KEY CHECK (position > 0),
-         batch jsonb NOT NULL,
+         batch text NOT NULL,
          chain bytea NOT NULL,
          committed_at timestamptz NOT NULL DEFAULT now()
      )",
