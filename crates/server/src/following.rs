@@ -77,6 +77,13 @@ pub struct StoreProgress {
     pub head: u64,
 }
 
+impl StoreProgress {
+    /// Positions the store holds that the served generation has not applied.
+    pub fn lag(&self) -> u64 {
+        self.head - self.applied
+    }
+}
+
 impl Following {
     /// Connects to the store at `url` (the password, when the store asks for
     /// one, from `password`), migrating its schema; on the current runtime.
@@ -239,7 +246,7 @@ pub async fn follow_store(live: Arc<Live>) {
 
 /// How far a generation is once it has applied `batches`, read in order.
 pub(crate) fn reached_by(batches: &[StoredBatch]) -> Option<Applied> {
-    batches.last().map(|last| Applied { position: last.position, chain: last.chain.clone() })
+    batches.last().map(StoredBatch::applied)
 }
 
 /// A build of a node of a fleet replays the store.
@@ -249,7 +256,10 @@ impl StoredLog for Following {
         let batches = batches.map_err(|error| IndexerError::Store(error.to_string()))?;
         Ok(batches
             .into_iter()
-            .map(|stored| (stored.batch, Applied { position: stored.position, chain: stored.chain }))
+            .map(|stored| {
+                let reached = stored.applied();
+                (stored.batch, reached)
+            })
             .collect())
     }
 }

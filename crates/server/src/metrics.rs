@@ -113,7 +113,7 @@ impl Metrics {
         self.documents.set(gauge_value(live.serving().document_count()));
         self.index_bytes.set(gauge_value(status.index_bytes));
         self.applied.set(gauge_value(status.applied));
-        self.lag.set(gauge_value(status.store.map_or(0, |progress| progress.head - progress.applied)));
+        self.lag.set(gauge_value(status.store.map_or(0, |progress| progress.lag())));
         self.rebuilds
             .get_or_create(&OutcomeLabels { outcome: "succeeded" })
             .set(gauge_value(status.rebuilds.succeeded));

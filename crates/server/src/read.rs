@@ -219,7 +219,7 @@ pub(crate) async fn health(State(live): State<Arc<Live>>) -> (StatusCode, Json<H
         None => (StoreStatus { kind: "journal", state: "available" }, 0, true),
         Some(progress) => {
             let state = if progress.reachable { "available" } else { "unavailable" };
-            (StoreStatus { kind: "postgres", state }, progress.head - progress.applied, progress.caught_up)
+            (StoreStatus { kind: "postgres", state }, progress.lag(), progress.caught_up)
         }
     };
     let answer = HealthStatus {

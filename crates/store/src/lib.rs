@@ -28,12 +28,12 @@
 mod error;
 pub mod schema;
 
+use std::time::Duration;
+
 use futures_util::StreamExt;
 use hoshin_indexer::Batch;
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 use tokio::sync::{mpsc, Mutex, MutexGuard};
-
 use tokio_postgres::{AsyncMessage, Client, Config, IsolationLevel, NoTls};
 
 pub use error::{Result, StoreError};
@@ -65,6 +65,13 @@ pub struct StoredBatch {
     pub batch: Batch,
     /// The hash chain up to and including it.
     pub chain: Vec<u8>,
+}
+
+impl StoredBatch {
+    /// How far a node is once it has applied this batch.
+    pub fn applied(&self) -> Applied {
+        Applied { position: self.position, chain: self.chain.clone() }
+    }
 }
 
 /// A connection to the store for appending and reading, reconnected when it breaks.
@@ -141,7 +148,7 @@ impl Store {
         let failure = match appended {
             Ok(Ok(position)) => return Ok(position),
             Ok(Err(error)) => error,
-            Err(_) => StoreError::Unavailable(format!("no answer within {} s", STATEMENT_TIMEOUT.as_secs())),
+            Err(_) => timed_out(),
         };
         // Whatever failed, the next append starts on a fresh connection: this
         // one may be broken, mid-transaction or to a server that only reads.
@@ -201,7 +208,7 @@ impl Store {
         let failure = match tokio::time::timeout(STATEMENT_TIMEOUT, client.query(statement, parameters)).await {
             Ok(Ok(rows)) => return Ok(rows),
             Ok(Err(error)) => StoreError::from(error),
-            Err(_) => StoreError::Unavailable(format!("no answer within {} s", STATEMENT_TIMEOUT.as_secs())),
+            Err(_) => timed_out(),
         };
         *reader = None;
         Err(failure)
@@ -253,6 +260,11 @@ impl Listener {
         while self.hearing.try_recv().is_ok() {}
         heard
     }
+}
+
+/// A statement that took longer than [`STATEMENT_TIMEOUT`].
+fn timed_out() -> StoreError {
+    StoreError::Unavailable(format!("no answer within {} s", STATEMENT_TIMEOUT.as_secs()))
 }
 
 fn chained(previous: &[u8], batch: &str) -> Vec<u8> {

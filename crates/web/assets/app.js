@@ -262,12 +262,7 @@ async function renderHome(current) {
   $("home-view").replaceChildren(...groups.filter(([, , entries]) => entries.length > 0).map(([id, title, entries]) => {
     const list = element("ul", { class: "browse-list" });
     for (const [label, count, choice] of entries) {
-      list.append(element("li", {}, [
-        element("a", { href: searchUrl({ q: "" }, choice), "data-nav": "", class: "facet" }, [
-          element("span", { text: label }),
-          element("span", { class: "count", text: `${count}件` }),
-        ]),
-      ]));
+      list.append(element("li", {}, [facetLink(searchUrl({ q: "" }, choice), label, count)]));
     }
     return element("section", { "aria-labelledby": id }, [element("h2", { id, text: title }), list]);
   }));
@@ -387,6 +382,14 @@ function renderRefinements(results, state) {
   if (results.total > 1) select("sort", "並び順", sorts.map(([value, text]) => [value === "relevance" ? "" : value, text]));
 }
 
+// A choice to narrow or browse by, with the items it gives: 「教育部　11件」.
+function facetLink(href, label, count) {
+  return element("a", { href, "data-nav": "", class: "facet" }, [
+    element("span", { text: label }),
+    element("span", { class: "count", text: `${count}件` }),
+  ]);
+}
+
 function renderFacets(results, state) {
   const panel = $("facets-panel");
   const counted = results.facets.department.filter((facet) => facet.count > 0);
@@ -398,10 +401,7 @@ function renderFacets(results, state) {
   const entries = [{ value: "", label: "すべての部署", count: all }]
     .concat(counted.map((facet) => ({ value: facet.value, label: facet.value, count: facet.count })));
   for (const entry of entries) {
-    const link = element("a", { href: searchUrl(state, { department: entry.value }), "data-nav": "", class: "facet" }, [
-      element("span", { text: entry.label }),
-      element("span", { class: "count", text: `${entry.count}件` }),
-    ]);
+    const link = facetLink(searchUrl(state, { department: entry.value }), entry.label, entry.count);
     if (entry.value === state.department) link.setAttribute("aria-current", "true");
     list.append(element("li", {}, [link]));
   }
